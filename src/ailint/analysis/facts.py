@@ -1,0 +1,89 @@
+"""Facts about a call site that rules judge: here, how its errors are handled.
+
+Kept apart from the rules so several rules (AIL401 now, AIL402 later) share
+one reading of the ``try`` statements around a call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ailint.analysis.calls import CallSite, FileAnalysis, Guard
+from ailint.analysis.scope import dotted_name
+
+BROAD_EXCEPTIONS = frozenset(
+    {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
+)
+SUPPRESS_CONTEXTS = frozenset({"contextlib.suppress"})
+
+
+@dataclass(frozen=True)
+class ErrorHandling:
+    """Whether a call's provider errors are caught, and what is caught instead."""
+
+    handled: bool
+    narrower: tuple[str, ...] = ()
+    """Provider exception classes caught that do not cover the base error."""
+
+
+def _caught_by(names: list[str], site: CallSite) -> tuple[bool, list[str]]:
+    narrower: list[str] = []
+    for name in names:
+        if name in BROAD_EXCEPTIONS or name in site.provider.catches:
+            return True, []
+        if any(name.startswith(module + ".") for module in site.provider.modules):
+            narrower.append(name)
+    return False, narrower
+
+
+def _guard_names(guard: Guard, analysis: FileAnalysis) -> list[list[str]] | None:
+    """Exception names per handler of a guard; an empty list means a bare ``except``.
+
+    None when the guard catches nothing (a ``with`` that is not a suppressor).
+    """
+    resolver = analysis.resolver
+    node = guard.node
+    if isinstance(node, (cst.Try, cst.TryStar)):
+        handlers: list[list[str]] = []
+        for handler in node.handlers:
+            if handler.type is None:
+                handlers.append([])
+            else:
+                handlers.append(resolver.resolve_exception(handler.type, guard.scope) or ["?"])
+        return handlers
+    handlers = []
+    for item in node.items:
+        call = item.item
+        if not isinstance(call, cst.Call):
+            continue
+        target = resolver.resolve(call.func, guard.scope) or dotted_name(call.func)
+        if target in SUPPRESS_CONTEXTS:
+            names: list[str] = []
+            for arg in call.args:
+                names.extend(resolver.resolve_exception(arg.value, guard.scope))
+            handlers.append(names or ["?"])
+    return handlers or None
+
+
+def error_handling(site: CallSite, analysis: FileAnalysis, handler_decorators: frozenset[str]) -> ErrorHandling:
+    """Judge whether ``site``'s provider errors are caught in its own function."""
+    narrower: list[str] = []
+    for guard in site.guards:
+        for names in _guard_names(guard, analysis) or []:
+            if not names:  # bare except
+                return ErrorHandling(True)
+            caught, partial = _caught_by(names, site)
+            if caught:
+                return ErrorHandling(True)
+            narrower.extend(partial)
+    if handler_decorators:
+        for decorator in site.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            name = analysis.resolver.resolve(expr, site.scope.parent or site.scope) or dotted_name(expr)
+            if name in handler_decorators:
+                return ErrorHandling(True)
+    return ErrorHandling(False, tuple(dict.fromkeys(narrower)))

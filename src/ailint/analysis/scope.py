@@ -1,0 +1,234 @@
+"""Name bindings and the resolver that turns expressions into canonical paths.
+
+LibCST's ``QualifiedNameProvider`` reports ``client.chat.completions.create``
+as a local name once ``client = OpenAI()``; tracking instances is our job. The
+resolver follows what the code says (imports, aliases, assignments,
+annotations, ``with`` targets, ``self`` attributes set in any method, factory
+return annotations) and produces canonical strings such as
+``openai.OpenAI().chat.completions.create``, where ``()`` means "an instance
+of". Provider knowledge is keyed by the same strings.
+
+Scopes are flow-insensitive on purpose: a linter reads a function as a whole,
+and the cost of tracking control flow is not repaid by the rare rebinding of
+a client name to something else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import libcst as cst
+
+from ailint.knowledge import Knowledge
+
+BindingKind = Literal["import", "expr", "annotation", "function", "class"]
+
+_MAX_DEPTH = 24
+
+
+@dataclass(eq=False)
+class Binding:
+    """Where a name got its value; resolved lazily, after the whole file is read."""
+
+    kind: BindingKind
+    scope: Scope
+    expr: cst.BaseExpression | None = None
+    qualname: str | None = None
+
+
+@dataclass(eq=False)
+class Scope:
+    """A module, class or function body with the names bound in it."""
+
+    kind: Literal["module", "class", "function"]
+    qualname: str
+    """Dotted name inside the module (empty for the module itself)."""
+    parent: Scope | None = None
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    attrs: dict[str, list[Binding]] = field(default_factory=dict)
+    """For classes: ``self.x`` assignments and class-level annotations."""
+    self_name: str | None = None
+    """For methods: the name of the first parameter (usually ``self``)."""
+    owner: Scope | None = None
+    """For methods: the class scope they belong to."""
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+
+def dotted_name(expr: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+class Resolver:
+    """Resolves expressions of one file to canonical paths."""
+
+    def __init__(self, module: str, knowledge: Knowledge) -> None:
+        self.module = module
+        self.knowledge = knowledge
+        self.returns: dict[str, tuple[cst.BaseExpression, Scope]] = {}
+        """Project functions with a return annotation, by canonical path."""
+        self._memo: dict[tuple[int, int], str | None] = {}
+        self._active: set[tuple[int, int]] = set()
+
+    def project_path(self, scope: Scope, name: str) -> str:
+        """Canonical path of a definition ``name`` made in ``scope``."""
+        inner = f"{scope.qualname}.{name}" if scope.qualname else name
+        return f"{self.module}.{inner}" if self.module else inner
+
+    # -- names -----------------------------------------------------------
+    def lookup(self, name: str, scope: Scope) -> list[Binding]:
+        """Bindings visible for ``name`` from ``scope`` (Python's LEGB, minus builtins)."""
+        current: Scope | None = scope
+        while current is not None:
+            if current.kind != "class" or current is scope:
+                found = current.bindings.get(name)
+                if found:
+                    return found
+            current = current.parent
+        return []
+
+    def resolve_binding(self, binding: Binding, depth: int) -> str | None:
+        if binding.kind in ("import", "function", "class"):
+            return binding.qualname
+        if binding.expr is None:
+            return None
+        if binding.kind == "annotation":
+            kind = self.resolve_type(binding.expr, binding.scope, depth + 1)
+            return f"{kind}()" if kind else None
+        return self.resolve(binding.expr, binding.scope, depth + 1)
+
+    def _first(self, bindings: list[Binding], depth: int) -> str | None:
+        for binding in reversed(bindings):
+            result = self.resolve_binding(binding, depth)
+            if result is not None:
+                return result
+        return None
+
+    # -- expressions -----------------------------------------------------
+    def resolve(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """The canonical path of ``expr``, or None when the code does not say."""
+        if depth > _MAX_DEPTH:
+            return None
+        key = (id(expr), id(scope))
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:  # a cycle such as ``a = b; b = a``
+            return None
+        self._active.add(key)
+        try:
+            result = self._resolve(expr, scope, depth)
+        finally:
+            self._active.discard(key)
+        self._memo[key] = result
+        return result
+
+    def _resolve(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        if isinstance(expr, cst.Name):
+            return self._first(self.lookup(expr.value, scope), depth)
+        if isinstance(expr, cst.Attribute):
+            return self._resolve_attribute(expr, scope, depth)
+        if isinstance(expr, cst.Call):
+            return self._resolve_call(expr, scope, depth)
+        if isinstance(expr, cst.Await):
+            return self.resolve(expr.expression, scope, depth + 1)
+        return None
+
+    def _resolve_attribute(self, expr: cst.Attribute, scope: Scope, depth: int) -> str | None:
+        attr = expr.attr.value
+        value = expr.value
+        if isinstance(value, cst.Name) and scope.self_name == value.value and scope.owner is not None:
+            owner = scope.owner
+            bindings = owner.attrs.get(attr) or owner.bindings.get(attr)
+            if bindings:
+                return self._first(bindings, depth)
+            return None
+        base = self.resolve(value, scope, depth + 1)
+        if base is None:
+            return None
+        if attr in self.knowledge.transparent:
+            return base
+        return f"{base}.{attr}"
+
+    def _resolve_call(self, expr: cst.Call, scope: Scope, depth: int) -> str | None:
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in self.knowledge.transparent_calls:
+            inner = self.resolve(func.value, scope, depth + 1)
+            if inner is not None and inner.endswith("()"):
+                return inner
+        base = self.resolve(func, scope, depth + 1)
+        if base is None:
+            return None
+        declared = self.returns.get(base)
+        if declared is not None:
+            annotation, where = declared
+            kind = self.resolve_type(annotation, where, depth + 1)
+            return f"{kind}()" if kind else None
+        return f"{base}()"
+
+    def resolve_type(self, annotation: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """The class an annotation names, seeing through Optional, unions and strings."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(annotation, (cst.Name, cst.Attribute)):
+            return self.resolve(annotation, scope, depth + 1)
+        if isinstance(annotation, cst.SimpleString):
+            try:
+                parsed = cst.parse_expression(annotation.evaluated_value)  # type: ignore[arg-type]
+            except Exception:  # an annotation string that is not an expression
+                return None
+            return self.resolve_type(parsed, scope, depth + 1)
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            for side in (annotation.left, annotation.right):
+                if not (isinstance(side, cst.Name) and side.value == "None"):
+                    found = self.resolve_type(side, scope, depth + 1)
+                    if found:
+                        return found
+            return None
+        if isinstance(annotation, cst.Subscript):
+            head = self.resolve(annotation.value, scope, depth + 1) or dotted_name(annotation.value)
+            if head and head.rsplit(".", 1)[-1] in ("Optional", "Union", "Annotated"):
+                for element in annotation.slice:
+                    index = element.slice
+                    if isinstance(index, cst.Index):
+                        value = index.value
+                        if isinstance(value, cst.Name) and value.value == "None":
+                            continue
+                        found = self.resolve_type(value, scope, depth + 1)
+                        if found:
+                            return found
+            return None
+        return None
+
+    def resolve_exception(self, expr: cst.BaseExpression, scope: Scope) -> list[str]:
+        """Names of the exception classes an ``except`` clause lists.
+
+        Built-in names that the file does not rebind resolve to themselves
+        (``Exception``); tuples, including tuples bound to a name, are expanded.
+        """
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            names: list[str] = []
+            for element in expr.elements:
+                names.extend(self.resolve_exception(element.value, scope))
+            return names
+        if isinstance(expr, cst.Name):
+            bindings = self.lookup(expr.value, scope)
+            if not bindings:
+                return [expr.value]
+            for binding in reversed(bindings):
+                if binding.kind == "expr" and isinstance(binding.expr, (cst.Tuple, cst.List)):
+                    return self.resolve_exception(binding.expr, binding.scope)
+        resolved = self.resolve(expr, scope)
+        if resolved is not None:
+            return [resolved]
+        text = dotted_name(expr)
+        return [text] if text else []

@@ -1,0 +1,70 @@
+"""Plain, picklable result types shared by the engine, rules and reporters.
+
+Nothing here references LibCST: diagnostics cross process boundaries and are
+cached on disk, so they carry only strings and integers.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(str, enum.Enum):
+    """How serious a rule's finding is; users may override it per code."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A 1-based source range; ``end_column`` is exclusive, as in SARIF and Ruff."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def point(cls, line: int, column: int) -> Span:
+        """A range covering one character, for findings without an extent."""
+        return cls(line, column, line, column + 1)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One reported finding, already filtered by selection and suppressions."""
+
+    path: str
+    span: Span
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    provider: str | None = None
+    api: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        """Deterministic order: by path, position, then code."""
+        return (self.path, self.span.line, self.span.column, self.code)
+
+    def to_json(self) -> dict[str, object]:
+        """The stable JSON shape documented in SPEC section 7."""
+        return {
+            "path": self.path,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "provider": self.provider,
+            "api": self.api,
+        }

@@ -1,0 +1,163 @@
+"""Which files a run checks.
+
+Directories are walked without following symbolic links to directories, so a
+symlink loop cannot hang a run; ``.gitignore`` files (at every level, with
+git's semantics, through pathspec), the configured ``exclude`` globs and the
+usual tool and environment folders are honoured. A file named explicitly on
+the command line is always checked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+DEFAULT_EXCLUDES = frozenset(
+    {
+        ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".env", "env", "__pycache__",
+        "build", "dist", ".tox", ".nox", "node_modules", ".mypy_cache", ".pytest_cache",
+        ".ruff_cache", ".ailint_cache", ".eggs", "site-packages", "__pypackages__",
+        ".ipynb_checkpoints", ".direnv",
+    }
+)
+PYTHON_SUFFIXES = (".py",)
+
+
+@dataclass
+class Discovery:
+    """The files to check, and the paths that could not be read (one line each)."""
+
+    files: list[Path] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """POSIX path relative to the working directory (or absolute if elsewhere on Windows)."""
+    try:
+        return Path(os.path.relpath(path, cwd)).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _gitignore(directory: Path) -> pathspec.PathSpec | None:
+    candidate = directory / ".gitignore"
+    try:
+        with open(candidate, encoding="utf-8", errors="replace") as handle:
+            return pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        return None
+
+
+class _Walker:
+    def __init__(self, root: Path, exclude: Iterable[str], cwd: Path) -> None:
+        self.root = root
+        self.cwd = cwd
+        self.exclude = pathspec.GitIgnoreSpec.from_lines(list(exclude))
+        self.result = Discovery()
+        self.seen: set[Path] = set()
+
+    def _excluded(self, path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.PathSpec]]) -> bool:
+        if path.name in DEFAULT_EXCLUDES and is_dir:
+            return True
+        suffix = "/" if is_dir else ""
+        try:
+            relative = path.relative_to(self.root).as_posix()
+        except ValueError:
+            relative = None
+        if relative is not None and self.exclude.match_file(relative + suffix):
+            return True
+        for base, spec in ignores:
+            try:
+                inner = path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            if spec.match_file(inner + suffix):
+                return True
+        return False
+
+    def _inherited_ignores(self, directory: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+        """``.gitignore`` files of the directories above ``directory``, up to the project root."""
+        ignores = []
+        chain = [directory, *directory.parents]
+        for parent in chain[1:]:
+            if self.root != parent and self.root not in parent.parents:
+                break
+            spec = _gitignore(parent)
+            if spec is not None:
+                ignores.append((parent, spec))
+        return ignores
+
+    def walk(self, directory: Path, ignores: list[tuple[Path, pathspec.PathSpec]]) -> None:
+        real = directory.resolve()
+        if real in self.seen:
+            return
+        self.seen.add(real)
+        own = _gitignore(directory)
+        if own is not None:
+            ignores = [*ignores, (directory, own)]
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            self.result.errors.append(
+                f"cannot read directory {display_path(directory, self.cwd)}: {exc.strerror or exc}"
+            )
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_link = entry.is_symlink()
+            except OSError:
+                continue
+            if is_dir:
+                if not self._excluded(path, True, ignores):
+                    self.walk(path, ignores)
+                continue
+            if not entry.name.endswith(PYTHON_SUFFIXES) or self._excluded(path, False, ignores):
+                continue
+            if is_link and not path.exists():
+                self.result.errors.append(f"cannot read {display_path(path, self.cwd)}: broken symbolic link")
+                continue
+            if path.is_dir():  # a symlink to a directory named like a module: not followed
+                continue
+            self.result.files.append(path)
+
+
+def discover(paths: Iterable[Path], root: Path, exclude: Iterable[str], cwd: Path) -> Discovery:
+    """Expand command-line paths into the files to check, in a stable order."""
+    walker = _Walker(root, exclude, cwd)
+    for raw in paths:
+        path = raw if raw.is_absolute() else cwd / raw
+        path = Path(os.path.normpath(path))
+        if path.is_dir():
+            walker.walk(path, walker._inherited_ignores(path))
+        elif path.exists():
+            walker.result.files.append(path)
+        elif path.is_symlink():
+            walker.result.errors.append(f"cannot read {display_path(path, cwd)}: broken symbolic link")
+        else:
+            walker.result.missing.append(display_path(path, cwd))
+    unique = dict.fromkeys(walker.result.files)
+    walker.result.files = sorted(unique, key=lambda p: display_path(p, cwd))
+    return walker.result
+
+
+def module_name(path: Path, root: Path) -> str:
+    """Dotted module name of ``path`` relative to the project root, ``src/`` layout understood."""
+    try:
+        parts = list(path.relative_to(root).with_suffix("").parts)
+    except ValueError:
+        parts = [path.stem]
+    if len(parts) > 1 and parts[0] == "src":
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+

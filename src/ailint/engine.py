@@ -1,0 +1,218 @@
+"""Check one file: bytes, prefilter, parse, one metadata wrapper, rules.
+
+The engine never branches on a rule code. It turns a file into
+``Diagnostic``s in four steps:
+
+1. read the file's directives (suppressions, pragmas) from its comments;
+2. decide cheaply whether the file can contain a model call at all (an
+   import of a provider module); files that cannot are only syntax-checked
+   with the standard library's fast parser and never parsed by LibCST;
+3. otherwise parse with LibCST (which honours PEP 263 and BOMs), wrap the
+   module once with ``unsafe_skip_copy=True``, find the call sites and hand
+   each one to the enabled call rules;
+4. compute positions only for the findings, then apply selection,
+   per-file ignores, suppressions and severity overrides.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ailint.diagnostics import Diagnostic, Severity, Span
+from ailint.knowledge import Knowledge
+from ailint.rules import registry
+from ailint.rules.ail0xx_meta import InvalidPragma, SyntaxErrorRule
+from ailint.rules.base import Finding, RuleContext
+from ailint.settings import Settings
+from ailint.suppress import Directives, scan
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """One file to check, with everything that depends on its path."""
+
+    display: str
+    """The path as printed: POSIX, relative to the working directory."""
+    module: str
+    """Dotted module name relative to the project root (``acme.llm``)."""
+    ignored: frozenset[str] = frozenset()
+    """Codes switched off for this file by ``per-file-ignores``."""
+
+
+@lru_cache(maxsize=1)
+def _known_codes() -> dict[str, str]:
+    """Codes and kebab names, each mapped to its code, for pragma validation."""
+    known = {code: code for code in registry.ALL_CODES}
+    known.update({name: rule.code for name, rule in registry.BY_NAME.items()})
+    return known
+
+
+@lru_cache(maxsize=8)
+def _import_pattern(modules: frozenset[str]) -> re.Pattern[bytes]:
+    """Matches an import of any of ``modules`` (at any indentation)."""
+    names = b"|".join(re.escape(m.encode()) for m in sorted(modules))
+    return re.compile(
+        rb"^[ \t]*(?:from[ \t]+(?:" + names + rb")\b|import[ \t]+[^\n#]*\b(?:" + names + rb")\b)",
+        re.MULTILINE,
+    )
+
+
+def may_call_models(data: bytes, modules: frozenset[str]) -> bool:
+    """The prefilter: does the file import a module whose APIs are model calls?
+
+    Mentioning "openai" in a string or comment is not enough; an import is.
+    """
+    return bool(modules) and _import_pattern(modules).search(data) is not None
+
+
+def _syntax_error_diagnostic(task: FileTask, line: int, column: int, message: str) -> Diagnostic:
+    return Diagnostic(
+        path=task.display,
+        span=Span.point(max(line, 1), max(column, 1)),
+        code=SyntaxErrorRule.code,
+        name=SyntaxErrorRule.name,
+        severity=SyntaxErrorRule.severity,
+        message=SyntaxErrorRule.message.format(error=message),
+    )
+
+
+def _stdlib_syntax_error(data: bytes) -> tuple[int, int, str] | None:
+    """The standard library parser's verdict: None if it parses, else line, column, message."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(data, "<ailint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return exc.lineno or 1, exc.offset or 1, exc.msg
+    except ValueError as exc:  # null bytes on Python < 3.12
+        index = data.find(b"\0")
+        if index == -1:
+            return 1, 1, str(exc)
+        line = data.count(b"\n", 0, index) + 1
+        column = index - (data.rfind(b"\n", 0, index) + 1) + 1
+        return line, column, "source contains a null byte"
+    except (RecursionError, MemoryError):
+        return 1, 1, "the file is too deeply nested to parse"
+    return None
+
+
+def _libcst_parse(data: bytes) -> tuple[object | None, tuple[int, int, str] | None]:
+    """Parse with LibCST: the module, or the error's line, column and message."""
+    import libcst as cst
+
+    try:
+        return cst.parse_module(data), None
+    except cst.ParserSyntaxError as exc:
+        return None, (exc.raw_line, exc.raw_column + 1, exc.message.splitlines()[0])
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        return None, (1, 1, str(exc))
+    except RecursionError:
+        return None, (1, 1, "the file is too deeply nested to parse")
+
+
+def _best_error(data: bytes, libcst_error: tuple[int, int, str]) -> tuple[int, int, str]:
+    """Prefer the standard library's message: it is usually clearer."""
+    return _stdlib_syntax_error(data) or libcst_error
+
+
+class Engine:
+    """Checks files against one run's settings; built once per process."""
+
+    def __init__(self, settings: Settings, knowledge: Knowledge) -> None:
+        self.settings = settings
+        self.knowledge = knowledge
+        self.call_rules = registry.call_rules(settings.enabled)
+        self.modules = knowledge.modules | frozenset(
+            name.split(".", 1)[0] for name in settings.call_site_extra
+        )
+
+    def check(self, task: FileTask, data: bytes) -> list[Diagnostic]:
+        """Every diagnostic of one file, filtered and sorted."""
+        directives = scan(data, _known_codes())
+        if directives.ignore_file:
+            return []
+        diagnostics = list(self._problems(task, directives))
+        if self.call_rules and may_call_models(data, self.modules):
+            diagnostics.extend(self._deep(task, data))
+        else:
+            error = _stdlib_syntax_error(data)
+            if error is not None:
+                module, _ = _libcst_parse(data)
+                if module is None:  # both parsers agree the file is broken
+                    diagnostics.append(_syntax_error_diagnostic(task, *error))
+        return self._finish(task, diagnostics, directives)
+
+    def _problems(self, task: FileTask, directives: Directives) -> Iterable[Diagnostic]:
+        for problem in directives.problems:
+            yield Diagnostic(
+                path=task.display,
+                span=Span(problem.line, problem.column, problem.line, problem.end_column),
+                code=InvalidPragma.code,
+                name=InvalidPragma.name,
+                severity=InvalidPragma.severity,
+                message=InvalidPragma.message.format(problem=problem.message),
+            )
+
+    def _deep(self, task: FileTask, data: bytes) -> list[Diagnostic]:
+        import libcst as cst
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        from ailint.analysis.calls import analyze
+
+        module, error = _libcst_parse(data)
+        if module is None:
+            assert error is not None
+            return [_syntax_error_diagnostic(task, *_best_error(data, error))]
+        assert isinstance(module, cst.Module)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        analysis = analyze(wrapper.module, task.module, self.knowledge)
+        context = RuleContext(analysis=analysis, settings=self.settings)
+        findings: list[Finding] = []
+        for site in analysis.sites:
+            for rule in self.call_rules:
+                if site.operation in rule.operations:
+                    findings.extend(rule.check(site, context))
+        if not findings:
+            return []
+        positions = wrapper.resolve(PositionProvider)
+        diagnostics = []
+        for finding in findings:
+            rule = registry.BY_CODE[finding.code]
+            where = positions[finding.node]
+            diagnostics.append(
+                Diagnostic(
+                    path=task.display,
+                    span=Span(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1),
+                    code=finding.code,
+                    name=rule.name,
+                    severity=rule.severity,
+                    message=finding.message,
+                    provider=finding.provider,
+                    api=finding.api,
+                )
+            )
+        return diagnostics
+
+    def _finish(self, task: FileTask, diagnostics: list[Diagnostic], directives: Directives) -> list[Diagnostic]:
+        kept = []
+        for diagnostic in diagnostics:
+            if diagnostic.code not in self.settings.enabled or diagnostic.code in task.ignored:
+                continue
+            if directives.suppresses(diagnostic):
+                continue
+            override = self.settings.severity.get(diagnostic.code)
+            if override is not None and override is not diagnostic.severity:
+                diagnostic = _with_severity(diagnostic, override)
+            kept.append(diagnostic)
+        return sorted(kept, key=lambda d: d.sort_key)
+
+
+def _with_severity(diagnostic: Diagnostic, severity: Severity) -> Diagnostic:
+    from dataclasses import replace
+
+    return replace(diagnostic, severity=severity)

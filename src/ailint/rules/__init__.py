@@ -1,0 +1,1 @@
+"""Policy: one module per rule family; ``registry.ALL_RULES`` lists them all."""

@@ -1,0 +1,72 @@
+"""AIL0xx: rules about the file itself rather than a model call."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ailint.diagnostics import Severity
+from ailint.rules.base import Concern, FileRule
+
+
+class SyntaxErrorRule(FileRule):
+    """## What it does
+    Reports a file that cannot be parsed, at the line and column of the error.
+
+    ## Why is this bad?
+    ailint cannot check what it cannot read: every model call in the file goes
+    unchecked. The file is reported instead of crashing the run, and every
+    other file is still checked.
+
+    ## Example
+    ```python
+    response = client.chat.completions.create(
+    ```
+
+    ## Use instead
+    ```python
+    response = client.chat.completions.create(model="gpt-4o", messages=messages)
+    ```
+
+    ## Options
+    None.
+    """
+
+    code: ClassVar[str] = "AIL001"
+    name: ClassVar[str] = "syntax-error"
+    severity: ClassVar[Severity] = Severity.ERROR
+    concern: ClassVar[Concern] = Concern.META
+    summary: ClassVar[str] = "The file cannot be parsed."
+    message: ClassVar[str] = "cannot parse file: {error}"
+
+
+class InvalidPragma(FileRule):
+    """## What it does
+    Reports an `# ailint:` comment that is malformed, and a suppression comment
+    (`# noqa: ...`, `# ailint: ignore[...]`) or authority pragma that names an
+    unknown rule code or authority mode. The message lists what is valid.
+
+    ## Why is this bad?
+    A pragma that ailint cannot read does nothing: a misspelt suppression
+    leaves the diagnostic in place, and a misspelt authority mode leaves the
+    call undeclared. Saying so is better than silently ignoring it.
+
+    ## Example
+    ```python
+    reply = client.chat.completions.create(model=m, messages=msgs)  # ailint: ignore[AIL999]
+    ```
+
+    ## Use instead
+    ```python
+    reply = client.chat.completions.create(model=m, messages=msgs)  # ailint: ignore[AIL401]
+    ```
+
+    ## Options
+    None.
+    """
+
+    code: ClassVar[str] = "AIL002"
+    name: ClassVar[str] = "invalid-pragma"
+    severity: ClassVar[Severity] = Severity.ERROR
+    concern: ClassVar[Concern] = Concern.META
+    summary: ClassVar[str] = "An `# ailint:` or `# noqa:` comment is malformed or names something unknown."
+    message: ClassVar[str] = "{problem}"

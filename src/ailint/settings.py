@@ -1,0 +1,267 @@
+"""``[tool.ailint]`` configuration: found once, validated strictly, frozen.
+
+Every key of the specification is type-checked here, and an unknown key or a
+bad value is a ``ConfigError`` naming the key, the file and, when one is
+close, a suggestion. Dotted names from configuration are only ever compared
+as strings: configuration never imports anything.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ailint.diagnostics import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+AUTHORITY_MODES = ("recommend", "assist", "act")
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+class ConfigError(Exception):
+    """Bad configuration or command-line selection; the CLI exits 2 with this message."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective configuration of one run, resolved once."""
+
+    root: Path
+    """The project root: the directory of the pyproject in use (or the working directory)."""
+    config_path: Path | None = None
+    enabled: frozenset[str] = frozenset()
+    exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    call_site_extra: tuple[str, ...] = ()
+    validators: tuple[str, ...] = ()
+    confidence_pattern: str = "confidence|score|prob|logprob|certainty"
+    gates: tuple[str, ...] = ()
+    loggers: tuple[str, ...] = ()
+    error_handlers: frozenset[str] = frozenset()
+    authority_decorators: tuple[str, ...] = ("authority",)
+    approvals: tuple[str, ...] = ()
+    authority_paths: tuple[tuple[str, str], ...] = ()
+    sink_extra: tuple[str, ...] = ()
+
+    def with_selection(self, select: Iterable[str] | None, ignore: Iterable[str]) -> Settings:
+        """Apply ``--select`` (replaces the configured selection) and ``--ignore`` (adds to it)."""
+        from ailint.rules import registry
+
+        enabled = set(self.enabled)
+        try:
+            if select is not None:
+                enabled = set(registry.resolve_selectors(select))
+            enabled -= registry.resolve_selectors(ignore)
+        except registry.UnknownSelector as exc:
+            raise ConfigError(_unknown_selector_message(exc, "on the command line")) from None
+        return replace(self, enabled=frozenset(enabled))
+
+
+# -- discovery -------------------------------------------------------------
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"cannot parse {_display(path)}: {exc}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {_display(path)} is a directory; pass a pyproject.toml file") from None
+    except FileNotFoundError:
+        raise ConfigError(f"config file {_display(path)} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {_display(path)}: {exc}") from None
+
+
+def _display(path: Path) -> str:
+    try:
+        return Path(os.path.relpath(path)).as_posix()
+    except ValueError:  # another drive on Windows
+        return path.as_posix()
+
+
+def find_config(start: Path) -> tuple[Path | None, Path]:
+    """The pyproject.toml in use and the project root, searching upward from ``start``.
+
+    The nearest file with a ``[tool.ailint]`` table wins; failing that, the
+    nearest ``pyproject.toml`` still marks the project root.
+    """
+    nearest: Path | None = None
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            nearest = nearest or candidate
+            data = _read_toml(candidate)
+            if isinstance(data.get("tool"), dict) and "ailint" in data["tool"]:
+                return candidate, directory
+    if nearest is not None:
+        return nearest, nearest.parent
+    return None, start
+
+
+# -- validation ------------------------------------------------------------
+
+Validator = Callable[[Any, str], Any]
+
+
+class _Checker:
+    """Validates one configuration file, producing precise error messages."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = _display(path)
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"invalid value for '{key}' in {self.file} [tool.ailint]: {problem}")
+
+    def table(self, value: Any, where: str, schema: Mapping[str, Validator]) -> dict[str, Any]:
+        section = f"[tool.ailint.{where}]" if where else "[tool.ailint]"
+        if not isinstance(value, dict):
+            raise ConfigError(f"{section} in {self.file} must be a table")
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if key not in schema:
+                close = difflib.get_close_matches(key, list(schema), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(sorted(schema))}"
+                raise ConfigError(f"unknown key '{key}' in {self.file} {section}{hint}")
+            full = f"{where}.{key}" if where else key
+            result[key] = schema[key](item, full)
+        return result
+
+    def strings(self, value: Any, key: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, f"expected a list of strings, got {value!r}")
+        return tuple(value)
+
+    def dotted(self, value: Any, key: str) -> tuple[str, ...]:
+        names = self.strings(value, key)
+        for name in names:
+            if not _DOTTED.match(name):
+                raise self.fail(key, f"'{name}' is not a dotted name such as 'acme.llm.complete'")
+        return names
+
+    def selectors(self, value: Any, key: str) -> frozenset[str]:
+        from ailint.rules import registry
+
+        try:
+            return registry.resolve_selectors(self.strings(value, key))
+        except registry.UnknownSelector as exc:
+            raise ConfigError(_unknown_selector_message(exc, f"'{key}' in {self.file} [tool.ailint]")) from None
+
+    def pattern(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected a regular expression string, got {value!r}")
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise self.fail(key, f"not a valid regular expression ({exc})") from None
+        return value
+
+    def mapping(self, value: Any, key: str, item: Validator) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a table, got {value!r}")
+        return {name: item(v, f"{key}.{name}") for name, v in value.items()}
+
+    def severity(self, value: Any, key: str) -> dict[str, Severity]:
+        from ailint.rules import registry
+
+        result: dict[str, Severity] = {}
+        for code, level in self.mapping(value, key, lambda v, k: v).items():
+            try:
+                codes = registry.resolve_selector(code)
+            except registry.UnknownSelector as exc:
+                raise ConfigError(_unknown_selector_message(exc, f"'{key}' in {self.file} [tool.ailint]")) from None
+            if level not in ("error", "warning"):
+                raise self.fail(f"{key}.{code}", f"expected 'error' or 'warning', got {level!r}")
+            for resolved in codes:
+                result[resolved] = Severity(level)
+        return result
+
+    def mode(self, value: Any, key: str) -> str:
+        if value not in AUTHORITY_MODES:
+            close = difflib.get_close_matches(str(value), AUTHORITY_MODES, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise self.fail(key, f"unknown authority mode {value!r} (valid: {', '.join(AUTHORITY_MODES)}){hint}")
+        return str(value)
+
+
+def _unknown_selector_message(exc: Any, where: str) -> str:
+    hint = f"; did you mean '{exc.suggestion}'?" if exc.suggestion else ""
+    return f"unknown rule selector '{exc.selector}' {where}{hint}"
+
+
+def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settings:
+    """Find, read and validate the configuration for a run."""
+    from ailint.rules import registry
+
+    cwd = (cwd or Path.cwd()).resolve()
+    if config is not None:
+        config = config.resolve() if config.exists() else config
+        data = _read_toml(config)
+        root = config.parent
+        path: Path | None = config
+    else:
+        path, root = find_config(cwd)
+        data = _read_toml(path) if path is not None else {}
+    tool = data.get("tool", {}) if isinstance(data, dict) else {}
+    raw = tool.get("ailint", {}) if isinstance(tool, dict) else {}
+    if path is None:
+        return Settings(root=root, enabled=registry.DEFAULT_CODES)
+    c = _Checker(path)
+    sub: Callable[[Mapping[str, Validator]], Validator] = lambda schema: lambda v, k: c.table(v, k, schema)  # noqa: E731
+    parsed = c.table(
+        raw,
+        "",
+        {
+            "select": c.selectors,
+            "ignore": c.selectors,
+            "exclude": c.strings,
+            "per-file-ignores": lambda v, k: c.mapping(v, k, c.selectors),
+            "severity": c.severity,
+            "call-sites": sub({"extra": c.dotted}),
+            "validation": sub({"validators": c.dotted}),
+            "confidence": sub({"pattern": c.pattern, "gates": c.dotted}),
+            "logging": sub({"loggers": c.dotted}),
+            "errors": sub({"handlers": c.dotted}),
+            "authority": sub(
+                {
+                    "decorators": c.dotted,
+                    "approvals": c.dotted,
+                    "paths": lambda v, k: c.mapping(v, k, c.mode),
+                }
+            ),
+            "sinks": sub({"extra": c.dotted}),
+        },
+    )
+    enabled = set(parsed.get("select", registry.DEFAULT_CODES)) - set(parsed.get("ignore", ()))
+    section = lambda name: parsed.get(name, {})  # noqa: E731
+    defaults = Settings(root=root)
+    return Settings(
+        root=root,
+        config_path=path,
+        enabled=frozenset(enabled),
+        exclude=parsed.get("exclude", ()),
+        per_file_ignores=tuple(parsed.get("per-file-ignores", {}).items()),
+        severity=parsed.get("severity", {}),
+        call_site_extra=section("call-sites").get("extra", ()),
+        validators=section("validation").get("validators", ()),
+        confidence_pattern=section("confidence").get("pattern", defaults.confidence_pattern),
+        gates=section("confidence").get("gates", ()),
+        loggers=section("logging").get("loggers", ()),
+        error_handlers=frozenset(section("errors").get("handlers", ())),
+        authority_decorators=section("authority").get("decorators", defaults.authority_decorators),
+        approvals=section("authority").get("approvals", ()),
+        authority_paths=tuple(section("authority").get("paths", {}).items()),
+        sink_extra=section("sinks").get("extra", ()),
+    )
