@@ -29,10 +29,8 @@ class RunResult:
     """Command-line paths that do not exist (a usage error)."""
 
 
-def _per_file_ignores(settings: Settings) -> list[tuple[pathspec.PathSpec, frozenset[str]]]:
-    return [
-        (pathspec.GitIgnoreSpec.from_lines([pattern]), codes) for pattern, codes in settings.per_file_ignores
-    ]
+def _per_file_ignores(settings: Settings) -> list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]:
+    return [(pathspec.GitIgnoreSpec.from_lines([pattern]), codes) for pattern, codes in settings.per_file_ignores]
 
 
 def check_paths(paths: Iterable[Path], settings: Settings, cwd: Path | None = None) -> RunResult:

@@ -73,13 +73,29 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
     help="Output format.",
 )
-@click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file.")
-@click.option("--select", multiple=True, help="Rules to enable (codes, prefixes such as AIL4, or names); replaces the configured selection.")
-@click.option("--ignore", multiple=True, help="Rules to disable (codes, prefixes or names), added to the configured ones.")
-@click.option("--config", type=click.Path(path_type=Path), help="Read [tool.ailint] from this file instead of the nearest pyproject.toml.")
+@click.option(
+    "--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file."
+)
+@click.option(
+    "--select",
+    multiple=True,
+    help="Rules to enable (codes, prefixes such as AIL4, or names); replaces the configured selection.",
+)
+@click.option(
+    "--ignore", multiple=True, help="Rules to disable (codes, prefixes or names), added to the configured ones."
+)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    help="Read [tool.ailint] from this file instead of the nearest pyproject.toml.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are reported.")
 @click.option("--statistics", "show_statistics", is_flag=True, help="Print the number of diagnostics per code.")
 @click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, without the summary.")
@@ -126,7 +142,9 @@ def check(
             text_report.render(result, buffer, color=False, quiet=quiet, show_statistics=show_statistics)
             write_atomically(output_file, buffer.getvalue())
         else:
-            text_report.render(result, sys.stdout, color=None, quiet=quiet, show_statistics=show_statistics)
+            # NO_COLOR (https://no-color.org) turns off every escape code, bold included.
+            color = False if os.environ.get("NO_COLOR") else None
+            text_report.render(result, sys.stdout, color=color, quiet=quiet, show_statistics=show_statistics)
 
     if result.missing:
         sys.exit(EXIT_USAGE)

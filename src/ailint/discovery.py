@@ -18,10 +18,29 @@ import pathspec
 
 DEFAULT_EXCLUDES = frozenset(
     {
-        ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".env", "env", "__pycache__",
-        "build", "dist", ".tox", ".nox", "node_modules", ".mypy_cache", ".pytest_cache",
-        ".ruff_cache", ".ailint_cache", ".eggs", "site-packages", "__pypackages__",
-        ".ipynb_checkpoints", ".direnv",
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        ".venv",
+        "venv",
+        ".env",
+        "env",
+        "__pycache__",
+        "build",
+        "dist",
+        ".tox",
+        ".nox",
+        "node_modules",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".ailint_cache",
+        ".eggs",
+        "site-packages",
+        "__pypackages__",
+        ".ipynb_checkpoints",
+        ".direnv",
     }
 )
 PYTHON_SUFFIXES = (".py",)
@@ -44,7 +63,7 @@ def display_path(path: Path, cwd: Path) -> str:
         return path.as_posix()
 
 
-def _gitignore(directory: Path) -> pathspec.PathSpec | None:
+def _gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
     candidate = directory / ".gitignore"
     try:
         with open(candidate, encoding="utf-8", errors="replace") as handle:
@@ -63,7 +82,7 @@ class _Walker:
         self.result = Discovery()
         self.seen: set[Path] = set()
 
-    def _excluded(self, path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.PathSpec]]) -> bool:
+    def _excluded(self, path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]) -> bool:
         if path.name in DEFAULT_EXCLUDES and is_dir:
             return True
         suffix = "/" if is_dir else ""
@@ -82,7 +101,7 @@ class _Walker:
                 return True
         return False
 
-    def _inherited_ignores(self, directory: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+    def _inherited_ignores(self, directory: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
         """``.gitignore`` files of the directories above ``directory``, up to the project root."""
         ignores = []
         chain = [directory, *directory.parents]
@@ -94,7 +113,7 @@ class _Walker:
                 ignores.append((parent, spec))
         return ignores
 
-    def walk(self, directory: Path, ignores: list[tuple[Path, pathspec.PathSpec]]) -> None:
+    def walk(self, directory: Path, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]) -> None:
         real = directory.resolve()
         if real in self.seen:
             return
@@ -160,4 +179,3 @@ def module_name(path: Path, root: Path) -> str:
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
-

@@ -127,9 +127,7 @@ class Engine:
         self.settings = settings
         self.knowledge = knowledge
         self.call_rules = registry.call_rules(settings.enabled)
-        self.modules = knowledge.modules | frozenset(
-            name.split(".", 1)[0] for name in settings.call_site_extra
-        )
+        self.modules = knowledge.modules | frozenset(name.split(".", 1)[0] for name in settings.call_site_extra)
 
     def check(self, task: FileTask, data: bytes) -> list[Diagnostic]:
         """Every diagnostic of one file, filtered and sorted."""
@@ -182,15 +180,15 @@ class Engine:
         positions = wrapper.resolve(PositionProvider)
         diagnostics = []
         for finding in findings:
-            rule = registry.BY_CODE[finding.code]
+            meta = registry.BY_CODE[finding.code]
             where = positions[finding.node]
             diagnostics.append(
                 Diagnostic(
                     path=task.display,
                     span=Span(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1),
                     code=finding.code,
-                    name=rule.name,
-                    severity=rule.severity,
+                    name=meta.name,
+                    severity=meta.severity,
                     message=finding.message,
                     provider=finding.provider,
                     api=finding.api,

@@ -22,7 +22,7 @@ from ailint.diagnostics import Severity
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 AUTHORITY_MODES = ("recommend", "assist", "act")
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -74,7 +74,8 @@ class Settings:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"cannot parse {_display(path)}: {exc}") from None
     except IsADirectoryError:
@@ -219,7 +220,10 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
     if path is None:
         return Settings(root=root, enabled=registry.DEFAULT_CODES)
     c = _Checker(path)
-    sub: Callable[[Mapping[str, Validator]], Validator] = lambda schema: lambda v, k: c.table(v, k, schema)  # noqa: E731
+
+    def sub(schema: Mapping[str, Validator]) -> Validator:
+        return lambda value, key: c.table(value, key, schema)
+
     parsed = c.table(
         raw,
         "",
@@ -245,7 +249,11 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
         },
     )
     enabled = set(parsed.get("select", registry.DEFAULT_CODES)) - set(parsed.get("ignore", ()))
-    section = lambda name: parsed.get(name, {})  # noqa: E731
+
+    def section(name: str) -> dict[str, Any]:
+        found: dict[str, Any] = parsed.get(name, {})
+        return found
+
     defaults = Settings(root=root)
     return Settings(
         root=root,

@@ -56,10 +56,7 @@ class Directives:
     def suppresses(self, diagnostic: Diagnostic) -> bool:
         """Whether a comment on the diagnostic's first or last line silences it."""
         span = diagnostic.span
-        for line in {span.line, span.end_line}:
-            if diagnostic.code in self.ignored.get(line, ()):
-                return True
-        return False
+        return any(diagnostic.code in self.ignored.get(line, ()) for line in (span.line, span.end_line))
 
 
 def _comments(text: str) -> tuple[list[tuple[int, int, str]], int]:
@@ -106,7 +103,9 @@ def scan(data: bytes, known_codes: dict[str, str]) -> Directives:
             start = comment.index("#", offset)
             offset = start + 1
             body = segment.strip()
-            _read_segment(directives, body, line, column + start + 1, column + len(comment) + 1, first_code, known_codes)
+            _read_segment(
+                directives, body, line, column + start + 1, column + len(comment) + 1, first_code, known_codes
+            )
     return directives
 
 
@@ -154,7 +153,7 @@ def _read_segment(
     if ignore:
         tokens = [t.strip() for t in ignore.group("codes").split(",") if t.strip()]
         if not tokens:
-            problem(f"empty ignore list; name the codes to ignore, e.g. '# ailint: ignore[AIL401]'")
+            problem("empty ignore list; name the codes to ignore, e.g. '# ailint: ignore[AIL401]'")
         for token in tokens:
             code = known_codes.get(token) or known_codes.get(token.upper())
             if code is None:

@@ -109,9 +109,7 @@ class _Collector(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         name = node.name.value
-        self.scope.bind(
-            name, Binding("class", self.scope, qualname=self.resolver.project_path(self.scope, name))
-        )
+        self.scope.bind(name, Binding("class", self.scope, qualname=self.resolver.project_path(self.scope, name)))
         self._push("class", name)
         return True
 
@@ -182,7 +180,11 @@ class _Collector(cst.CSTVisitor):
             module = ".".join(part for part in (base, module) if part)
         for alias in node.names:
             name = self._dotted(alias.name)
-            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+            local = (
+                alias.asname.name.value
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                else name
+            )
             qualname = f"{module}.{name}" if module else name
             self.scope.bind(local, Binding("import", self.scope, qualname=qualname))
 

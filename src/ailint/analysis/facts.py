@@ -13,9 +13,7 @@ import libcst as cst
 from ailint.analysis.calls import CallSite, FileAnalysis, Guard
 from ailint.analysis.scope import dotted_name
 
-BROAD_EXCEPTIONS = frozenset(
-    {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
-)
+BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
 SUPPRESS_CONTEXTS = frozenset({"contextlib.suppress"})
 
 

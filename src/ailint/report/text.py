@@ -45,9 +45,7 @@ def summary(result: RunResult) -> str:
         return f"All checks passed ({files} checked)."
     by_severity = Counter(d.severity for d in result.diagnostics)
     parts = [
-        _plural(by_severity[level], level.value)
-        for level in (Severity.ERROR, Severity.WARNING)
-        if by_severity[level]
+        _plural(by_severity[level], level.value) for level in (Severity.ERROR, Severity.WARNING) if by_severity[level]
     ]
     return f"Found {_plural(len(result.diagnostics), 'diagnostic')} ({', '.join(parts)}) in {files}."
 
@@ -62,13 +60,15 @@ def statistics(result: RunResult) -> list[str]:
 
 def render(result: RunResult, stream: TextIO, *, color: bool | None, quiet: bool, show_statistics: bool) -> None:
     """Write the text report to ``stream``; ``color=None`` lets rich decide (terminal, ``NO_COLOR``)."""
+    plain = color is False
     console = Console(
         file=stream,
         highlight=False,
         soft_wrap=True,
         emoji=False,
         markup=False,
-        no_color=True if color is False else None,
+        color_system=None if plain else "auto",
+        force_terminal=False if plain else None,
     )
     for diagnostic in result.diagnostics:
         console.print(diagnostic_line(diagnostic))

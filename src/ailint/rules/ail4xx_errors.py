@@ -68,9 +68,7 @@ class UnhandledError(CallRule):
     concern: ClassVar[Concern] = Concern.ERRORS
     summary: ClassVar[str] = "A model call is not inside a try that catches the provider's base error."
     message: ClassVar[str] = "{call} is not inside a try that catches {base_error}"
-    narrower_message: ClassVar[str] = (
-        "{call} is inside a try that catches only {caught}; {base_error} escapes"
-    )
+    narrower_message: ClassVar[str] = "{call} is inside a try that catches only {caught}; {base_error} escapes"
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         # Imported here so that listing rules never loads LibCST.

@@ -102,9 +102,7 @@ class FileRule(Rule):
 class CallRule(Rule):
     """A rule judged once per model call site."""
 
-    operations: ClassVar[frozenset[str]] = frozenset(
-        {"generate", "embed", "moderate", "image", "audio", "rerank"}
-    )
+    operations: ClassVar[frozenset[str]] = frozenset({"generate", "embed", "moderate", "image", "audio", "rerank"})
     """The operations this rule applies to; other call sites are not shown to it."""
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:

@@ -35,7 +35,9 @@ class UnknownSelector(ValueError):
     def __init__(self, selector: str) -> None:
         self.selector = selector
         candidates = [*ALL_CODES, *BY_NAME]
-        close = difflib.get_close_matches(selector.upper() if selector[:3].lower() == "ail" else selector, candidates, n=1)
+        close = difflib.get_close_matches(
+            selector.upper() if selector[:3].lower() == "ail" else selector, candidates, n=1
+        )
         self.suggestion = close[0] if close else None
         super().__init__(selector)
 

@@ -1,0 +1,1 @@
+"""Support-desk automation: triage, summaries and reply drafts."""

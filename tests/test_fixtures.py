@@ -1,0 +1,49 @@
+"""Every fixture under ``fixtures/`` must produce exactly its annotated diagnostics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ailint.api import check_paths
+from ailint.rules import registry
+from ailint.settings import Settings, load_settings
+from tests.conftest import FIXTURES
+from tests.fixture_harness import discover, load
+
+CASES = discover(FIXTURES)
+
+
+def run_fixture(path: Path) -> None:
+    fixture = load(path)
+    codes = registry.resolve_selectors(fixture.select)
+    if fixture.config is not None:
+        settings = load_settings(fixture.config, cwd=fixture.root)
+    else:
+        settings = Settings(root=fixture.root.parent, enabled=registry.DEFAULT_CODES)
+    settings = settings.with_selection(sorted(codes), [])
+    cwd = fixture.root if fixture.root.is_dir() else fixture.root.parent
+    result = check_paths([fixture.root], settings, cwd=cwd)
+    assert not result.errors and not result.missing
+    actual = {(d.path, d.span.line, d.code, d.severity.value) for d in result.diagnostics if d.code in codes}
+    expected = fixture.expected
+    missing_todo = {t for t in fixture.todo if not any(a[:3] == t for a in actual)}
+    found_todo = fixture.todo - missing_todo
+    assert not found_todo, f"known misses now reported, promote them to error/warning: {sorted(found_todo)}"
+    unexpected = sorted(actual - expected)
+    absent = sorted(expected - actual)
+    assert not unexpected and not absent, f"\nunexpected: {unexpected}\nmissing:    {absent}"
+    if missing_todo:
+        pytest.xfail(f"known misses: {sorted(missing_todo)}")
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.relative_to(FIXTURES).as_posix() for p in CASES])
+def test_fixture(path: Path) -> None:
+    run_fixture(path)
+
+
+def test_fixtures_exist_for_every_call_rule_family() -> None:
+    families = {p.relative_to(FIXTURES).parts[0] for p in CASES}
+    for rule in registry.ALL_RULES:
+        assert f"ail{rule.code[3]}xx" in families, f"no fixtures for {rule.code}"
