@@ -57,7 +57,7 @@ def _import_pattern(modules: frozenset[str]) -> re.Pattern[bytes]:
     """Matches an import of any of ``modules`` (at any indentation)."""
     names = b"|".join(re.escape(m.encode()) for m in sorted(modules))
     return re.compile(
-        rb"^[ \t]*(?:from[ \t]+(?:" + names + rb")\b|import[ \t]+[^\n#]*\b(?:" + names + rb")\b)",
+        rb"^(?:\xef\xbb\xbf)?[ \t]*(?:from[ \t]+(?:" + names + rb")\b|import[ \t]+[^\n#]*\b(?:" + names + rb")\b)",
         re.MULTILINE,
     )
 
@@ -81,21 +81,28 @@ def _syntax_error_diagnostic(task: FileTask, line: int, column: int, message: st
     )
 
 
+def _null_byte(data: bytes) -> tuple[int, int, str] | None:
+    """Where the first NUL byte is; Python versions disagree on how to report it."""
+    index = data.find(b"\0")
+    if index == -1:
+        return None
+    line = data.count(b"\n", 0, index) + 1
+    column = index - (data.rfind(b"\n", 0, index) + 1) + 1
+    return line, column, "source contains a null byte"
+
+
 def _stdlib_syntax_error(data: bytes) -> tuple[int, int, str] | None:
     """The standard library parser's verdict: None if it parses, else line, column, message."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             compile(data, "<ailint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as exc:
-        return exc.lineno or 1, exc.offset or 1, exc.msg
-    except ValueError as exc:  # null bytes on Python < 3.12
-        index = data.find(b"\0")
-        if index == -1:
-            return 1, 1, str(exc)
-        line = data.count(b"\n", 0, index) + 1
-        column = index - (data.rfind(b"\n", 0, index) + 1) + 1
-        return line, column, "source contains a null byte"
+    except (SyntaxError, ValueError) as exc:  # ValueError: null bytes on Python < 3.12
+        if "null byte" in str(exc):
+            return _null_byte(data) or (1, 1, "source contains a null byte")
+        if isinstance(exc, SyntaxError):
+            return exc.lineno or 1, exc.offset or 1, exc.msg
+        return 1, 1, str(exc)
     except (RecursionError, MemoryError):
         return 1, 1, "the file is too deeply nested to parse"
     return None

@@ -158,7 +158,7 @@ class _Checker:
         try:
             return registry.resolve_selectors(self.strings(value, key))
         except registry.UnknownSelector as exc:
-            raise ConfigError(_unknown_selector_message(exc, f"'{key}' in {self.file} [tool.ailint]")) from None
+            raise ConfigError(_unknown_selector_message(exc, f"in '{key}' in {self.file} [tool.ailint]")) from None
 
     def pattern(self, value: Any, key: str) -> str:
         if not isinstance(value, str):
@@ -182,7 +182,7 @@ class _Checker:
             try:
                 codes = registry.resolve_selector(code)
             except registry.UnknownSelector as exc:
-                raise ConfigError(_unknown_selector_message(exc, f"'{key}' in {self.file} [tool.ailint]")) from None
+                raise ConfigError(_unknown_selector_message(exc, f"in '{key}' in {self.file} [tool.ailint]")) from None
             if level not in ("error", "warning"):
                 raise self.fail(f"{key}.{code}", f"expected 'error' or 'warning', got {level!r}")
             for resolved in codes:
@@ -198,7 +198,12 @@ class _Checker:
 
 
 def _unknown_selector_message(exc: Any, where: str) -> str:
-    hint = f"; did you mean '{exc.suggestion}'?" if exc.suggestion else ""
+    from ailint.rules import registry
+
+    if exc.suggestion:
+        hint = f"; did you mean '{exc.suggestion}'?"
+    else:
+        hint = f"; use a code, a prefix such as 'AIL4', or a rule name (codes: {', '.join(registry.ALL_CODES)})"
     return f"unknown rule selector '{exc.selector}' {where}{hint}"
 
 

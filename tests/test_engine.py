@@ -1,0 +1,122 @@
+"""Bad input never crashes a run: it becomes a diagnostic or one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ailint.api import check_paths
+from ailint.engine import may_call_models
+from ailint.rules import registry
+from ailint.settings import Settings
+
+CALL = b"from openai import OpenAI\nOpenAI().chat.completions.create(model='m', messages=[])\n"
+
+
+def lint(project: Path, files: dict[str, bytes]) -> list[tuple[str, int, int, str, str]]:
+    for name, data in files.items():
+        (project / name).write_bytes(data)
+    settings = Settings(root=project, enabled=registry.DEFAULT_CODES)
+    result = check_paths([Path(".")], settings, cwd=project)
+    assert result.files == len(files)
+    return [(d.path, d.span.line, d.span.column, d.code, d.message) for d in result.diagnostics]
+
+
+def test_syntax_error_is_one_diagnostic_and_the_rest_is_checked(project: Path) -> None:
+    assert lint(project, {"a.py": b"def f(:\n    pass\n", "b.py": CALL}) == [
+        ("a.py", 1, 7, "AIL001", "cannot parse file: invalid syntax"),
+        (
+            "b.py",
+            2,
+            1,
+            "AIL401",
+            "openai chat.completions.create is not inside a try that catches openai.APIError",
+        ),
+    ]
+
+
+def test_syntax_error_in_a_file_with_model_calls(project: Path) -> None:
+    assert lint(project, {"a.py": CALL + b"if True\n"}) == [
+        ("a.py", 3, 8, "AIL001", "cannot parse file: expected ':'"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "column", "message"),
+    [
+        (b"x = '\xff\xfe'\n", 1, None, "cannot parse file: (unicode error) 'utf-8' codec can't decode byte 0xff"),
+        (b"x = 1\nx\x00 = 2\n", 2, 2, "cannot parse file: source contains a null byte"),
+        (b"x = 1\n  y = 2\n", 2, None, "cannot parse file: unexpected indent"),
+    ],
+)
+def test_undecodable_and_broken_bytes(project: Path, data: bytes, line: int, column: int | None, message: str) -> None:
+    # Once as a plain file (cheap syntax check), once with a model import (deep analysis).
+    for offset, payload in enumerate((data, b"import openai\n" + data)):
+        ((_, got_line, got_column, code, got_message),) = lint(project, {"a.py": payload})
+        assert code == "AIL001"
+        assert got_message.startswith(message)
+        if "unicode error" not in message:
+            assert got_line == line + offset
+        if column is not None:
+            assert got_column == column
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"# only a comment\n",
+        b"\xef\xbb\xbfimport os\n",
+        b"import os\r\nx = 1\r\n",
+        b"# -*- coding: latin-1 -*-\nname = '\xe9t\xe9'\n",
+        b"x = 1\x0c\ny = 2\n",
+        b"type Alias[T] = list[T]\ndef f[T](x: T) -> T:\n    return x\n",
+        b"match x:\n    case [a, *rest]:\n        pass\n",
+        b"x = f'{'nested'}'\n",
+    ],
+)
+def test_valid_oddities_are_clean(project: Path, data: bytes) -> None:
+    assert lint(project, {"a.py": data}) == []
+    # The same with a model import, so that the file is analysed in depth (after any BOM or coding line).
+    head, _, tail = data.partition(b"\n") if data.startswith((b"\xef", b"# -*-")) else (b"", b"", data)
+    assert lint(project, {"a.py": head + _ + b"import openai\n" + tail}) == []
+
+
+def test_bom_and_latin1_files_with_calls(project: Path) -> None:
+    assert [d[3] for d in lint(project, {"a.py": b"\xef\xbb\xbf" + CALL})] == ["AIL401"]
+    latin = b"# -*- coding: latin-1 -*-\n" + CALL + b"s = '\xe9'\n"
+    assert [d[1:4] for d in lint(project, {"a.py": latin})] == [(3, 1, "AIL401")]
+
+
+def test_unreadable_file_is_one_line(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "a.py").write_bytes(CALL)
+    (project / "b.py").write_bytes(CALL)
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "a.py":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = check_paths([Path(".")], Settings(root=project, enabled=registry.DEFAULT_CODES), cwd=project)
+    assert result.errors == ["cannot read a.py: Permission denied"]
+    assert [(d.path, d.code) for d in result.diagnostics] == [("b.py", "AIL401")]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (b"import openai\n", True),
+        (b"from openai import OpenAI\n", True),
+        (b"import os, anthropic as a\n", True),
+        (b"def f():\n    from anthropic.types import Message\n", True),
+        (b"# we use openai here\nx = 'import openai'\n", False),
+        (b"import openai_helpers\n", False),
+        (b"from myopenai import x\n", False),
+        (b"description = 'openai and anthropic'\n", False),
+    ],
+)
+def test_prefilter_needs_an_import(source: bytes, expected: bool) -> None:
+    assert may_call_models(source, frozenset({"openai", "anthropic"})) is expected
