@@ -20,8 +20,9 @@ import ast
 import re
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ailint.diagnostics import Diagnostic, Severity, Span
 from ailint.knowledge import Knowledge
@@ -30,6 +31,12 @@ from ailint.rules.ail0xx_meta import InvalidPragma, SyntaxErrorRule
 from ailint.rules.base import Finding, RuleContext
 from ailint.settings import Settings
 from ailint.suppress import Directives, scan
+
+if TYPE_CHECKING:
+    from libcst.metadata import MetadataWrapper
+
+    from ailint.analysis.calls import FileAnalysis
+    from ailint.analysis.project import Project
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,20 @@ class FileTask:
     """Dotted module name relative to the project root (``acme.llm``)."""
     ignored: frozenset[str] = frozenset()
     """Codes switched off for this file by ``per-file-ignores``."""
+    is_package: bool = False
+    """Whether the file is a package's ``__init__.py`` (relative imports start there)."""
+
+
+@dataclass(eq=False)
+class Prepared:
+    """A file read and, when it may call models, parsed and collected; not yet judged."""
+
+    task: FileTask
+    directives: Directives
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """AIL001/AIL002, known before any call site is judged."""
+    wrapper: MetadataWrapper | None = None
+    analysis: FileAnalysis | None = None
 
 
 @lru_cache(maxsize=1)
@@ -137,20 +158,34 @@ class Engine:
         self.modules = knowledge.modules | frozenset(name.split(".", 1)[0] for name in settings.call_site_extra)
 
     def check(self, task: FileTask, data: bytes) -> list[Diagnostic]:
-        """Every diagnostic of one file, filtered and sorted."""
+        """Every diagnostic of one file, analysed on its own (no other project files)."""
+        from ailint.analysis.project import Project
+
+        prepared = self.prepare(task, data, deep=may_call_models(data, self.modules))
+        project = Project(self.knowledge)
+        if prepared.analysis is not None:
+            project.add(prepared.analysis)
+        return self.finish(prepared, project)
+
+    def prepare(self, task: FileTask, data: bytes, *, deep: bool) -> Prepared:
+        """Read a file's directives and, if ``deep``, parse and collect it for the project.
+
+        Files that are not analysed in depth are only syntax-checked, cheaply.
+        """
         directives = scan(data, _known_codes())
+        prepared = Prepared(task=task, directives=directives)
         if directives.ignore_file:
-            return []
-        diagnostics = list(self._problems(task, directives))
-        if self.call_rules and may_call_models(data, self.modules):
-            diagnostics.extend(self._deep(task, data))
+            return prepared
+        prepared.diagnostics.extend(self._problems(task, directives))
+        if deep and self.call_rules:
+            self._collect(prepared, data)
         else:
             error = _stdlib_syntax_error(data)
             if error is not None:
                 module, _ = _libcst_parse(data)
                 if module is None:  # both parsers agree the file is broken
-                    diagnostics.append(_syntax_error_diagnostic(task, *error))
-        return self._finish(task, diagnostics, directives)
+                    prepared.diagnostics.append(_syntax_error_diagnostic(task, *error))
+        return prepared
 
     def _problems(self, task: FileTask, directives: Directives) -> Iterable[Diagnostic]:
         for problem in directives.problems:
@@ -163,29 +198,46 @@ class Engine:
                 message=InvalidPragma.message.format(problem=problem.message),
             )
 
-    def _deep(self, task: FileTask, data: bytes) -> list[Diagnostic]:
+    def _collect(self, prepared: Prepared, data: bytes) -> None:
         import libcst as cst
-        from libcst.metadata import MetadataWrapper, PositionProvider
+        from libcst.metadata import MetadataWrapper
 
-        from ailint.analysis.calls import analyze
+        from ailint.analysis.calls import collect
 
         module, error = _libcst_parse(data)
         if module is None:
             assert error is not None
-            return [_syntax_error_diagnostic(task, *_best_error(data, error))]
+            prepared.diagnostics.append(_syntax_error_diagnostic(prepared.task, *_best_error(data, error)))
+            return
         assert isinstance(module, cst.Module)
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        analysis = analyze(wrapper.module, task.module, self.knowledge)
-        context = RuleContext(analysis=analysis, settings=self.settings)
+        prepared.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        task = prepared.task
+        prepared.analysis = collect(prepared.wrapper.module, task.module, self.knowledge, is_package=task.is_package)
+
+    def finish(self, prepared: Prepared, project: Project) -> list[Diagnostic]:
+        """Judge the call sites of a prepared file, now that the whole project is known."""
+        if prepared.directives.ignore_file:
+            return []
+        diagnostics = list(prepared.diagnostics)
+        if prepared.analysis is not None and prepared.wrapper is not None:
+            diagnostics.extend(self._judge(prepared, project))
+        return self._finish(prepared.task, diagnostics, prepared.directives)
+
+    def _judge(self, prepared: Prepared, project: Project) -> list[Diagnostic]:
+        from libcst.metadata import PositionProvider
+
+        assert prepared.analysis is not None and prepared.wrapper is not None
+        context = RuleContext(analysis=prepared.analysis, settings=self.settings, project=project)
         findings: list[Finding] = []
-        for site in analysis.sites:
+        for site in project.sites(prepared.analysis):
             for rule in self.call_rules:
                 if site.operation in rule.operations:
                     findings.extend(rule.check(site, context))
         if not findings:
             return []
-        positions = wrapper.resolve(PositionProvider)
+        positions = prepared.wrapper.resolve(PositionProvider)
         diagnostics = []
+        task = prepared.task
         for finding in findings:
             meta = registry.BY_CODE[finding.code]
             where = positions[finding.node]

@@ -1,21 +1,26 @@
-"""Find the model call sites of one file.
+"""Read one file: bindings, functions, calls and the guards around them.
 
 One visitor walks the module once, recording bindings (imports, assignments,
-annotations, ``with`` targets, ``self`` attributes) and, for every call, the
-scope it is in and the ``try``/``with`` guards around it *in the same
-function*. Only after the walk, when every binding of the file is known, are
-callees resolved against the provider knowledge: a module-level client
-defined below the function that uses it is still found.
+annotations, ``with`` targets, ``self`` attributes), for every function the
+facts dataflow needs (assignments, loops, returns, yields), and for every call
+the scope it is in and the ``try``/``with`` guards around it *in the same
+function*. Nothing is resolved during the walk: only when every file of the
+project has been read does ``Project`` resolve callees, so a module-level
+client defined below its use, or in another module, is still found.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from ailint.analysis.scope import Binding, Resolver, Scope
 from ailint.knowledge import ApiSpec, Knowledge, Provider
+
+if TYPE_CHECKING:
+    from ailint.analysis.scope import ProjectNames
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,20 +31,67 @@ class Guard:
     scope: Scope
 
 
+@dataclass(eq=False)
+class FunctionRecord:
+    """What dataflow needs to know about one function body."""
+
+    node: cst.FunctionDef
+    scope: Scope
+    paths: tuple[str, ...]
+    """Canonical paths by which callers reach it (``acme.llm.Client().ask``)."""
+    flows: list[tuple[cst.BaseExpression, cst.BaseExpression]] = field(default_factory=list)
+    """``(target, value)`` of assignments, ``for`` loops, ``with`` items, walruses."""
+    outputs: list[cst.BaseExpression] = field(default_factory=list)
+    """Returned and yielded expressions."""
+
+    @property
+    def is_async(self) -> bool:
+        return self.node.asynchronous is not None
+
+
+@dataclass(frozen=True, eq=False)
+class PendingCall:
+    """A call expression, not yet resolved."""
+
+    node: cst.Call
+    scope: Scope
+    guards: tuple[Guard, ...]
+    record: FunctionRecord | None
+
+
+@dataclass(eq=False)
+class FileAnalysis:
+    """One file as read: its resolver, scopes, functions and calls."""
+
+    module: str
+    resolver: Resolver
+    module_scope: Scope
+    calls: list[PendingCall] = field(default_factory=list)
+    functions: list[FunctionRecord] = field(default_factory=list)
+    classes: list[Scope] = field(default_factory=list)
+
+
 @dataclass(frozen=True, eq=False)
 class CallSite:
-    """One model call: what it is (from knowledge) and where it sits."""
+    """One model call: what it is (from knowledge) and where it sits.
+
+    ``kind`` is ``direct`` for a provider API, ``wrapper`` for a call of a
+    project function that returns a model's output; ``spec`` is then the API
+    at the end of the wrapper chain.
+    """
 
     node: cst.Call
     spec: ApiSpec
+    file: FileAnalysis
     scope: Scope
     guards: tuple[Guard, ...]
-    """Innermost last; only guards in the call's own function."""
-    function: str
-    """Qualified name of the enclosing function (``module.Class.method``)."""
-    decorators: tuple[cst.Decorator, ...] = ()
-    streaming: bool = False
+    record: FunctionRecord | None
+    """The enclosing function, if any."""
     kind: str = "direct"
+    wrapper: Wrapper | None = None
+    """For wrapper sites: the project function called."""
+    structured: bool = False
+    streaming: bool = False
 
     @property
     def provider(self) -> Provider:
@@ -55,46 +107,68 @@ class CallSite:
 
     @property
     def is_async(self) -> bool:
+        if self.wrapper is not None:
+            return self.wrapper.record.is_async
         return self.spec.is_async
+
+    @property
+    def function(self) -> str:
+        """Qualified name of the enclosing function (``module.Class.method``)."""
+        inner = self.scope.qualname if self.record is not None else "<module>"
+        return f"{self.file.module}.{inner}" if self.file.module else inner
+
+    @property
+    def decorators(self) -> tuple[cst.Decorator, ...]:
+        return tuple(self.record.node.decorators) if self.record is not None else ()
 
     @property
     def label(self) -> str:
         """How messages name the call: ``openai chat.completions.create``."""
-        return f"{self.provider.name} {self.api}"
+        base = f"{self.provider.name} {self.api}"
+        if self.wrapper is not None:
+            return f"{base} via {self.wrapper.name}()"
+        return base
 
 
 @dataclass(frozen=True, eq=False)
-class _PendingCall:
-    node: cst.Call
-    scope: Scope
-    guards: tuple[Guard, ...]
-    function: cst.FunctionDef | None
+class Wrapper:
+    """A project function that returns (or yields) a model's output."""
+
+    record: FunctionRecord
+    file: FileAnalysis
+    inner: CallSite
+    """The call inside it whose output it returns."""
+
+    @property
+    def name(self) -> str:
+        return self.record.node.name.value
+
+    @property
+    def path(self) -> str:
+        return self.record.paths[0]
 
 
-@dataclass
-class FileAnalysis:
-    """Everything the rules need about one file."""
-
-    module: str
-    resolver: Resolver
-    sites: list[CallSite] = field(default_factory=list)
-
-
-def _is_true(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "True"
+def _names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for element in target.elements for n in _names(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return _names(target.value)
+    return []
 
 
 class _Collector(cst.CSTVisitor):
-    """Records bindings, calls and guards in one walk."""
+    """Records bindings, functions, calls and guards in one walk."""
 
     def __init__(self, resolver: Resolver) -> None:
         super().__init__()
         self.resolver = resolver
-        self.module_scope = Scope(kind="module", qualname="")
+        self.module_scope = Scope(kind="module", qualname="", canonical=resolver.module)
         self.scope = self.module_scope
         self.guards: list[Guard] = []
-        self.functions: list[cst.FunctionDef] = []
-        self.calls: list[_PendingCall] = []
+        self.records: list[FunctionRecord] = []
+        self.analysis = FileAnalysis(module=resolver.module, resolver=resolver, module_scope=self.module_scope)
 
     # -- scopes ----------------------------------------------------------
     def _push(self, kind: str, name: str) -> Scope:
@@ -109,12 +183,19 @@ class _Collector(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         name = node.name.value
-        self.scope.bind(name, Binding("class", self.scope, qualname=self.resolver.project_path(self.scope, name)))
-        self._push("class", name)
-        return True
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        path = self.resolver.project_path(self.scope, name)
+        self.scope.bind(name, Binding("class", self.scope, qualname=path))
+        self.resolver.class_bases[path] = ([arg.value for arg in node.bases if arg.keyword is None], self.scope)
+        for decorator in node.decorators:
+            decorator.visit(self)
+        for arg in node.bases:
+            arg.visit(self)
+        scope = self._push("class", name)
+        scope.canonical = path
+        self.analysis.classes.append(scope)
+        node.body.visit(self)
         self._pop()
+        return False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         name = node.name.value
@@ -122,32 +203,40 @@ class _Collector(cst.CSTVisitor):
         self.scope.bind(name, Binding("function", self.scope, qualname=path))
         if node.returns is not None:
             self.resolver.returns[path] = (node.returns.annotation, self.scope)
+        for decorator in node.decorators:
+            decorator.visit(self)
         owner = self.scope if self.scope.kind == "class" else None
         scope = self._push("function", name)
         params = [*node.params.posonly_params, *node.params.params]
-        is_static = any(
-            isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators
-        )
-        if owner is not None and params and not is_static:
+        decorator_names = {
+            d.decorator.value for d in node.decorators if isinstance(d.decorator, cst.Name)
+        }
+        paths: tuple[str, ...] = (path,)
+        if owner is not None and params and "staticmethod" not in decorator_names:
             scope.self_name = params[0].name.value
             scope.owner = owner
+            if "classmethod" in decorator_names:
+                scope.self_name = None
+            else:
+                paths = (f"{owner.canonical}().{name}", path)
         for param in [*params, *node.params.kwonly_params]:
             if param.annotation is not None:
                 scope.bind(param.name.value, Binding("annotation", scope, expr=param.annotation.annotation))
-        self.functions.append(node)
+        record = FunctionRecord(node=node, scope=scope, paths=paths)
+        self.analysis.functions.append(record)
+        self.records.append(record)
         saved, self.guards = self.guards, []
-        # Decorators, defaults and annotations belong to the enclosing scope.
-        for decorator in node.decorators:
-            self.scope = scope.parent  # type: ignore[assignment]
-            decorator.visit(self)
-            self.scope = scope
         node.body.visit(self)
         self.guards = saved
-        self.functions.pop()
+        self.records.pop()
         self._pop()
         return False
 
-    # -- bindings --------------------------------------------------------
+    # -- bindings and flows ----------------------------------------------
+    def _flow(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if self.records:
+            self.records[-1].flows.append((target, value))
+
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression, kind: str = "expr") -> None:
         binding = Binding(kind, self.scope, expr=value)  # type: ignore[arg-type]
         if isinstance(target, cst.Name):
@@ -174,17 +263,16 @@ class _Collector(cst.CSTVisitor):
             return
         module = self._dotted(node.module) if node.module is not None else ""
         if node.relative:
-            package = self.resolver.module.split(".")
-            up = len(node.relative)
+            package = self.resolver.module.split(".") if self.resolver.module else []
+            if not self.resolver.is_package:
+                package = package[:-1]
+            up = len(node.relative) - 1
             base = ".".join(package[: max(len(package) - up, 0)])
             module = ".".join(part for part in (base, module) if part)
         for alias in node.names:
             name = self._dotted(alias.name)
-            local = (
-                alias.asname.name.value
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
-                else name
-            )
+            asname = alias.asname
+            local = asname.name.value if asname is not None and isinstance(asname.name, cst.Name) else name
             qualname = f"{module}.{name}" if module else name
             self.scope.bind(local, Binding("import", self.scope, qualname=qualname))
 
@@ -199,6 +287,7 @@ class _Collector(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             self._bind_target(target.target, node.value)
+            self._flow(target.target, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         annotation = node.annotation.annotation
@@ -209,9 +298,31 @@ class _Collector(cst.CSTVisitor):
         self._bind_target(node.target, annotation, kind="annotation")
         if node.value is not None:
             self._bind_target(node.target, node.value)
+            self._flow(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._flow(node.target, node.value)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_target(node.target, node.value)
+        self._flow(node.target, node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        for name in _names(node.target):
+            self.scope.bind(name, Binding("iter", self.scope, expr=node.iter))
+        self._flow(node.target, node.iter)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._flow(node.target, node.iter)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self.records and node.value is not None:
+            self.records[-1].outputs.append(node.value)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if self.records and node.value is not None:
+            value = node.value
+            self.records[-1].outputs.append(value.item if isinstance(value, cst.From) else value)
 
     # -- guards ----------------------------------------------------------
     def _visit_try(self, node: cst.Try | cst.TryStar) -> bool:
@@ -237,6 +348,7 @@ class _Collector(cst.CSTVisitor):
             item.visit(self)
             if item.asname is not None:
                 self._bind_target(item.asname.name, item.item)
+                self._flow(item.asname.name, item.item)
         self.guards.append(Guard(node, self.scope))
         node.body.visit(self)
         self.guards.pop()
@@ -244,42 +356,20 @@ class _Collector(cst.CSTVisitor):
 
     # -- calls -----------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
-        function = self.functions[-1] if self.functions else None
-        self.calls.append(_PendingCall(node, self.scope, tuple(self.guards), function))
+        record = self.records[-1] if self.records else None
+        self.analysis.calls.append(PendingCall(node, self.scope, tuple(self.guards), record))
 
 
-def analyze(module_node: cst.Module | cst.MetadataWrapper, module: str, knowledge: Knowledge) -> FileAnalysis:
-    """Find every model call site in a parsed module.
-
-    ``module`` is the dotted module name (``acme.llm``); it qualifies the
-    enclosing function names and project definitions.
-    """
-    resolver = Resolver(module, knowledge)
+def collect(
+    module_node: cst.Module,
+    module: str,
+    knowledge: Knowledge,
+    project: ProjectNames | None = None,
+    is_package: bool = False,
+) -> FileAnalysis:
+    """Read a parsed module. ``module`` is its dotted name (``acme.llm``)."""
+    resolver = Resolver(module, knowledge, project)
+    resolver.is_package = is_package
     collector = _Collector(resolver)
     module_node.visit(collector)
-    analysis = FileAnalysis(module=module, resolver=resolver)
-    for pending in collector.calls:
-        canonical = resolver.resolve(pending.node.func, pending.scope)
-        if canonical is None:
-            continue
-        spec = knowledge.lookup(canonical)
-        if spec is None:
-            continue
-        streaming = spec.streaming or any(
-            arg.keyword is not None and arg.keyword.value == "stream" and _is_true(arg.value)
-            for arg in pending.node.args
-        )
-        function = pending.scope.qualname if pending.scope.kind == "function" else "<module>"
-        qualified = f"{module}.{function}" if module else function
-        analysis.sites.append(
-            CallSite(
-                node=pending.node,
-                spec=spec,
-                scope=pending.scope,
-                guards=pending.guards,
-                function=qualified,
-                decorators=tuple(pending.function.decorators) if pending.function is not None else (),
-                streaming=streaming,
-            )
-        )
-    return analysis
+    return collector.analysis

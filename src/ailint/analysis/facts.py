@@ -1,7 +1,9 @@
 """Facts about a call site that rules judge: here, how its errors are handled.
 
 Kept apart from the rules so several rules (AIL401 now, AIL402 later) share
-one reading of the ``try`` statements around a call.
+one reading of the ``try`` statements around a call. For a wrapper call site,
+what the wrapper already does counts: a wrapper that catches the provider's
+errors handles them for every caller.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ailint.analysis.calls import CallSite, FileAnalysis, Guard
+from ailint.analysis.calls import CallSite, Guard
 from ailint.analysis.scope import dotted_name
 
 BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
@@ -36,12 +38,12 @@ def _caught_by(names: list[str], site: CallSite) -> tuple[bool, list[str]]:
     return False, narrower
 
 
-def _guard_names(guard: Guard, analysis: FileAnalysis) -> list[list[str]] | None:
+def _guard_names(guard: Guard, site: CallSite) -> list[list[str]] | None:
     """Exception names per handler of a guard; an empty list means a bare ``except``.
 
     None when the guard catches nothing (a ``with`` that is not a suppressor).
     """
-    resolver = analysis.resolver
+    resolver = site.file.resolver
     node = guard.node
     if isinstance(node, (cst.Try, cst.TryStar)):
         handlers: list[list[str]] = []
@@ -65,11 +67,22 @@ def _guard_names(guard: Guard, analysis: FileAnalysis) -> list[list[str]] | None
     return handlers or None
 
 
-def error_handling(site: CallSite, analysis: FileAnalysis, handler_decorators: frozenset[str]) -> ErrorHandling:
-    """Judge whether ``site``'s provider errors are caught in its own function."""
+def error_handling(site: CallSite, handler_decorators: frozenset[str]) -> ErrorHandling:
+    """Judge whether ``site``'s provider errors are caught, here or inside the wrapper it calls."""
+    verdict = _handled_in_function(site, handler_decorators)
+    wrapper = site.wrapper
+    while not verdict.handled and wrapper is not None:
+        inner = wrapper.inner
+        if _handled_in_function(inner, handler_decorators).handled:
+            return ErrorHandling(True)
+        wrapper = inner.wrapper
+    return verdict
+
+
+def _handled_in_function(site: CallSite, handler_decorators: frozenset[str]) -> ErrorHandling:
     narrower: list[str] = []
     for guard in site.guards:
-        for names in _guard_names(guard, analysis) or []:
+        for names in _guard_names(guard, site) or []:
             if not names:  # bare except
                 return ErrorHandling(True)
             caught, partial = _caught_by(names, site)
@@ -77,11 +90,12 @@ def error_handling(site: CallSite, analysis: FileAnalysis, handler_decorators: f
                 return ErrorHandling(True)
             narrower.extend(partial)
     if handler_decorators:
+        resolver = site.file.resolver
         for decorator in site.decorators:
             expr = decorator.decorator
             if isinstance(expr, cst.Call):
                 expr = expr.func
-            name = analysis.resolver.resolve(expr, site.scope.parent or site.scope) or dotted_name(expr)
+            name = resolver.resolve(expr, site.scope.parent or site.scope) or dotted_name(expr)
             if name in handler_decorators:
                 return ErrorHandling(True)
     return ErrorHandling(False, tuple(dict.fromkeys(narrower)))

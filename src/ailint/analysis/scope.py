@@ -4,9 +4,13 @@ LibCST's ``QualifiedNameProvider`` reports ``client.chat.completions.create``
 as a local name once ``client = OpenAI()``; tracking instances is our job. The
 resolver follows what the code says (imports, aliases, assignments,
 annotations, ``with`` targets, ``self`` attributes set in any method, factory
-return annotations) and produces canonical strings such as
-``openai.OpenAI().chat.completions.create``, where ``()`` means "an instance
-of". Provider knowledge is keyed by the same strings.
+return annotations, keyed factories such as ``boto3.client("bedrock-runtime")``,
+``functools.partial``, LangChain compositions) and produces canonical strings
+such as ``openai.OpenAI().chat.completions.create``, where ``()`` means "the
+result of calling". Provider knowledge is keyed by the same strings.
+
+A ``#s`` marker after ``()`` records that the instance was made to validate
+its output (``llm.with_structured_output(Schema)``); lookups strip it.
 
 Scopes are flow-insensitive on purpose: a linter reads a function as a whole,
 and the cost of tracking control flow is not repaid by the rare rebinding of
@@ -16,15 +20,23 @@ a client name to something else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import libcst as cst
 
 from ailint.knowledge import Knowledge
 
-BindingKind = Literal["import", "expr", "annotation", "function", "class"]
+BindingKind = Literal["import", "expr", "annotation", "function", "class", "iter"]
+STRUCTURED = "#s"
+_MAX_DEPTH = 32
+_PARTIAL = frozenset({"functools.partial"})
 
-_MAX_DEPTH = 24
+
+class ProjectNames(Protocol):
+    """What the resolver asks of the whole project (implemented by ``Project``)."""
+
+    def global_name(self, dotted: str) -> str | None:
+        """The canonical value of a module-level name of another project module."""
 
 
 @dataclass(eq=False)
@@ -52,6 +64,8 @@ class Scope:
     """For methods: the name of the first parameter (usually ``self``)."""
     owner: Scope | None = None
     """For methods: the class scope they belong to."""
+    canonical: str = ""
+    """For classes: the class's canonical path (``acme.llm.Client``)."""
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -69,14 +83,30 @@ def dotted_name(expr: cst.BaseExpression) -> str | None:
     return None
 
 
+def string_value(expr: cst.BaseExpression) -> str | None:
+    """The value of a plain string literal, else None."""
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(expr, cst.ConcatenatedString):
+        left, right = string_value(expr.left), string_value(expr.right)
+        return left + right if left is not None and right is not None else None
+    return None
+
+
 class Resolver:
     """Resolves expressions of one file to canonical paths."""
 
-    def __init__(self, module: str, knowledge: Knowledge) -> None:
+    def __init__(self, module: str, knowledge: Knowledge, project: ProjectNames | None = None) -> None:
         self.module = module
         self.knowledge = knowledge
+        self.project = project
+        self.is_package = False
+        """Whether the module is a package's ``__init__`` (for relative imports)."""
         self.returns: dict[str, tuple[cst.BaseExpression, Scope]] = {}
         """Project functions with a return annotation, by canonical path."""
+        self.class_bases: dict[str, tuple[list[cst.BaseExpression], Scope]] = {}
+        """Project classes and the expressions of their bases, by canonical path."""
         self._memo: dict[tuple[int, int], str | None] = {}
         self._active: set[tuple[int, int]] = set()
 
@@ -98,16 +128,24 @@ class Resolver:
         return []
 
     def resolve_binding(self, binding: Binding, depth: int) -> str | None:
-        if binding.kind in ("import", "function", "class"):
+        if binding.kind == "import":
+            assert binding.qualname is not None
+            if self.project is not None:
+                return self.project.global_name(binding.qualname) or binding.qualname
+            return binding.qualname
+        if binding.kind in ("function", "class"):
             return binding.qualname
         if binding.expr is None:
             return None
         if binding.kind == "annotation":
             kind = self.resolve_type(binding.expr, binding.scope, depth + 1)
             return f"{kind}()" if kind else None
+        if binding.kind == "iter":  # ``for x in stream``: not the stream itself
+            return None
         return self.resolve(binding.expr, binding.scope, depth + 1)
 
-    def _first(self, bindings: list[Binding], depth: int) -> str | None:
+    def first(self, bindings: list[Binding], depth: int = 0) -> str | None:
+        """The most recent binding that resolves to something."""
         for binding in reversed(bindings):
             result = self.resolve_binding(binding, depth)
             if result is not None:
@@ -134,13 +172,18 @@ class Resolver:
 
     def _resolve(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         if isinstance(expr, cst.Name):
-            return self._first(self.lookup(expr.value, scope), depth)
+            found = self.first(self.lookup(expr.value, scope), depth)
+            if found is None and expr.value == scope.self_name and scope.owner is not None:
+                return f"{scope.owner.canonical}()"
+            return found
         if isinstance(expr, cst.Attribute):
             return self._resolve_attribute(expr, scope, depth)
         if isinstance(expr, cst.Call):
             return self._resolve_call(expr, scope, depth)
         if isinstance(expr, cst.Await):
             return self.resolve(expr.expression, scope, depth + 1)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+            return self._resolve_pipe(expr, scope, depth)
         return None
 
     def _resolve_attribute(self, expr: cst.Attribute, scope: Scope, depth: int) -> str | None:
@@ -150,30 +193,89 @@ class Resolver:
             owner = scope.owner
             bindings = owner.attrs.get(attr) or owner.bindings.get(attr)
             if bindings:
-                return self._first(bindings, depth)
-            return None
+                found = self.first(bindings, depth)
+                if found is not None:
+                    return found
+            return f"{owner.canonical}().{attr}"
         base = self.resolve(value, scope, depth + 1)
         if base is None:
             return None
         if attr in self.knowledge.transparent:
             return base
-        return f"{base}.{attr}"
+        dotted = f"{base}.{attr}"
+        if self.project is not None and "(" not in base:
+            return self.project.global_name(dotted) or dotted
+        return dotted
 
     def _resolve_call(self, expr: cst.Call, scope: Scope, depth: int) -> str | None:
         func = expr.func
-        if isinstance(func, cst.Attribute) and func.attr.value in self.knowledge.transparent_calls:
-            inner = self.resolve(func.value, scope, depth + 1)
-            if inner is not None and inner.endswith("()"):
-                return inner
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in self.knowledge.transparent_calls or method in self.knowledge.structuring_calls:
+                inner = self.resolve(func.value, scope, depth + 1)
+                if inner is not None and inner.endswith(("()", STRUCTURED)):
+                    if method in self.knowledge.structuring_calls and not inner.endswith(STRUCTURED):
+                        return inner + STRUCTURED
+                    return inner
         base = self.resolve(func, scope, depth + 1)
         if base is None:
             return None
+        if base in _PARTIAL:
+            if expr.args and expr.args[0].keyword is None:
+                return self.resolve(expr.args[0].value, scope, depth + 1)
+            return None
+        index = self.knowledge.keyed_factories.get(base)
+        if index is not None:
+            key = self._factory_key(expr, index)
+            return f"{base}({key})()" if key is not None else None
         declared = self.returns.get(base)
         if declared is not None:
             annotation, where = declared
             kind = self.resolve_type(annotation, where, depth + 1)
-            return f"{kind}()" if kind else None
+            if kind:
+                return f"{kind}()"
         return f"{base}()"
+
+    @staticmethod
+    def _factory_key(expr: cst.Call, index: int) -> str | None:
+        positional = [a for a in expr.args if a.keyword is None and not a.star]
+        if len(positional) > index:
+            return string_value(positional[index].value)
+        for arg in expr.args:
+            if arg.keyword is not None and arg.keyword.value == "service_name":
+                return string_value(arg.value)
+        return None
+
+    def _resolve_pipe(self, expr: cst.BinaryOperation, scope: Scope, depth: int) -> str | None:
+        """``prompt | llm | parser``: the chain calls the model inside it."""
+        operands: list[cst.BaseExpression] = []
+        node: cst.BaseExpression = expr
+        while isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            operands.append(node.right)
+            node = node.left
+        operands.append(node)
+        operands.reverse()
+        model: str | None = None
+        validated = False
+        for operand in operands:
+            resolved = self.resolve(operand, scope, depth + 1)
+            if resolved is None:
+                continue
+            if model is None and self._invocable(resolved):
+                model = resolved
+            elif model is not None:
+                head = resolved.removesuffix("()").removesuffix(STRUCTURED).removesuffix("()")
+                if head in self.knowledge.validating_parsers:
+                    validated = True
+        if model is None:
+            return None
+        if validated and not model.endswith(STRUCTURED):
+            return model + STRUCTURED
+        return model
+
+    def _invocable(self, canonical: str) -> bool:
+        plain = canonical.replace(STRUCTURED, "")
+        return self.knowledge.lookup(f"{plain}.invoke") is not None
 
     def resolve_type(self, annotation: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
         """The class an annotation names, seeing through Optional, unions and strings."""
@@ -182,11 +284,12 @@ class Resolver:
         if isinstance(annotation, (cst.Name, cst.Attribute)):
             return self.resolve(annotation, scope, depth + 1)
         if isinstance(annotation, cst.SimpleString):
+            text = string_value(annotation)
             try:
-                parsed = cst.parse_expression(annotation.evaluated_value)  # type: ignore[arg-type]
+                parsed = cst.parse_expression(text) if text else None
             except Exception:  # an annotation string that is not an expression
                 return None
-            return self.resolve_type(parsed, scope, depth + 1)
+            return self.resolve_type(parsed, scope, depth + 1) if parsed is not None else None
         if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
             for side in (annotation.left, annotation.right):
                 if not (isinstance(side, cst.Name) and side.value == "None"):

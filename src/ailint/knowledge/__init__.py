@@ -1,12 +1,16 @@
 """Provider knowledge: which classes, functions and methods are model APIs.
 
 Each provider is one TOML file beside this module; adding a provider means
-adding a file, not code. The loader turns the files into a lookup table keyed
-by *canonical callee paths*, the same strings the resolver produces:
+adding a file, not code (users can add their own files, and
+``[tool.ailint.call-sites] extra`` names). The loader turns the files into
+lookup tables keyed by *canonical paths*, the strings the resolver produces:
 
-* ``openai.OpenAI().chat.completions.create``: a method path on an instance of
-  a client class (``()`` marks "instance of");
-* ``openai.ChatCompletion.create``: a module-level function.
+* ``openai.OpenAI().chat.completions.create``: a method path on an instance
+  of a client class or factory (``()`` marks "the result of calling");
+* ``openai.ChatCompletion.create``: a module-level function;
+* ``transformers.pipeline()``: calling an instance itself (API path ``__call__``);
+* ``boto3.client(bedrock-runtime)()``: a *keyed factory*, whose first string
+  argument selects what it builds (``boto3.client("s3")`` is not a model client).
 """
 
 from __future__ import annotations
@@ -25,6 +29,20 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 OPERATIONS = ("generate", "embed", "moderate", "image", "audio", "rerank")
+_PROVIDER_KEYS = {
+    "name",
+    "modules",
+    "base-error",
+    "catches",
+    "clients",
+    "client-apis",
+    "functions",
+    "keyed-factories",
+    "validating-parsers",
+    "http",
+}
+_CLIENT_KEYS = {"sync", "async", "transparent", "transparent-calls", "structuring-calls"}
+_API_KEYS = {"operation", "async", "streaming", "structured"}
 
 
 class KnowledgeError(ValueError):
@@ -55,14 +73,33 @@ class ApiSpec:
 
 
 @dataclass(frozen=True)
+class HttpKnowledge:
+    """Raw HTTP calls to model endpoints: which functions post, which URLs are models."""
+
+    provider: Provider
+    functions: frozenset[str]
+    hosts: tuple[str, ...]
+    paths: tuple[tuple[str, str], ...]
+    """URL path suffixes (``/chat/completions``) and their operation."""
+
+
+@dataclass(frozen=True)
 class Knowledge:
     """Everything the resolver needs, indexed for constant-time lookups."""
 
     apis: Mapping[str, ApiSpec]
-    transparent: frozenset[str]
-    transparent_calls: frozenset[str]
-    providers: tuple[Provider, ...]
-    modules: frozenset[str] = field(default_factory=frozenset)
+    transparent: frozenset[str] = frozenset()
+    transparent_calls: frozenset[str] = frozenset()
+    structuring_calls: frozenset[str] = frozenset()
+    keyed_factories: Mapping[str, int] = field(default_factory=dict)
+    validating_parsers: frozenset[str] = frozenset()
+    providers: tuple[Provider, ...] = ()
+    http: tuple[HttpKnowledge, ...] = ()
+
+    @property
+    def modules(self) -> frozenset[str]:
+        """Top-level modules whose import makes a file worth analysing."""
+        return frozenset(m.split(".", 1)[0] for p in self.providers for m in p.modules)
 
     def lookup(self, canonical: str) -> ApiSpec | None:
         """The API spec for a canonical callee path, if it is a model API."""
@@ -74,10 +111,9 @@ def _api_entry(value: Any, where: str) -> dict[str, Any]:
         value = {"operation": value}
     if not isinstance(value, dict):
         raise KnowledgeError(f"{where}: expected an operation name or a table")
-    operation = value.get("operation")
-    if operation not in OPERATIONS:
+    if value.get("operation") not in OPERATIONS:
         raise KnowledgeError(f"{where}: operation must be one of {', '.join(OPERATIONS)}")
-    unknown = set(value) - {"operation", "async", "streaming", "structured"}
+    unknown = set(value) - _API_KEYS
     if unknown:
         raise KnowledgeError(f"{where}: unknown keys {sorted(unknown)}")
     return value
@@ -90,71 +126,108 @@ def _str_list(data: Mapping[str, Any], key: str, where: str) -> list[str]:
     return value
 
 
-def parse_provider(data: Mapping[str, Any], origin: str) -> tuple[Provider, dict[str, ApiSpec], set[str], set[str]]:
-    """Turn one provider document into its API index entries."""
-    try:
-        provider = Provider(
-            name=str(data["name"]),
-            modules=tuple(_str_list(data, "modules", origin)),
-            base_error=str(data["base-error"]),
-            catches=frozenset(_str_list(data, "catches", origin)) | {str(data["base-error"])},
-        )
-    except KeyError as exc:
-        raise KnowledgeError(f"{origin}: missing key {exc}") from None
-    clients = data.get("clients", {})
-    apis: dict[str, ApiSpec] = {}
-    for is_async_client, key in ((False, "sync"), (True, "async")):
-        for cls in _str_list(clients, key, origin):
-            for path, raw in data.get("client-apis", {}).items():
-                entry = _api_entry(raw, f"{origin} [client-apis] {path}")
-                apis[f"{cls}().{path}"] = ApiSpec(
-                    provider=provider,
-                    api=path,
-                    operation=entry["operation"],
-                    is_async=is_async_client or bool(entry.get("async")),
-                    streaming=bool(entry.get("streaming")),
-                    structured=bool(entry.get("structured")),
-                )
-    for qualname, raw in data.get("functions", {}).items():
-        entry = _api_entry(raw, f"{origin} [functions] {qualname}")
-        root = provider.modules[0] if provider.modules else ""
-        shown = qualname[len(root) + 1 :] if root and qualname.startswith(root + ".") else qualname
-        apis[qualname] = ApiSpec(
-            provider=provider,
-            api=shown,
-            operation=entry["operation"],
-            is_async=bool(entry.get("async")),
-            streaming=bool(entry.get("streaming")),
-            structured=bool(entry.get("structured")),
-        )
-    return (
-        provider,
-        apis,
-        set(_str_list(clients, "transparent", origin)),
-        set(_str_list(clients, "transparent-calls", origin)),
+def _table(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise KnowledgeError(f"{where}: '{key}' must be a table")
+    return value
+
+
+def _spec(provider: Provider, shown: str, raw: Any, where: str, is_async: bool = False) -> ApiSpec:
+    entry = _api_entry(raw, where)
+    return ApiSpec(
+        provider=provider,
+        api=shown,
+        operation=entry["operation"],
+        is_async=is_async or bool(entry.get("async")),
+        streaming=bool(entry.get("streaming")),
+        structured=bool(entry.get("structured")),
     )
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.apis: dict[str, ApiSpec] = {}
+        self.transparent: set[str] = set()
+        self.transparent_calls: set[str] = set()
+        self.structuring_calls: set[str] = set()
+        self.keyed_factories: dict[str, int] = {}
+        self.validating_parsers: set[str] = set()
+        self.providers: list[Provider] = []
+        self.http: list[HttpKnowledge] = []
+
+    def add(self, data: Mapping[str, Any], origin: str) -> None:
+        unknown = set(data) - _PROVIDER_KEYS
+        if unknown:
+            raise KnowledgeError(f"{origin}: unknown keys {sorted(unknown)}")
+        try:
+            base_error = str(data["base-error"])
+            provider = Provider(
+                name=str(data["name"]),
+                modules=tuple(_str_list(data, "modules", origin)),
+                base_error=base_error,
+                catches=frozenset(_str_list(data, "catches", origin)) | {base_error},
+            )
+        except KeyError as exc:
+            raise KnowledgeError(f"{origin}: missing key {exc}") from None
+        self.providers.append(provider)
+        clients = _table(data, "clients", origin)
+        unknown = set(clients) - _CLIENT_KEYS
+        if unknown:
+            raise KnowledgeError(f"{origin} [clients]: unknown keys {sorted(unknown)}")
+        for is_async, key in ((False, "sync"), (True, "async")):
+            for cls in _str_list(clients, key, origin):
+                for path, raw in _table(data, "client-apis", origin).items():
+                    canonical = f"{cls}()" if path == "__call__" else f"{cls}().{path}"
+                    shown = cls.rsplit(".", 1)[-1] if path == "__call__" else path
+                    where = f"{origin} [client-apis] {path}"
+                    self.apis[canonical] = _spec(provider, shown, raw, where, is_async)
+        self.transparent |= set(_str_list(clients, "transparent", origin))
+        self.transparent_calls |= set(_str_list(clients, "transparent-calls", origin))
+        self.structuring_calls |= set(_str_list(clients, "structuring-calls", origin))
+        root = provider.modules[0] if provider.modules else ""
+        for qualname, raw in _table(data, "functions", origin).items():
+            shown = qualname[len(root) + 1 :] if root and qualname.startswith(root + ".") else qualname
+            self.apis[qualname] = _spec(provider, shown, raw, f"{origin} [functions] {qualname}")
+        for factory, index in _table(data, "keyed-factories", origin).items():
+            if not isinstance(index, int):
+                raise KnowledgeError(f"{origin} [keyed-factories] {factory}: expected an argument index")
+            self.keyed_factories[factory] = index
+        self.validating_parsers |= set(_str_list(data, "validating-parsers", origin))
+        http = _table(data, "http", origin)
+        if http:
+            paths = _table(http, "paths", origin)
+            for path, operation in paths.items():
+                if operation not in OPERATIONS:
+                    raise KnowledgeError(f"{origin} [http.paths] {path}: unknown operation {operation!r}")
+            self.http.append(
+                HttpKnowledge(
+                    provider=provider,
+                    functions=frozenset(_str_list(http, "functions", origin)),
+                    hosts=tuple(_str_list(http, "hosts", origin)),
+                    paths=tuple(paths.items()),
+                )
+            )
+
+    def build(self) -> Knowledge:
+        return Knowledge(
+            apis=self.apis,
+            transparent=frozenset(self.transparent),
+            transparent_calls=frozenset(self.transparent_calls),
+            structuring_calls=frozenset(self.structuring_calls),
+            keyed_factories=self.keyed_factories,
+            validating_parsers=frozenset(self.validating_parsers),
+            providers=tuple(self.providers),
+            http=tuple(self.http),
+        )
 
 
 def build(documents: Iterable[tuple[str, Mapping[str, Any]]]) -> Knowledge:
     """Index several provider documents (``(origin, data)`` pairs)."""
-    apis: dict[str, ApiSpec] = {}
-    transparent: set[str] = set()
-    transparent_calls: set[str] = set()
-    providers: list[Provider] = []
+    builder = _Builder()
     for origin, data in documents:
-        provider, entries, attrs, calls = parse_provider(data, origin)
-        providers.append(provider)
-        apis.update(entries)
-        transparent |= attrs
-        transparent_calls |= calls
-    modules = frozenset(m for p in providers for m in p.modules)
-    return Knowledge(
-        apis=apis,
-        transparent=frozenset(transparent),
-        transparent_calls=frozenset(transparent_calls),
-        providers=tuple(providers),
-        modules=modules,
-    )
+        builder.add(data, origin)
+    return builder.build()
 
 
 def load_files(paths: Iterable[Path]) -> list[tuple[str, dict[str, Any]]]:
@@ -166,13 +239,51 @@ def load_files(paths: Iterable[Path]) -> list[tuple[str, dict[str, Any]]]:
     return documents
 
 
-@lru_cache(maxsize=1)
-def builtin() -> Knowledge:
-    """The knowledge shipped with ailint (every ``*.toml`` in this package)."""
+def builtin_documents() -> list[tuple[str, dict[str, Any]]]:
+    """The provider documents shipped with ailint (every ``*.toml`` in this package)."""
     package = resources.files(__name__)
-    documents = [
+    return [
         (entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
         for entry in sorted(package.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".toml")
     ]
-    return build(documents)
+
+
+@lru_cache(maxsize=1)
+def builtin() -> Knowledge:
+    """The knowledge shipped with ailint."""
+    return build(builtin_documents())
+
+
+def with_extra_call_sites(knowledge: Knowledge, extra: Iterable[str]) -> Knowledge:
+    """Add ``[tool.ailint.call-sites] extra`` names as generate calls of a ``project`` provider.
+
+    ``acme.llm.complete`` is a function; ``acme.llm.Client.ask`` a method, reached
+    through an instance (``acme.llm.Client().ask``) or the class.
+    """
+    names = tuple(extra)
+    if not names:
+        return knowledge
+    provider = Provider(
+        name="project",
+        modules=tuple(sorted({n.split(".", 1)[0] for n in names})),
+        base_error="Exception",
+        catches=frozenset({"Exception"}),
+    )
+    apis = dict(knowledge.apis)
+    for name in names:
+        spec = ApiSpec(provider=provider, api=name, operation="generate")
+        apis[name] = spec
+        head, _, method = name.rpartition(".")
+        if head:
+            apis[f"{head}().{method}"] = spec
+    return Knowledge(
+        apis=apis,
+        transparent=knowledge.transparent,
+        transparent_calls=knowledge.transparent_calls,
+        structuring_calls=knowledge.structuring_calls,
+        keyed_factories=knowledge.keyed_factories,
+        validating_parsers=knowledge.validating_parsers,
+        providers=(*knowledge.providers, provider),
+        http=knowledge.http,
+    )

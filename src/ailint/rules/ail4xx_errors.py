@@ -74,7 +74,9 @@ class UnhandledError(CallRule):
         # Imported here so that listing rules never loads LibCST.
         from ailint.analysis.facts import error_handling
 
-        verdict = error_handling(site, ctx.analysis, ctx.settings.error_handlers)
+        if ctx.project.judged_at_callers(site):
+            return
+        verdict = error_handling(site, ctx.settings.error_handlers)
         if verdict.handled:
             return
         if verdict.narrower:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import libcst as cst
 
     from ailint.analysis.calls import CallSite, FileAnalysis
+    from ailint.analysis.project import Project
     from ailint.settings import Settings
 
 
@@ -57,6 +58,7 @@ class RuleContext:
 
     analysis: FileAnalysis
     settings: Settings
+    project: Project
 
 
 class Rule:

@@ -1,0 +1,288 @@
+"""The whole project: cross-module names, project wrappers and the call sites.
+
+Files are first *collected* (``calls.collect``), then added here; only then
+are callees resolved, because a name may be defined in another module and a
+wrapper's body may call another wrapper. Resolution is lazy and memoised with
+cycle guards, so mutually recursive modules and functions terminate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord, PendingCall, Wrapper
+from ailint.analysis.dataflow import Output
+from ailint.analysis.scope import STRUCTURED, string_value
+from ailint.knowledge import ApiSpec, HttpKnowledge, Knowledge
+
+_MAX_DEPTH = 12
+_STRUCTURED_KEYWORDS = frozenset({"response_model", "response_schema", "output_type", "text_format"})
+
+
+class Project:
+    """All collected files of a run, and the call sites they hold."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+        self.files: dict[str, FileAnalysis] = {}
+        self.functions: dict[str, tuple[FileAnalysis, FunctionRecord]] = {}
+        self._sites: dict[int, list[CallSite]] = {}
+        self._pending: dict[int, CallSite | None] = {}
+        self._wrappers: dict[int, Wrapper | None] = {}
+        self._active: set[int] = set()
+        self._names: dict[str, str | None] = {}
+        self._names_active: set[str] = set()
+        self._called: set[int] | None = None
+
+    def add(self, analysis: FileAnalysis) -> None:
+        """Add a collected file (its resolver then consults this project)."""
+        self.files[analysis.module] = analysis
+        analysis.resolver.project = self
+        for record in analysis.functions:
+            for path in record.paths:
+                self.functions.setdefault(path, (analysis, record))
+
+    # -- names across modules ----------------------------------------------
+    def global_name(self, dotted: str) -> str | None:
+        """The canonical value of ``module.name[.attr...]`` when ``module`` is a project module."""
+        if dotted in self._names:
+            return self._names[dotted]
+        if dotted in self._names_active:
+            return None
+        self._names_active.add(dotted)
+        try:
+            result = self._global_name(dotted)
+        finally:
+            self._names_active.discard(dotted)
+        self._names[dotted] = result
+        return result
+
+    def _global_name(self, dotted: str) -> str | None:
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            analysis = self.files.get(module)
+            if analysis is None:
+                continue
+            name, rest = parts[cut], parts[cut + 1 :]
+            bindings = analysis.module_scope.bindings.get(name)
+            if not bindings:
+                return None
+            value = analysis.resolver.first(bindings)
+            if value is None or value == dotted:
+                return None
+            return ".".join([value, *rest])
+        return None
+
+    def _variants(self, canonical: str, depth: int = 0) -> Iterator[str]:
+        """``canonical``, then the same path on each base class of its head class."""
+        yield canonical
+        if depth > _MAX_DEPTH or "()" not in canonical:
+            return
+        head, _, tail = canonical.partition("()")
+        owner = self._class_file(head)
+        if owner is None:
+            return
+        bases, scope = owner.resolver.class_bases[head]
+        for base in bases:
+            resolved = owner.resolver.resolve(base, scope)
+            if resolved and resolved != head and "(" not in resolved:
+                yield from self._variants(f"{resolved}(){tail}", depth + 1)
+
+    def _class_file(self, head: str) -> FileAnalysis | None:
+        module = head.rpartition(".")[0]
+        while module:
+            analysis = self.files.get(module)
+            if analysis is not None:
+                return analysis if head in analysis.resolver.class_bases else None
+            module = module.rpartition(".")[0]
+        return None
+
+    def api(self, canonical: str) -> tuple[ApiSpec, bool] | None:
+        """The model API a canonical callee path names, and whether it was made structured."""
+        structured = STRUCTURED in canonical
+        plain = canonical.replace(STRUCTURED, "")
+        for variant in self._variants(plain):
+            spec = self.knowledge.lookup(variant)
+            if spec is not None:
+                return spec, structured
+        return None
+
+    # -- wrappers ----------------------------------------------------------
+    def wrapper(self, canonical: str) -> Wrapper | None:
+        """The project wrapper a callee path names, if it is one."""
+        for variant in self._variants(canonical.replace(STRUCTURED, "")):
+            entry = self.functions.get(variant)
+            if entry is not None:
+                return self._wrapper_of(*entry)
+        return None
+
+    def _wrapper_of(self, analysis: FileAnalysis, record: FunctionRecord) -> Wrapper | None:
+        key = id(record)
+        if key in self._wrappers:
+            return self._wrappers[key]
+        if key in self._active:  # recursion through the call graph
+            return None
+        self._active.add(key)
+        try:
+            result = None
+            for pending in analysis.calls:
+                if pending.record is not record:
+                    continue
+                site = self.site(analysis, pending)
+                if site is not None and Output(record, site.node).returned:
+                    result = Wrapper(record=record, file=analysis, inner=site)
+                    break
+        finally:
+            self._active.discard(key)
+        self._wrappers[key] = result
+        return result
+
+    # -- call sites --------------------------------------------------------
+    def sites(self, analysis: FileAnalysis) -> list[CallSite]:
+        """Every call site of a file, direct and wrapper, in source order."""
+        key = id(analysis)
+        cached = self._sites.get(key)
+        if cached is None:
+            cached = [site for pending in analysis.calls if (site := self.site(analysis, pending)) is not None]
+            self._sites[key] = cached
+        return cached
+
+    def site(self, analysis: FileAnalysis, pending: PendingCall) -> CallSite | None:
+        """The call site a call expression is, if any (memoised)."""
+        key = id(pending)
+        if key in self._pending:
+            return self._pending[key]
+        if key in self._active:
+            return None
+        self._active.add(key)
+        try:
+            result = self._site(analysis, pending)
+        finally:
+            self._active.discard(key)
+        self._pending[key] = result
+        return result
+
+    def _site(self, analysis: FileAnalysis, pending: PendingCall) -> CallSite | None:
+        resolver = analysis.resolver
+        canonical = resolver.resolve(pending.node.func, pending.scope)
+        if canonical is not None:
+            found = self.api(canonical)
+            if found is not None:
+                return self._direct(analysis, pending, *found)
+            wrapper = self.wrapper(canonical)
+            if wrapper is not None and wrapper.record is not pending.record:
+                inner = wrapper.inner
+                return CallSite(
+                    node=pending.node,
+                    spec=inner.spec,
+                    file=analysis,
+                    scope=pending.scope,
+                    guards=pending.guards,
+                    record=pending.record,
+                    kind="wrapper",
+                    wrapper=wrapper,
+                    structured=inner.structured,
+                    streaming=inner.streaming,
+                )
+            if canonical == "functools.partial":
+                return None
+        # A model API passed as a callable: ``asyncio.to_thread(client.models.generate_content, ...)``.
+        for arg in pending.node.args:
+            if isinstance(arg.value, (cst.Name, cst.Attribute)):
+                passed = resolver.resolve(arg.value, pending.scope)
+                if passed is not None:
+                    found = self.api(passed)
+                    if found is not None:
+                        return self._direct(analysis, pending, *found)
+        if canonical is not None:
+            for http in self.knowledge.http:
+                if canonical in http.functions:
+                    spec = self._http_spec(http, pending, analysis)
+                    if spec is not None:
+                        return self._direct(analysis, pending, spec, False)
+        return None
+
+    def _direct(self, analysis: FileAnalysis, pending: PendingCall, spec: ApiSpec, structured: bool) -> CallSite:
+        keywords = {arg.keyword.value: arg.value for arg in pending.node.args if arg.keyword is not None}
+        stream = keywords.get("stream")
+        return CallSite(
+            node=pending.node,
+            spec=spec,
+            file=analysis,
+            scope=pending.scope,
+            guards=pending.guards,
+            record=pending.record,
+            structured=structured or spec.structured or bool(_STRUCTURED_KEYWORDS & keywords.keys()),
+            streaming=spec.streaming or (isinstance(stream, cst.Name) and stream.value == "True"),
+        )
+
+    def _http_spec(self, http: HttpKnowledge, pending: PendingCall, analysis: FileAnalysis) -> ApiSpec | None:
+        url_arg = next((a.value for a in pending.node.args if a.keyword is None), None)
+        for arg in pending.node.args:
+            if arg.keyword is not None and arg.keyword.value == "url":
+                url_arg = arg.value
+        if url_arg is None:
+            return None
+        url = _url_text(url_arg, pending, analysis)
+        if not url:
+            return None
+        operation = None
+        for suffix, op in http.paths:
+            if url.rstrip("/").endswith(suffix):
+                operation = op
+                break
+        host_match = any(host in url for host in http.hosts)
+        if operation is None and not host_match:
+            return None
+        shown = url.split("://", 1)[-1]
+        shown = shown[shown.find("/") :] if "/" in shown else shown
+        return ApiSpec(provider=http.provider, api=f"POST {shown}", operation=operation or "generate")
+
+    # -- callers -----------------------------------------------------------
+    def called_wrappers(self) -> set[int]:
+        """Ids of the wrapper functions that are called somewhere in the project."""
+        if self._called is None:
+            called: set[int] = set()
+            for analysis in self.files.values():
+                for site in self.sites(analysis):
+                    if site.wrapper is not None:
+                        called.add(id(site.wrapper.record))
+            self._called = called
+        return self._called
+
+    def judged_at_callers(self, site: CallSite) -> bool:
+        """Whether the output concerns of ``site`` are judged where its wrapper is called."""
+        record = site.record
+        if record is None or id(record) not in self.called_wrappers():
+            return False
+        wrapper = self._wrapper_of(site.file, record)
+        return wrapper is not None and wrapper.inner is site
+
+
+def _url_text(expr: cst.BaseExpression, pending: PendingCall, analysis: FileAnalysis, depth: int = 0) -> str | None:
+    """The text of a URL argument: literals, f-strings (holes as ``{}``), concatenations, names bound to them."""
+    if depth > 6:
+        return None
+    text = string_value(expr)
+    if text is not None:
+        return text
+    if isinstance(expr, cst.FormattedString):
+        parts = []
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append(part.value)
+            else:
+                parts.append("{}")
+        return "".join(parts)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        left = _url_text(expr.left, pending, analysis, depth + 1) or "{}"
+        right = _url_text(expr.right, pending, analysis, depth + 1) or "{}"
+        return left + right
+    if isinstance(expr, cst.Name):
+        for binding in reversed(analysis.resolver.lookup(expr.value, pending.scope)):
+            if binding.kind == "expr" and binding.expr is not None:
+                return _url_text(binding.expr, pending, analysis, depth + 1)
+    return None
