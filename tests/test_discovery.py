@@ -109,3 +109,18 @@ def test_unreadable_directory(project: Path, monkeypatch: pytest.MonkeyPatch) ->
 )
 def test_module_names(tmp_path: Path, path: str, module: str) -> None:
     assert module_name(tmp_path / path, tmp_path) == module
+
+
+def test_module_names_follow_packages(tmp_path: Path) -> None:
+    from ailint.discovery import module_names
+
+    for init in ("examples/app/helpdesk/__init__.py", "src/acme/__init__.py", "src/acme/sub/__init__.py"):
+        (tmp_path / init).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / init).write_text("")
+    assert module_names(tmp_path / "examples/app/helpdesk/llm.py", tmp_path) == [
+        "helpdesk.llm",
+        "examples.app.helpdesk.llm",
+    ]
+    assert module_names(tmp_path / "src/acme/sub/x.py", tmp_path) == ["acme.sub.x"]
+    assert module_names(tmp_path / "src/acme/__init__.py", tmp_path) == ["acme"]
+    assert module_names(tmp_path / "scripts/run.py", tmp_path) == ["scripts.run", "run"]

@@ -1,7 +1,14 @@
-"""``check_paths``: discover, check every file, collect diagnostics.
+"""``check_paths`` and ``list_calls``: discover, index the project, judge the call sites.
 
-The CLI, the tests and any embedding tool go through this one function; the
+The CLI, the tests and any embedding tool go through these functions; the
 CLI adds only option parsing, output and exit codes.
+
+A run reads the whole project (the tree under the project root), not only
+the paths it reports on, so that a wrapper or client defined in another
+module is known when ailint is handed single files, as pre-commit does.
+Which files are parsed is decided before parsing, from their imports: files
+that import a provider SDK, then, transitively, files that import a module
+already selected. Every other file is only syntax-checked (when reported on).
 """
 
 from __future__ import annotations
@@ -9,12 +16,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pathspec
 
-from ailint.diagnostics import Diagnostic
-from ailint.discovery import discover, display_path, module_name
+from ailint.analysis.imports import STDLIB_MODULES, imported_modules, prefixes
+from ailint.diagnostics import Diagnostic, Span
+from ailint.discovery import discover, display_path, module_names
 from ailint.settings import Settings
+
+if TYPE_CHECKING:
+    from ailint.analysis.project import Project
+    from ailint.engine import Engine, Prepared
 
 
 @dataclass
@@ -29,34 +42,178 @@ class RunResult:
     """Command-line paths that do not exist (a usage error)."""
 
 
-def _per_file_ignores(settings: Settings) -> list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]:
-    return [(pathspec.GitIgnoreSpec.from_lines([pattern]), codes) for pattern, codes in settings.per_file_ignores]
+@dataclass(frozen=True)
+class CallRecord:
+    """One call site of the inventory (``ailint calls``), as plain data."""
+
+    path: str
+    span: Span
+    provider: str
+    api: str
+    operation: str
+    kind: str
+    function: str
+    authority: str | None
+    checks: dict[str, str]
+    is_async: bool = False
+    streaming: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        """The stable JSON shape documented in SPEC section 7."""
+        return {
+            "path": self.path,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "provider": self.provider,
+            "api": self.api,
+            "operation": self.operation,
+            "kind": self.kind,
+            "function": self.function,
+            "authority": self.authority,
+            "checks": self.checks,
+        }
+
+
+@dataclass
+class CallsResult:
+    """The inventory of a run."""
+
+    files: int = 0
+    calls: list[CallRecord] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _File:
+    path: Path
+    display: str
+    modules: list[str]
+    """Names the file may be imported by, the most likely first."""
+    is_package: bool
+    data: bytes
+    target: bool
+
+    @property
+    def module(self) -> str:
+        return self.modules[0]
+
+
+class _Run:
+    """One run's files, project and engine, shared by checking and the inventory."""
+
+    def __init__(self, paths: Iterable[Path], settings: Settings, cwd: Path | None) -> None:
+        from ailint.analysis.project import Project
+        from ailint.engine import Engine
+        from ailint.knowledge import builtin, with_extra_call_sites
+
+        self.settings = settings
+        self.cwd = (cwd or Path.cwd()).resolve()
+        found = discover(list(paths), settings.root, settings.exclude, self.cwd)
+        self.errors = list(found.errors)
+        self.missing = list(found.missing)
+        knowledge = with_extra_call_sites(builtin(), settings.call_site_extra)
+        self.engine: Engine = Engine(settings, knowledge)
+        self.project: Project = Project(knowledge)
+        self.files: list[_File] = []
+        self._read(found.files, target=True)
+        targets = {f.path for f in self.files}
+        if any(settings.root == p or settings.root in p.parents for p in targets):
+            index = discover([settings.root], settings.root, settings.exclude, self.cwd)
+            self._read([p for p in index.files if p not in targets], target=False)
+        self.prepared: dict[Path, Prepared] = {}
+        self.importable: list[set[str]] = []
+        self._prepare()
+
+    def _read(self, paths: list[Path], target: bool) -> None:
+        for path in paths:
+            display = display_path(path, self.cwd)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                if target:
+                    self.errors.append(f"cannot read {display}: {exc.strerror or exc}")
+                continue
+            self.files.append(
+                _File(
+                    path=path,
+                    display=display,
+                    modules=module_names(path, self.settings.root),
+                    is_package=path.name == "__init__.py",
+                    data=data,
+                    target=target,
+                )
+            )
+
+    def _importable(self) -> list[set[str]]:
+        """Per file, the names it can be imported by; a folder never shadows a standard-library module."""
+        packages = {f.module.split(".", 1)[0] for f in self.files if f.is_package}
+        return [
+            {m for m in f.modules if m.split(".", 1)[0] not in STDLIB_MODULES or m.split(".", 1)[0] in packages}
+            for f in self.files
+        ]
+
+    def _selected(self) -> set[int]:
+        """Indices of the files to analyse in depth: the import fixpoint."""
+        roots = self.engine.modules
+        importable = self._importable()
+        imports = [
+            {p for name in imported_modules(f.data, f.module, f.is_package) for p in prefixes(name)} for f in self.files
+        ]
+        selected = {i for i, names in enumerate(imports) if any(n in roots for n in names)}
+        frontier = set(selected)
+        while frontier:
+            exported = set().union(*(importable[i] for i in frontier))
+            frontier = {i for i, names in enumerate(imports) if i not in selected and names & exported}
+            selected |= frontier
+        self.importable = importable
+        return selected
+
+    def _prepare(self) -> None:
+        from ailint.engine import FileTask
+
+        deep = self._selected()
+        ignores = [
+            (pathspec.GitIgnoreSpec.from_lines([pattern]), codes) for pattern, codes in self.settings.per_file_ignores
+        ]
+        for index, file in enumerate(self.files):
+            if not file.target and index not in deep:
+                continue
+            try:
+                relative = file.path.relative_to(self.settings.root).as_posix()
+            except ValueError:
+                relative = file.display
+            ignored = frozenset().union(*(codes for spec, codes in ignores if spec.match_file(relative)))
+            task = FileTask(display=file.display, module=file.module, ignored=ignored, is_package=file.is_package)
+            prepared = self.engine.prepare(task, file.data, deep=index in deep)
+            self.prepared[file.path] = prepared
+            if prepared.analysis is not None:
+                self.project.add(prepared.analysis, aliases=self.importable[index])
+
+    @property
+    def targets(self) -> list[_File]:
+        return [f for f in self.files if f.target and f.path in self.prepared]
 
 
 def check_paths(paths: Iterable[Path], settings: Settings, cwd: Path | None = None) -> RunResult:
     """Check every Python file under ``paths`` with ``settings``."""
-    from ailint.engine import Engine, FileTask
-    from ailint.knowledge import builtin
-
-    cwd = (cwd or Path.cwd()).resolve()
-    found = discover(list(paths), settings.root, settings.exclude, cwd)
-    result = RunResult(errors=list(found.errors), missing=list(found.missing))
-    engine = Engine(settings, builtin())
-    ignores = _per_file_ignores(settings)
-    for path in found.files:
-        display = display_path(path, cwd)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            result.errors.append(f"cannot read {display}: {exc.strerror or exc}")
-            continue
-        try:
-            relative = path.relative_to(settings.root).as_posix()
-        except ValueError:
-            relative = display
-        ignored = frozenset().union(*(codes for spec, codes in ignores if spec.match_file(relative)))
-        task = FileTask(display=display, module=module_name(path, settings.root), ignored=ignored)
+    run = _Run(paths, settings, cwd)
+    result = RunResult(errors=run.errors, missing=run.missing)
+    for file in run.targets:
         result.files += 1
-        result.diagnostics.extend(engine.check(task, data))
+        result.diagnostics.extend(run.engine.finish(run.prepared[file.path], run.project))
     result.diagnostics.sort(key=lambda d: d.sort_key)
+    return result
+
+
+def list_calls(paths: Iterable[Path], settings: Settings, cwd: Path | None = None) -> CallsResult:
+    """The inventory of model call sites under ``paths``, each concern judged where SPEC says."""
+    run = _Run(paths, settings, cwd)
+    result = CallsResult(errors=run.errors, missing=run.missing)
+    for file in run.targets:
+        result.files += 1
+        result.calls.extend(run.engine.inventory(run.prepared[file.path], run.project))
+    result.calls.sort(key=lambda c: (c.path, c.span.line, c.span.column))
     return result

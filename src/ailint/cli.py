@@ -151,3 +151,44 @@ def check(
     if result.diagnostics and not exit_zero:
         sys.exit(EXIT_DIAGNOSTICS)
     sys.exit(EXIT_CLEAN)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
+@click.option("--config", type=click.Path(path_type=Path), help="Read [tool.ailint] from this file.")
+def calls(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None) -> None:
+    """List every model call site under PATHS with each concern's status."""
+    from ailint.api import list_calls
+    from ailint.report import calls as calls_report
+    from ailint.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+    result = list_calls(list(paths) or [Path(".")], settings)
+    for line in result.errors:
+        click.echo(f"ailint: warning: {line}", err=True)
+    for missing in result.missing:
+        click.echo(f"ailint: error: {missing}: no such file or directory", err=True)
+    if output_format == "json":
+        text = calls_report.render_json(result)
+    else:
+        buffer = io.StringIO()
+        use_color = False if output_file is not None or os.environ.get("NO_COLOR") else None
+        calls_report.render_table(result, buffer if output_file is not None else sys.stdout, color=use_color)
+        text = buffer.getvalue()
+    if output_file is not None:
+        write_atomically(output_file, text)
+    elif output_format == "json":
+        click.echo(text, nl=False)
+    sys.exit(EXIT_USAGE if result.missing else EXIT_CLEAN)

@@ -168,8 +168,7 @@ def discover(paths: Iterable[Path], root: Path, exclude: Iterable[str], cwd: Pat
     return walker.result
 
 
-def module_name(path: Path, root: Path) -> str:
-    """Dotted module name of ``path`` relative to the project root, ``src/`` layout understood."""
+def _root_relative(path: Path, root: Path) -> list[str]:
     try:
         parts = list(path.relative_to(root).with_suffix("").parts)
     except ValueError:
@@ -178,4 +177,39 @@ def module_name(path: Path, root: Path) -> str:
         parts = parts[1:]
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
-    return ".".join(parts)
+    return parts
+
+
+def _package_relative(path: Path, root: Path) -> list[str]:
+    """The name Python gives the file when its outermost ``__init__.py`` package is importable."""
+    parts = [] if path.name == "__init__.py" else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").is_file() and directory != root.parent:
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    return parts
+
+
+def module_names(path: Path, root: Path) -> list[str]:
+    """Dotted names the file may be imported by, the most likely first.
+
+    ``__init__.py`` packages decide first (``examples/app/helpdesk/llm.py`` is
+    ``helpdesk.llm`` when ``helpdesk/`` is a package and ``examples/app/`` is
+    not), then the path relative to the project root, with a ``src/`` layout
+    understood. Outside packages the root-relative name comes first, then the
+    bare name a script's sibling would import it by.
+    """
+    names: list[str] = []
+    candidates = [_package_relative(path, root), _root_relative(path, root)]
+    if not (path.parent / "__init__.py").is_file():
+        candidates.reverse()  # not in a package: a namespace path first, then a script's sibling name
+    for parts in candidates:
+        name = ".".join(parts)
+        if name and name not in names:
+            names.append(name)
+    return names or [path.stem]
+
+
+def module_name(path: Path, root: Path) -> str:
+    """The most likely dotted module name of ``path``."""
+    return module_names(path, root)[0]

@@ -32,11 +32,15 @@ from ailint.rules.base import Finding, RuleContext
 from ailint.settings import Settings
 from ailint.suppress import Directives, scan
 
+CHECKS = ("validation", "confidence", "logging", "errors", "timeout", "authority", "exec", "usage")
+"""The concerns of the ``ailint calls`` inventory, in document order."""
+
 if TYPE_CHECKING:
     from libcst.metadata import MetadataWrapper
 
     from ailint.analysis.calls import FileAnalysis
     from ailint.analysis.project import Project
+    from ailint.api import CallRecord
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,7 @@ class Engine:
         self.settings = settings
         self.knowledge = knowledge
         self.call_rules = registry.call_rules(settings.enabled)
+        self.all_call_rules = registry.call_rules(registry.ALL_CODES)
         self.modules = knowledge.modules | frozenset(name.split(".", 1)[0] for name in settings.call_site_extra)
 
     def check(self, task: FileTask, data: bytes) -> list[Diagnostic]:
@@ -223,6 +228,51 @@ class Engine:
             diagnostics.extend(self._judge(prepared, project))
         return self._finish(prepared.task, diagnostics, prepared.directives)
 
+    def inventory(self, prepared: Prepared, project: Project) -> list[CallRecord]:
+        """The file's call sites with each concern's status (``ailint calls``).
+
+        Every call rule is consulted, whatever the selection: the inventory
+        describes readiness, and agrees with the diagnostics by construction.
+        """
+        from libcst.metadata import PositionProvider
+
+        from ailint.api import CallRecord
+
+        if prepared.analysis is None or prepared.wrapper is None or prepared.directives.ignore_file:
+            return []
+        sites = project.sites(prepared.analysis)
+        if not sites:
+            return []
+        context = RuleContext(analysis=prepared.analysis, settings=self.settings, project=project)
+        rules = self.all_call_rules
+        positions = prepared.wrapper.resolve(PositionProvider)
+        records = []
+        for site in sites:
+            checks = dict.fromkeys(CHECKS, "n/a")
+            for rule in rules:
+                if not rule.applies(site, context):
+                    continue
+                failed = next(iter(rule.check(site, context)), None) is not None
+                if failed or checks[rule.check_name] != "fail":
+                    checks[rule.check_name] = "fail" if failed else "pass"
+            where = positions[site.node]
+            records.append(
+                CallRecord(
+                    path=prepared.task.display,
+                    span=Span(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1),
+                    provider=site.provider.name,
+                    api=site.api,
+                    operation=site.operation,
+                    kind=site.kind,
+                    function=site.function,
+                    authority=None,
+                    checks=checks,
+                    is_async=site.is_async,
+                    streaming=site.streaming,
+                )
+            )
+        return records
+
     def _judge(self, prepared: Prepared, project: Project) -> list[Diagnostic]:
         from libcst.metadata import PositionProvider
 
@@ -231,7 +281,7 @@ class Engine:
         findings: list[Finding] = []
         for site in project.sites(prepared.analysis):
             for rule in self.call_rules:
-                if site.operation in rule.operations:
+                if rule.applies(site, context):
                     findings.extend(rule.check(site, context))
         if not findings:
             return []

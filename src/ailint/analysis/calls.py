@@ -208,9 +208,7 @@ class _Collector(cst.CSTVisitor):
         owner = self.scope if self.scope.kind == "class" else None
         scope = self._push("function", name)
         params = [*node.params.posonly_params, *node.params.params]
-        decorator_names = {
-            d.decorator.value for d in node.decorators if isinstance(d.decorator, cst.Name)
-        }
+        decorator_names = {d.decorator.value for d in node.decorators if isinstance(d.decorator, cst.Name)}
         paths: tuple[str, ...] = (path,)
         if owner is not None and params and "staticmethod" not in decorator_names:
             scope.self_name = params[0].name.value

@@ -1,4 +1,4 @@
-""""The output" of a call inside its function: the call and everything derived from it.
+""" "The output" of a call inside its function: the call and everything derived from it.
 
 SPEC: the call's result and every value derived from it inside the enclosing
 function (attributes, subscripts, ``json.loads(...)``, string operations,

@@ -70,13 +70,15 @@ def _guard_names(guard: Guard, site: CallSite) -> list[list[str]] | None:
 def error_handling(site: CallSite, handler_decorators: frozenset[str]) -> ErrorHandling:
     """Judge whether ``site``'s provider errors are caught, here or inside the wrapper it calls."""
     verdict = _handled_in_function(site, handler_decorators)
+    narrower = list(verdict.narrower)
     wrapper = site.wrapper
     while not verdict.handled and wrapper is not None:
-        inner = wrapper.inner
-        if _handled_in_function(inner, handler_decorators).handled:
-            return ErrorHandling(True)
-        wrapper = inner.wrapper
-    return verdict
+        inner = _handled_in_function(wrapper.inner, handler_decorators)
+        if inner.handled:
+            return inner
+        narrower.extend(inner.narrower)
+        wrapper = wrapper.inner.wrapper
+    return ErrorHandling(verdict.handled, tuple(dict.fromkeys(narrower)))
 
 
 def _handled_in_function(site: CallSite, handler_decorators: frozenset[str]) -> ErrorHandling:

@@ -8,7 +8,7 @@ cycle guards, so mutually recursive modules and functions terminate.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
@@ -36,9 +36,11 @@ class Project:
         self._names_active: set[str] = set()
         self._called: set[int] | None = None
 
-    def add(self, analysis: FileAnalysis) -> None:
-        """Add a collected file (its resolver then consults this project)."""
-        self.files[analysis.module] = analysis
+    def add(self, analysis: FileAnalysis, aliases: Iterable[str] = ()) -> None:
+        """Add a collected file, under its module name and the other names it may be imported by."""
+        self.files.setdefault(analysis.module, analysis)
+        for alias in aliases:
+            self.files.setdefault(alias, analysis)
         analysis.resolver.project = self
         for record in analysis.functions:
             for path in record.paths:

@@ -68,14 +68,13 @@ class UnhandledError(CallRule):
     concern: ClassVar[Concern] = Concern.ERRORS
     summary: ClassVar[str] = "A model call is not inside a try that catches the provider's base error."
     message: ClassVar[str] = "{call} is not inside a try that catches {base_error}"
+    check_name: ClassVar[str] = "errors"
     narrower_message: ClassVar[str] = "{call} is inside a try that catches only {caught}; {base_error} escapes"
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         # Imported here so that listing rules never loads LibCST.
         from ailint.analysis.facts import error_handling
 
-        if ctx.project.judged_at_callers(site):
-            return
         verdict = error_handling(site, ctx.settings.error_handlers)
         if verdict.handled:
             return

@@ -106,6 +106,20 @@ class CallRule(Rule):
 
     operations: ClassVar[frozenset[str]] = frozenset({"generate", "embed", "moderate", "image", "audio", "rerank"})
     """The operations this rule applies to; other call sites are not shown to it."""
+    check_name: ClassVar[str]
+    """The key of ``checks`` in the ``ailint calls`` inventory this rule decides."""
+    judged: ClassVar[str] = "output"
+    """Where the concern is judged (SPEC section 2). ``output``: concerns of the output and
+    its failures, judged where a wrapper is called when it has callers in the project;
+    ``request``: concerns of the request itself, judged at the direct call only."""
+
+    def applies(self, site: CallSite, ctx: RuleContext) -> bool:
+        """Whether this rule judges ``site`` (else its check is ``n/a`` there)."""
+        if site.operation not in self.operations:
+            return False
+        if self.judged == "request":
+            return site.kind == "direct"
+        return not ctx.project.judged_at_callers(site)
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         """Yield findings for one call site."""

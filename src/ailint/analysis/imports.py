@@ -1,0 +1,57 @@
+"""What a file imports, read from its bytes without parsing.
+
+The project index uses this to decide which files can matter before any of
+them is parsed: files that import a provider SDK, then, transitively, files
+that import a project module already found to matter. A regular expression
+over the bytes is enough for that decision: it may over-approximate (an import
+inside a string), which costs a parse, never a missed call site.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+_FROM = re.compile(
+    rb"^(?:\xef\xbb\xbf)?[ \t]*from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)",
+    re.MULTILINE,
+)
+_IMPORT = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*import[ \t]+([^\n#;]+)", re.MULTILINE)
+_NAME = re.compile(r"[A-Za-z_][\w.]*")
+
+STDLIB_MODULES: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def imported_modules(data: bytes, module: str, is_package: bool) -> set[str]:
+    """Dotted names a file imports: ``from a.b import c`` gives ``a.b`` and ``a.b.c``."""
+    found: set[str] = set()
+    for match in _IMPORT.finditer(data):
+        for part in match.group(1).decode("latin-1").split(","):
+            name = _NAME.match(part.strip())
+            if name:
+                found.add(name.group(0))
+    package = module.split(".") if module else []
+    if not is_package:
+        package = package[:-1]
+    for match in _FROM.finditer(data):
+        dots = len(match.group(1))
+        base = match.group(2).decode("latin-1")
+        if dots:
+            up = dots - 1
+            prefix = ".".join(package[: max(len(package) - up, 0)])
+            base = ".".join(p for p in (prefix, base) if p)
+        if not base or base == "__future__":
+            continue
+        found.add(base)
+        names = match.group(3).decode("latin-1").strip("()")
+        for part in names.split(","):
+            name = _NAME.match(part.strip())
+            if name:
+                found.add(f"{base}.{name.group(0)}")
+    return found
+
+
+def prefixes(dotted: str) -> list[str]:
+    """``a.b.c`` → ``a``, ``a.b``, ``a.b.c``."""
+    parts = dotted.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
