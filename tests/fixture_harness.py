@@ -6,6 +6,15 @@ resp = client.chat.completions.create(...)  # error: AIL401
 text = legacy.call(p)  # todo: AIL401       (a known miss: the case xfails)
 ```
 
+Detection fixtures use the header ``# ailint-fixture: calls`` and annotate the
+call sites the inventory (``ailint calls``) must list, with their kind and
+provider (and optionally the API):
+
+```
+reply = client.chat.completions.create(...)  # call: direct openai chat.completions.create
+answer = ask(prompt)  # call: wrapper openai
+```
+
 A fixture is a ``.py`` file, or a directory holding a ``pyproject.toml`` (its
 configuration) and any number of ``.py`` files. The runner compares *sets* of
 ``(path, line, code, severity)`` for the header's codes only; every
@@ -21,6 +30,9 @@ from pathlib import Path
 
 HEADER = re.compile(r"#\s*ailint-fixture:\s*(?P<options>[^#]*)")
 ANNOTATION = re.compile(r"#\s*(?P<kind>error|warning|todo):\s*(?P<codes>AIL\d+(?:\s*,\s*AIL\d+)*)\s*(?=#|$)")
+CALL = re.compile(
+    r"#\s*(?P<todo>todo-)?call:\s*(?P<kind>direct|wrapper)\s+(?P<provider>[\w-]+)(?:\s+(?P<api>[^#]*?))?\s*(?=#|$)"
+)
 
 Expectation = tuple[str, int, str, str]
 
@@ -35,6 +47,11 @@ class Fixture:
     select: set[str] = field(default_factory=set)
     expected: set[Expectation] = field(default_factory=set)
     todo: set[tuple[str, int, str]] = field(default_factory=set)
+    calls: bool = False
+    """A detection fixture: compare the call-site inventory, not diagnostics."""
+    expected_calls: set[tuple[str, int, str, str]] = field(default_factory=set)
+    expected_apis: dict[tuple[str, int], str] = field(default_factory=dict)
+    todo_calls: set[tuple[str, int, str, str]] = field(default_factory=set)
 
     @property
     def name(self) -> str:
@@ -47,10 +64,21 @@ def _read(fixture: Fixture, path: Path, display: str) -> None:
         if header:
             for option in header.group("options").split():
                 key, _, value = option.partition("=")
+                if key == "calls":
+                    fixture.calls = True
+                    continue
                 if key != "select":
                     raise ValueError(f"{display}:{number}: unknown fixture option {key!r}")
                 fixture.select.update(code.strip() for code in value.split(",") if code.strip())
             continue
+        for call in CALL.finditer(line):
+            entry = (display, number, call.group("kind"), call.group("provider"))
+            if call.group("todo"):
+                fixture.todo_calls.add(entry)
+            else:
+                fixture.expected_calls.add(entry)
+            if call.group("api"):
+                fixture.expected_apis[(display, number)] = call.group("api")
         for match in ANNOTATION.finditer(line):
             for code in (c.strip() for c in match.group("codes").split(",")):
                 if match.group("kind") == "todo":
@@ -69,8 +97,8 @@ def load(path: Path) -> Fixture:
     else:
         fixture = Fixture(root=path, files=[path], config=None)
         _read(fixture, path, path.name)
-    if not fixture.select:
-        raise ValueError(f"{path}: missing '# ailint-fixture: select=...' header")
+    if not fixture.select and not fixture.calls:
+        raise ValueError(f"{path}: missing '# ailint-fixture: select=...' (or 'calls') header")
     return fixture
 
 

@@ -6,23 +6,46 @@ from pathlib import Path
 
 import pytest
 
-from ailint.api import check_paths
+from ailint.api import check_paths, list_calls
 from ailint.rules import registry
 from ailint.settings import Settings, load_settings
 from tests.conftest import FIXTURES
-from tests.fixture_harness import discover, load
+from tests.fixture_harness import Fixture, discover, load
 
 CASES = discover(FIXTURES)
 
 
+def _settings(fixture: Fixture) -> Settings:
+    if fixture.config is not None:
+        return load_settings(fixture.config, cwd=fixture.root)
+    return Settings(root=fixture.root.parent, enabled=registry.DEFAULT_CODES)
+
+
+def run_calls_fixture(fixture: Fixture) -> None:
+    cwd = fixture.root if fixture.root.is_dir() else fixture.root.parent
+    result = list_calls([fixture.root], _settings(fixture), cwd=cwd)
+    assert not result.errors and not result.missing
+    actual = {(c.path, c.span.line, c.kind, c.provider) for c in result.calls}
+    apis = {(c.path, c.span.line): c.api for c in result.calls}
+    found_todo = fixture.todo_calls & actual
+    assert not found_todo, f"known misses now found, promote them to call: {sorted(found_todo)}"
+    unexpected = sorted(actual - fixture.expected_calls)
+    absent = sorted(fixture.expected_calls - actual)
+    assert not unexpected and not absent, f"\nunexpected: {unexpected}\nmissing:    {absent}"
+    wrong_api = {k: (v, apis.get(k)) for k, v in fixture.expected_apis.items() if apis.get(k) != v}
+    assert not wrong_api, f"api (expected, actual): {wrong_api}"
+    if fixture.todo_calls:
+        pytest.xfail(f"known misses: {sorted(fixture.todo_calls)}")
+
+
 def run_fixture(path: Path) -> None:
     fixture = load(path)
+    if fixture.calls:
+        run_calls_fixture(fixture)
+        if not fixture.select:
+            return
     codes = registry.resolve_selectors(fixture.select)
-    if fixture.config is not None:
-        settings = load_settings(fixture.config, cwd=fixture.root)
-    else:
-        settings = Settings(root=fixture.root.parent, enabled=registry.DEFAULT_CODES)
-    settings = settings.with_selection(sorted(codes), [])
+    settings = _settings(fixture).with_selection(sorted(codes), [])
     cwd = fixture.root if fixture.root.is_dir() else fixture.root.parent
     result = check_paths([fixture.root], settings, cwd=cwd)
     assert not result.errors and not result.missing
@@ -45,5 +68,6 @@ def test_fixture(path: Path) -> None:
 
 def test_fixtures_exist_for_every_call_rule_family() -> None:
     families = {p.relative_to(FIXTURES).parts[0] for p in CASES}
+    assert "calls" in families
     for rule in registry.ALL_RULES:
         assert f"ail{rule.code[3]}xx" in families, f"no fixtures for {rule.code}"

@@ -40,8 +40,9 @@ _PROVIDER_KEYS = {
     "keyed-factories",
     "validating-parsers",
     "http",
+    "collapse",
 }
-_CLIENT_KEYS = {"sync", "async", "transparent", "transparent-calls", "structuring-calls"}
+_CLIENT_KEYS = {"sync", "async", "packages", "async-packages", "transparent", "transparent-calls", "structuring-calls"}
 _API_KEYS = {"operation", "async", "streaming", "structured"}
 
 
@@ -93,6 +94,9 @@ class Knowledge:
     structuring_calls: frozenset[str] = frozenset()
     keyed_factories: Mapping[str, int] = field(default_factory=dict)
     validating_parsers: frozenset[str] = frozenset()
+    collapse: tuple[str, ...] = ()
+    """Packages whose classes are also importable from their submodules
+    (``langchain_community.chat_models.openai.ChatOpenAI``)."""
     providers: tuple[Provider, ...] = ()
     http: tuple[HttpKnowledge, ...] = ()
 
@@ -103,7 +107,15 @@ class Knowledge:
 
     def lookup(self, canonical: str) -> ApiSpec | None:
         """The API spec for a canonical callee path, if it is a model API."""
-        return self.apis.get(canonical)
+        spec = self.apis.get(canonical)
+        if spec is None and self.collapse:
+            for package in self.collapse:
+                if canonical.startswith(package + "."):
+                    submodule, dot, rest = canonical[len(package) + 1 :].partition(".")
+                    if dot and "(" not in submodule:
+                        return self.apis.get(f"{package}.{rest}")
+                    break
+        return spec
 
 
 def _api_entry(value: Any, where: str) -> dict[str, Any]:
@@ -153,6 +165,7 @@ class _Builder:
         self.structuring_calls: set[str] = set()
         self.keyed_factories: dict[str, int] = {}
         self.validating_parsers: set[str] = set()
+        self.collapse: set[str] = set()
         self.providers: list[Provider] = []
         self.http: list[HttpKnowledge] = []
 
@@ -176,7 +189,10 @@ class _Builder:
         if unknown:
             raise KnowledgeError(f"{origin} [clients]: unknown keys {sorted(unknown)}")
         for is_async, key in ((False, "sync"), (True, "async")):
-            for cls in _str_list(clients, key, origin):
+            classes = list(_str_list(clients, key, origin))
+            for package, names in _table(clients, "packages" if key == "sync" else "async-packages", origin).items():
+                classes.extend(f"{package}.{name}" for name in _str_list({"names": names}, "names", origin))
+            for cls in classes:
                 for path, raw in _table(data, "client-apis", origin).items():
                     canonical = f"{cls}()" if path == "__call__" else f"{cls}().{path}"
                     shown = cls.rsplit(".", 1)[-1] if path == "__call__" else path
@@ -194,6 +210,7 @@ class _Builder:
                 raise KnowledgeError(f"{origin} [keyed-factories] {factory}: expected an argument index")
             self.keyed_factories[factory] = index
         self.validating_parsers |= set(_str_list(data, "validating-parsers", origin))
+        self.collapse |= set(_str_list(data, "collapse", origin))
         http = _table(data, "http", origin)
         if http:
             paths = _table(http, "paths", origin)
@@ -217,6 +234,7 @@ class _Builder:
             structuring_calls=frozenset(self.structuring_calls),
             keyed_factories=self.keyed_factories,
             validating_parsers=frozenset(self.validating_parsers),
+            collapse=tuple(sorted(self.collapse, key=len, reverse=True)),
             providers=tuple(self.providers),
             http=tuple(self.http),
         )
@@ -284,6 +302,7 @@ def with_extra_call_sites(knowledge: Knowledge, extra: Iterable[str]) -> Knowled
         structuring_calls=knowledge.structuring_calls,
         keyed_factories=knowledge.keyed_factories,
         validating_parsers=knowledge.validating_parsers,
+        collapse=knowledge.collapse,
         providers=(*knowledge.providers, provider),
         http=knowledge.http,
     )
