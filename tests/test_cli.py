@@ -51,8 +51,12 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+ONLY_AIL401 = '[tool.ailint]\nselect = ["AIL401"]\n'
+
+
 @pytest.fixture
 def tree(project: Path) -> Path:
+    (project / "pyproject.toml").write_text(ONLY_AIL401)
     (project / "src").mkdir()
     (project / "src" / "bad.py").write_text(BAD)
     (project / "src" / "good.py").write_text(GOOD)
@@ -107,8 +111,8 @@ def test_exit_zero_quiet_and_statistics(tree: Path) -> None:
 
 @pytest.mark.parametrize("selector", ["AIL401", "AIL4", "unhandled-error", "AIL"])
 def test_select_accepts_codes_prefixes_and_names(tree: Path, selector: str) -> None:
-    assert run("--select", selector, "-q", "src")[0] == 1
-    assert run("--ignore", selector, "-q", "src")[0] == 0
+    assert run("--select", selector, "-q", "src/bad.py")[0] == 1
+    assert run("--select", "AIL401", "--ignore", selector, "-q", "src/bad.py")[0] == 0
 
 
 def test_unknown_selector_exits_2(tree: Path) -> None:
@@ -159,7 +163,7 @@ def test_config_bad_value_and_nested_unknown_key(tree: Path) -> None:
 
 
 def test_config_select_from_pyproject_and_cli_override(tree: Path) -> None:
-    (tree / "pyproject.toml").write_text('[tool.ailint]\nignore = ["AIL401"]\n')
+    (tree / "pyproject.toml").write_text('[tool.ailint]\nselect = ["AIL4"]\nignore = ["AIL402", "AIL403", "AIL401"]\n')
     assert run("-q", "src") == (0, "", "")
     assert run("-q", "--select", "AIL401", "src")[0] == 1
 
@@ -178,7 +182,7 @@ def test_malformed_toml(tree: Path) -> None:
 
 
 def test_config_found_above_working_directory(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tree / "pyproject.toml").write_text('[tool.ailint]\nseverity = { AIL401 = "warning" }\n')
+    (tree / "pyproject.toml").write_text('[tool.ailint]\nselect = ["AIL401"]\nseverity = { AIL401 = "warning" }\n')
     monkeypatch.chdir(tree / "src")
     assert run("-q", "bad.py") == (1, f"bad.py:7:12: AIL401 [unhandled-error] {MESSAGE}\n", "")
     _, out, _ = run("--format", "json", "bad.py")

@@ -8,7 +8,6 @@ import pytest
 
 from ailint.api import check_paths
 from ailint.engine import may_call_models
-from ailint.rules import registry
 from ailint.settings import Settings
 
 CALL = b"from openai import OpenAI\nOpenAI().chat.completions.create(model='m', messages=[])\n"
@@ -17,7 +16,7 @@ CALL = b"from openai import OpenAI\nOpenAI().chat.completions.create(model='m', 
 def lint(project: Path, files: dict[str, bytes]) -> list[tuple[str, int, int, str, str]]:
     for name, data in files.items():
         (project / name).write_bytes(data)
-    settings = Settings(root=project, enabled=registry.DEFAULT_CODES)
+    settings = Settings(root=project, enabled=frozenset({"AIL001", "AIL002", "AIL401"}))
     result = check_paths([Path(".")], settings, cwd=project)
     assert result.files == len(files)
     return [(d.path, d.span.line, d.span.column, d.code, d.message) for d in result.diagnostics]
@@ -100,7 +99,7 @@ def test_unreadable_file_is_one_line(project: Path, monkeypatch: pytest.MonkeyPa
         return real(self)
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
-    result = check_paths([Path(".")], Settings(root=project, enabled=registry.DEFAULT_CODES), cwd=project)
+    result = check_paths([Path(".")], Settings(root=project, enabled=frozenset({"AIL401"})), cwd=project)
     assert result.errors == ["cannot read a.py: Permission denied"]
     assert [(d.path, d.code) for d in result.diagnostics] == [("b.py", "AIL401")]
 

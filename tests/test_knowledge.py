@@ -52,7 +52,8 @@ def test_a_provider_defined_only_in_data_is_detected(tmp_path: Path) -> None:
     data_file = tmp_path / "acmeai.toml"
     data_file.write_text(ACME)
     knowledge = build([*builtin_documents(), *load_files([data_file])])
-    engine = Engine(Settings(root=tmp_path, enabled=registry.DEFAULT_CODES), knowledge)
+    settings = Settings(root=tmp_path, enabled=frozenset({"AIL401"}))
+    engine = Engine(settings, knowledge)
     diagnostics = engine.check(FileTask(display="app.py", module="app"), SOURCE)
     assert [(d.span.line, d.code, d.message) for d in diagnostics] == [
         (7, "AIL401", "acmeai complete is not inside a try that catches acmeai.AcmeError"),

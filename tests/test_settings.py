@@ -54,9 +54,9 @@ def test_full_configuration(project: Path) -> None:
     write(project, FULL)
     settings = load_settings()
     assert settings.root == project.resolve()
-    assert settings.enabled == frozenset({"AIL001", "AIL401"})
+    assert settings.enabled == frozenset(registry.ALL_CODES) - {"AIL002"}
     assert settings.exclude == ("migrations/", "**/generated_*.py")
-    assert settings.per_file_ignores == (("tests/**", frozenset({"AIL401"})),)
+    assert settings.per_file_ignores == (("tests/**", frozenset({"AIL401", "AIL402", "AIL403"})),)
     assert settings.severity == {"AIL401": Severity.WARNING}
     assert settings.call_site_extra == ("acme.llm.complete", "acme.llm.Client.ask")
     assert settings.validators == ("acme.contracts.check_reply",)
@@ -155,5 +155,5 @@ def test_with_selection_replaces_select_and_adds_ignore(project: Path) -> None:
     write(project, '[tool.ailint]\nselect = ["AIL0"]\nignore = ["AIL002"]\n')
     settings = load_settings()
     assert settings.enabled == {"AIL001"}
-    assert settings.with_selection(["AIL"], ["AIL001"]).enabled == {"AIL002", "AIL401"}
+    assert settings.with_selection(["AIL"], ["AIL001"]).enabled == set(registry.ALL_CODES) - {"AIL001"}
     assert settings.with_selection(None, ["AIL001"]).enabled == frozenset()

@@ -186,7 +186,13 @@ class _Run:
             except ValueError:
                 relative = file.display
             ignored = frozenset().union(*(codes for spec, codes in ignores if spec.match_file(relative)))
-            task = FileTask(display=file.display, module=file.module, ignored=ignored, is_package=file.is_package)
+            task = FileTask(
+                display=file.display,
+                module=file.module,
+                ignored=ignored,
+                is_package=file.is_package,
+                relative=relative,
+            )
             prepared = self.engine.prepare(task, file.data, deep=index in deep)
             self.prepared[file.path] = prepared
             if prepared.analysis is not None:

@@ -55,6 +55,8 @@ class FileTask:
     """Codes switched off for this file by ``per-file-ignores``."""
     is_package: bool = False
     """Whether the file is a package's ``__init__.py`` (relative imports start there)."""
+    relative: str = ""
+    """POSIX path relative to the project root (``[tool.ailint.authority] paths`` match it)."""
 
 
 @dataclass(eq=False)
@@ -217,7 +219,11 @@ class Engine:
         assert isinstance(module, cst.Module)
         prepared.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         task = prepared.task
-        prepared.analysis = collect(prepared.wrapper.module, task.module, self.knowledge, is_package=task.is_package)
+        analysis = collect(prepared.wrapper.module, task.module, self.knowledge, is_package=task.is_package)
+        analysis.metadata = prepared.wrapper
+        analysis.directives = prepared.directives
+        analysis.relative_path = task.relative
+        prepared.analysis = analysis
 
     def finish(self, prepared: Prepared, project: Project) -> list[Diagnostic]:
         """Judge the call sites of a prepared file, now that the whole project is known."""

@@ -20,7 +20,10 @@ from ailint.analysis.scope import Binding, Resolver, Scope
 from ailint.knowledge import ApiSpec, Knowledge, Provider
 
 if TYPE_CHECKING:
+    from libcst.metadata import MetadataWrapper
+
     from ailint.analysis.scope import ProjectNames
+    from ailint.suppress import Directives
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,9 +69,25 @@ class FileAnalysis:
     module: str
     resolver: Resolver
     module_scope: Scope
+    module_node: cst.Module | None = None
+    relative_path: str = ""
+    """POSIX path relative to the project root (for ``[tool.ailint.authority] paths``)."""
+    directives: Directives | None = None
+    """The file's ``# ailint:`` pragmas (authority comments)."""
+    metadata: MetadataWrapper | None = None
+    """The file's one metadata wrapper; positions are resolved on it only when needed."""
     calls: list[PendingCall] = field(default_factory=list)
     functions: list[FunctionRecord] = field(default_factory=list)
     classes: list[Scope] = field(default_factory=list)
+
+    def line(self, node: cst.CSTNode) -> int:
+        """The first line of ``node`` (position metadata is computed on first use)."""
+        from libcst.metadata import PositionProvider
+
+        if self.metadata is None:
+            return 0
+        positions = self.metadata.resolve(PositionProvider)
+        return positions[node].start.line if node in positions else 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +111,10 @@ class CallSite:
     """For wrapper sites: the project function called."""
     structured: bool = False
     streaming: bool = False
+    canonical: str = ""
+    """The resolved callee (``openai.OpenAI().chat.completions.create``)."""
+    callee: cst.BaseExpression | None = None
+    """The expression naming the API: the call's ``func``, or a callable passed to a helper."""
 
     @property
     def provider(self) -> Provider:
@@ -286,6 +309,10 @@ class _Collector(cst.CSTVisitor):
         for target in node.targets:
             self._bind_target(target.target, node.value)
             self._flow(target.target, node.value)
+            if isinstance(target.target, (cst.Tuple, cst.List)) and isinstance(node.value, (cst.Tuple, cst.List)):
+                pairs = zip(target.target.elements, node.value.elements, strict=False)
+                for name, value in pairs:  # ``a, b = OpenAI(), Anthropic()``
+                    self._bind_target(name.value, value.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         annotation = node.annotation.annotation
@@ -370,4 +397,5 @@ def collect(
     resolver.is_package = is_package
     collector = _Collector(resolver)
     module_node.visit(collector)
+    collector.analysis.module_node = module_node
     return collector.analysis

@@ -10,31 +10,30 @@ model calls live in.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import libcst as cst
 
 from ailint.analysis.calls import FunctionRecord
 
 
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
-            continue
-        stack.extend(current.children)
+def target_names(target: cst.BaseExpression, receivers: bool = False) -> list[str]:
+    """Names bound by an assignment target (tuples and starred unpacked).
 
-
-def target_names(target: cst.BaseExpression) -> list[str]:
-    """Names bound by an assignment target (tuples and starred unpacked)."""
+    With ``receivers``, ``ticket.status = value`` also names ``ticket``: the
+    object now holds the value (``self`` and ``cls`` excepted, which would
+    make a whole class derived from one assignment).
+    """
     if isinstance(target, cst.Name):
         return [target.value]
     if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for element in target.elements for n in target_names(element.value)]
+        return [n for element in target.elements for n in target_names(element.value, receivers)]
     if isinstance(target, cst.StarredElement):
-        return target_names(target.value)
+        return target_names(target.value, receivers)
+    if receivers and isinstance(target, (cst.Attribute, cst.Subscript)):
+        base = target.value
+        while isinstance(base, (cst.Attribute, cst.Subscript)):
+            base = base.value
+        if isinstance(base, cst.Name) and base.value not in ("self", "cls"):
+            return [base.value]
     return []
 
 
@@ -47,12 +46,35 @@ class Output:
         self.names: frozenset[str] = self._derive()
 
     def derives(self, expr: cst.CSTNode) -> bool:
-        """Whether ``expr`` contains the call or a name holding (part of) its output."""
-        for node in _walk(expr):
+        """Whether ``expr`` contains the call or a name holding (part of) its output.
+
+        Looking a derived key up in a fixed container (``ALLOWED[choice]``,
+        ``COMMANDS.get(choice)``) selects one of the container's values: the
+        result is not the output, so only the container is followed.
+        """
+        stack: list[cst.CSTNode] = [expr]
+        while stack:
+            node = stack.pop()
             if node is self.call:
                 return True
-            if isinstance(node, cst.Name) and node.value in self.names:
-                return True
+            if isinstance(node, cst.Name):
+                if node.value in self.names:
+                    return True
+                continue
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            if isinstance(node, cst.Subscript):
+                stack.append(node.value)
+                continue
+            if (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value == "get"
+                and node is not self.call
+            ):
+                stack.append(node.func.value)
+                continue
+            stack.extend(node.children)
         return False
 
     def _derive(self) -> frozenset[str]:
@@ -64,7 +86,7 @@ class Output:
         while changed:
             changed = False
             for target, value in self.record.flows:
-                new = [n for n in target_names(target) if n not in names]
+                new = [n for n in target_names(target, receivers=True) if n not in names]
                 if new and self.derives(value):
                     names.update(new)
                     self.names = frozenset(names)

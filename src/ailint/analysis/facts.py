@@ -26,6 +26,10 @@ class ErrorHandling:
     handled: bool
     narrower: tuple[str, ...] = ()
     """Provider exception classes caught that do not cover the base error."""
+    handler: cst.CSTNode | None = None
+    """The ``except`` clause (or ``with contextlib.suppress``) that catches them."""
+    site: CallSite | None = None
+    """The call whose function holds that handler (the site, or a call inside its wrapper)."""
 
 
 def _caught_by(names: list[str], site: CallSite) -> tuple[bool, list[str]]:
@@ -70,6 +74,8 @@ def _guard_names(guard: Guard, site: CallSite) -> list[list[str]] | None:
 def error_handling(site: CallSite, handler_decorators: frozenset[str]) -> ErrorHandling:
     """Judge whether ``site``'s provider errors are caught, here or inside the wrapper it calls."""
     verdict = _handled_in_function(site, handler_decorators)
+    if verdict.handled:
+        return verdict
     narrower = list(verdict.narrower)
     wrapper = site.wrapper
     while not verdict.handled and wrapper is not None:
@@ -83,13 +89,15 @@ def error_handling(site: CallSite, handler_decorators: frozenset[str]) -> ErrorH
 
 def _handled_in_function(site: CallSite, handler_decorators: frozenset[str]) -> ErrorHandling:
     narrower: list[str] = []
-    for guard in site.guards:
-        for names in _guard_names(guard, site) or []:
+    for guard in reversed(site.guards):  # innermost first: it is the one that catches
+        node = guard.node
+        clauses: list[cst.CSTNode] = list(node.handlers) if isinstance(node, (cst.Try, cst.TryStar)) else [node]
+        for clause, names in zip(clauses, _guard_names(guard, site) or [], strict=False):
             if not names:  # bare except
-                return ErrorHandling(True)
+                return ErrorHandling(True, handler=clause, site=site)
             caught, partial = _caught_by(names, site)
             if caught:
-                return ErrorHandling(True)
+                return ErrorHandling(True, handler=clause, site=site)
             narrower.extend(partial)
     if handler_decorators:
         resolver = site.file.resolver

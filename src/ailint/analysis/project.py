@@ -12,13 +12,32 @@ from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
+from ailint.analysis.body import Body
 from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord, PendingCall, Wrapper
 from ailint.analysis.dataflow import Output
 from ailint.analysis.scope import STRUCTURED, string_value
-from ailint.knowledge import ApiSpec, HttpKnowledge, Knowledge
+from ailint.knowledge import ApiSpec, HttpKnowledge, Knowledge, practices
 
 _MAX_DEPTH = 12
-_STRUCTURED_KEYWORDS = frozenset({"response_model", "response_schema", "output_type", "text_format"})
+
+
+def _structured_request(keywords: dict[str, cst.BaseExpression]) -> bool:
+    """A request that makes the API validate its output against a schema.
+
+    ``response_format=Model`` or a ``json_schema`` format does; JSON mode
+    (``{"type": "json_object"}``) only promises JSON, not its shape.
+    """
+    if practices().names("validation", "structured-keywords") & keywords.keys():
+        return True
+    response_format = keywords.get("response_format")
+    if response_format is None:
+        return False
+    if isinstance(response_format, cst.Dict):
+        for element in response_format.elements:
+            if isinstance(element, cst.DictElement) and string_value(element.value) == "json_schema":
+                return True
+        return False
+    return isinstance(response_format, (cst.Name, cst.Attribute, cst.Call))
 
 
 class Project:
@@ -35,6 +54,8 @@ class Project:
         self._names: dict[str, str | None] = {}
         self._names_active: set[str] = set()
         self._called: set[int] | None = None
+        self._bodies: dict[tuple[int, int], Body] = {}
+        self._outputs: dict[int, Output] = {}
 
     def add(self, analysis: FileAnalysis, aliases: Iterable[str] = ()) -> None:
         """Add a collected file, under its module name and the other names it may be imported by."""
@@ -173,7 +194,7 @@ class Project:
         if canonical is not None:
             found = self.api(canonical)
             if found is not None:
-                return self._direct(analysis, pending, *found)
+                return self._direct(analysis, pending, *found, canonical=canonical, callee=pending.node.func)
             wrapper = self.wrapper(canonical)
             if wrapper is not None and wrapper.record is not pending.record:
                 inner = wrapper.inner
@@ -198,16 +219,26 @@ class Project:
                 if passed is not None:
                     found = self.api(passed)
                     if found is not None:
-                        return self._direct(analysis, pending, *found)
+                        return self._direct(analysis, pending, *found, canonical=passed, callee=arg.value)
         if canonical is not None:
             for http in self.knowledge.http:
                 if canonical in http.functions:
                     spec = self._http_spec(http, pending, analysis)
                     if spec is not None:
-                        return self._direct(analysis, pending, spec, False)
+                        return self._direct(
+                            analysis, pending, spec, False, canonical=canonical, callee=pending.node.func
+                        )
         return None
 
-    def _direct(self, analysis: FileAnalysis, pending: PendingCall, spec: ApiSpec, structured: bool) -> CallSite:
+    def _direct(
+        self,
+        analysis: FileAnalysis,
+        pending: PendingCall,
+        spec: ApiSpec,
+        structured: bool,
+        canonical: str,
+        callee: cst.BaseExpression | None,
+    ) -> CallSite:
         keywords = {arg.keyword.value: arg.value for arg in pending.node.args if arg.keyword is not None}
         stream = keywords.get("stream")
         return CallSite(
@@ -217,8 +248,10 @@ class Project:
             scope=pending.scope,
             guards=pending.guards,
             record=pending.record,
-            structured=structured or spec.structured or bool(_STRUCTURED_KEYWORDS & keywords.keys()),
+            structured=structured or spec.structured or _structured_request(keywords),
             streaming=spec.streaming or (isinstance(stream, cst.Name) and stream.value == "True"),
+            canonical=canonical,
+            callee=callee,
         )
 
     def _http_spec(self, http: HttpKnowledge, pending: PendingCall, analysis: FileAnalysis) -> ApiSpec | None:
@@ -242,6 +275,22 @@ class Project:
         shown = url.split("://", 1)[-1]
         shown = shown[shown.find("/") :] if "/" in shown else shown
         return ApiSpec(provider=http.provider, api=f"POST {shown}", operation=operation or "generate")
+
+    # -- per-function facts ----------------------------------------------
+    def body(self, analysis: FileAnalysis, record: FunctionRecord | None) -> Body:
+        """Lazy facts of the function ``record`` (or the module's top level)."""
+        key = (id(analysis), id(record))
+        found = self._bodies.get(key)
+        if found is None:
+            found = self._bodies[key] = Body(analysis, record)
+        return found
+
+    def output(self, site: CallSite) -> Output:
+        """The output of ``site`` within its function."""
+        found = self._outputs.get(id(site))
+        if found is None:
+            found = self._outputs[id(site)] = Output(site.record, site.node)
+        return found
 
     # -- callers -----------------------------------------------------------
     def called_wrappers(self) -> set[int]:

@@ -41,6 +41,7 @@ _PROVIDER_KEYS = {
     "validating-parsers",
     "http",
     "collapse",
+    "request-checks",
 }
 _CLIENT_KEYS = {"sync", "async", "packages", "async-packages", "transparent", "transparent-calls", "structuring-calls"}
 _API_KEYS = {"operation", "async", "streaming", "structured"}
@@ -58,6 +59,8 @@ class Provider:
     modules: tuple[str, ...]
     base_error: str
     catches: frozenset[str]
+    request_checks: bool = True
+    """Whether timeouts and token usage apply to its calls (not for local inference)."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ class _Builder:
                 modules=tuple(_str_list(data, "modules", origin)),
                 base_error=base_error,
                 catches=frozenset(_str_list(data, "catches", origin)) | {base_error},
+                request_checks=bool(data.get("request-checks", True)),
             )
         except KeyError as exc:
             raise KnowledgeError(f"{origin}: missing key {exc}") from None
@@ -306,3 +310,25 @@ def with_extra_call_sites(knowledge: Knowledge, extra: Iterable[str]) -> Knowled
         providers=(*knowledge.providers, provider),
         http=knowledge.http,
     )
+
+
+@dataclass(frozen=True)
+class Practices:
+    """What execution-ready code around a model call looks like (``practices/practices.toml``)."""
+
+    data: Mapping[str, Mapping[str, Any]]
+
+    def names(self, section: str, key: str) -> frozenset[str]:
+        """A list of names from the data, as a set."""
+        return frozenset(self.data[section][key])
+
+    def word(self, section: str, key: str) -> str:
+        """A single string from the data."""
+        return str(self.data[section][key])
+
+
+@lru_cache(maxsize=1)
+def practices() -> Practices:
+    """The practices shipped with ailint."""
+    text = resources.files(__name__).joinpath("practices").joinpath("practices.toml").read_text(encoding="utf-8")
+    return Practices(tomllib.loads(text))

@@ -89,3 +89,140 @@ class UnhandledError(CallRule):
             )
         else:
             yield self.finding(site.node, site, call=site.label, base_error=site.provider.base_error)
+
+
+class SwallowedError(CallRule):
+    """## What it does
+    Checks the handler that catches a model call's errors: it must re-raise,
+    log, or return or record an explicit error state. A handler that only
+    does `pass`, `continue`, `break`, `return None` (or `print`), and
+    `contextlib.suppress(...)` around the call, swallow the failure.
+
+    ## Why is this bad?
+    A swallowed provider error turns an outage into wrong behaviour: the
+    caller gets `None` (or nothing) and carries on as if the model had
+    answered. Nobody is paged, nothing is retried, and the symptom appears
+    somewhere else.
+
+    ## Example
+    ```python
+    import openai
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def summarize(text):
+        try:
+            return client.chat.completions.create(model="gpt-4o", messages=[])
+        except openai.APIError:
+            return None
+    ```
+
+    ## Use instead
+    ```python
+    import logging
+
+    import openai
+    from openai import OpenAI
+
+    client = OpenAI()
+    logger = logging.getLogger(__name__)
+
+
+    def summarize(text):
+        try:
+            return client.chat.completions.create(model="gpt-4o", messages=[])
+        except openai.APIError:
+            logger.exception("summary failed")
+            raise
+    ```
+
+    ## Options
+    None.
+    """
+
+    code: ClassVar[str] = "AIL402"
+    name: ClassVar[str] = "swallowed-error"
+    severity: ClassVar[Severity] = Severity.WARNING
+    concern: ClassVar[Concern] = Concern.ERRORS
+    summary: ClassVar[str] = "A handler catches a model call's errors and silently drops them."
+    message: ClassVar[str] = "{call}: the handler at line {line} swallows the error ({how})"
+    check_name: ClassVar[str] = "errors"
+
+    def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
+        import libcst as cst
+
+        from ailint.analysis.concerns import swallows
+        from ailint.analysis.facts import error_handling
+
+        verdict = error_handling(site, ctx.settings.error_handlers)
+        handler, owner = verdict.handler, verdict.site
+        if handler is None or owner is None:
+            return
+        if isinstance(handler, (cst.ExceptHandler, cst.ExceptStarHandler)):
+            how = swallows(handler)
+        else:
+            how = "contextlib.suppress"
+        if how is not None:
+            yield self.finding(site.node, site, call=site.label, line=owner.file.line(handler), how=how)
+
+
+class MissingTimeout(CallRule):
+    """## What it does
+    Checks that a model call is bounded in time: a `timeout=` (or
+    `request_timeout=`, `max_retries=`) on the call, or on the client it uses
+    (its constructor, `with_options(...)`, an `http_client=`, a boto3
+    `config=`), or a module-level default such as `litellm.request_timeout`.
+    When the client comes from somewhere ailint cannot see (a parameter, a
+    factory it cannot read), the call is given the benefit of the doubt.
+    Local inference (sentence-transformers, transformers) is not checked.
+
+    ## Why is this bad?
+    Provider SDK defaults are long (the OpenAI SDK waits up to ten minutes)
+    and model latency has a heavy tail. One slow request holds a worker, a
+    connection and a user for minutes.
+
+    ## Example
+    ```python
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def summarize(text):
+        return client.chat.completions.create(model="gpt-4o", messages=[])
+    ```
+
+    ## Use instead
+    ```python
+    from openai import OpenAI
+
+    client = OpenAI(timeout=20, max_retries=2)
+
+
+    def summarize(text):
+        return client.chat.completions.create(model="gpt-4o", messages=[])
+    ```
+
+    ## Options
+    None.
+    """
+
+    code: ClassVar[str] = "AIL403"
+    name: ClassVar[str] = "missing-timeout"
+    severity: ClassVar[Severity] = Severity.WARNING
+    concern: ClassVar[Concern] = Concern.ERRORS
+    summary: ClassVar[str] = "A model call has no timeout, on the call or on its client."
+    message: ClassVar[str] = "{call} has no timeout, on the call or on its client"
+    check_name: ClassVar[str] = "timeout"
+    judged: ClassVar[str] = "request"
+
+    def applies(self, site: CallSite, ctx: RuleContext) -> bool:
+        return site.provider.request_checks and super().applies(site, ctx)
+
+    def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
+        from ailint.analysis.concerns import has_timeout
+
+        if not has_timeout(site, ctx.project):
+            yield self.finding(site.node, site, call=site.label)

@@ -12,13 +12,29 @@ import re
 from collections.abc import Iterable
 
 from ailint.rules.ail0xx_meta import InvalidPragma, SyntaxErrorRule
-from ailint.rules.ail4xx_errors import UnhandledError
+from ailint.rules.ail1xx_output import UnvalidatedOutput
+from ailint.rules.ail2xx_confidence import NoConfidenceGate
+from ailint.rules.ail3xx_observability import UnloggedCall, UnstructuredLog
+from ailint.rules.ail4xx_errors import MissingTimeout, SwallowedError, UnhandledError
+from ailint.rules.ail5xx_authority import AuthorityExceeded, UndeclaredAuthority
+from ailint.rules.ail6xx_security import OutputToExec
+from ailint.rules.ail7xx_measurement import UnmeasuredCall
 from ailint.rules.base import CallRule, Rule
 
 ALL_RULES: tuple[type[Rule], ...] = (
     SyntaxErrorRule,
     InvalidPragma,
+    UnvalidatedOutput,
+    NoConfidenceGate,
+    UnloggedCall,
+    UnstructuredLog,
     UnhandledError,
+    SwallowedError,
+    MissingTimeout,
+    UndeclaredAuthority,
+    AuthorityExceeded,
+    OutputToExec,
+    UnmeasuredCall,
 )
 
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}

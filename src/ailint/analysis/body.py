@@ -1,0 +1,119 @@
+"""Lazy facts about one function body: its calls, comparisons, statements.
+
+Rules about logging, confidence, usage, sinks and authority all ask questions
+of the function a call sits in. ``Body`` walks that function once, on the
+first question, and only for functions that contain a call site; files and
+functions without model calls never pay for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cached_property
+
+import libcst as cst
+
+from ailint.analysis.calls import FileAnalysis, FunctionRecord
+from ailint.analysis.scope import Scope, dotted_name
+
+_NESTED = (cst.FunctionDef, cst.ClassDef)
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Nodes in source order, not descending into nested functions and classes."""
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if current is not node and isinstance(current, _NESTED):
+            continue
+        stack.extend(reversed(current.children))
+
+
+class Body:
+    """One function body (or a module's top level) and what it contains."""
+
+    def __init__(self, file: FileAnalysis, record: FunctionRecord | None) -> None:
+        self.file = file
+        self.record = record
+        self.scope: Scope = record.scope if record is not None else file.module_scope
+        root: cst.CSTNode | None = record.node.body if record is not None else file.module_node
+        self.root = root
+
+    @cached_property
+    def nodes(self) -> list[cst.CSTNode]:
+        if self.root is None:
+            return []
+        return [n for n in walk(self.root) if not (n is not self.root and isinstance(n, _NESTED))]
+
+    @cached_property
+    def calls(self) -> list[cst.Call]:
+        """Every call in the body, in source order."""
+        return [n for n in self.nodes if isinstance(n, cst.Call)]
+
+    @cached_property
+    def order(self) -> dict[int, int]:
+        """Source-order index of every node (by identity)."""
+        return {id(node): index for index, node in enumerate(self.nodes)}
+
+    @cached_property
+    def comparisons(self) -> list[cst.Comparison]:
+        return [n for n in self.nodes if isinstance(n, cst.Comparison)]
+
+    @cached_property
+    def with_items(self) -> list[cst.WithItem]:
+        return [n for n in self.nodes if isinstance(n, cst.WithItem)]
+
+    @cached_property
+    def assignments(self) -> list[cst.Assign]:
+        return [n for n in self.nodes if isinstance(n, cst.Assign)]
+
+    @cached_property
+    def discarded(self) -> frozenset[int]:
+        """Ids of calls whose result is thrown away (``client.create(...)`` as a statement)."""
+        found = set()
+        for node in self.nodes:
+            if isinstance(node, cst.Expr):
+                value = node.value
+                if isinstance(value, cst.Await):
+                    value = value.expression
+                if isinstance(value, cst.Call):
+                    found.add(id(value))
+        return frozenset(found)
+
+    def callee(self, call: cst.Call) -> tuple[str | None, str | None]:
+        """The canonical path of a call's callee, and its dotted text (either may be None)."""
+        return self.file.resolver.resolve(call.func, self.scope), dotted_name(call.func)
+
+    def names(self, call: cst.Call) -> list[str]:
+        """Candidate names of a callee, most precise first, for matching against data."""
+        canonical, text = self.callee(call)
+        return [n for n in (canonical, text) if n]
+
+    @cached_property
+    def decorators(self) -> list[tuple[str | None, str | None]]:
+        """Canonical path and dotted text of each decorator of the function."""
+        if self.record is None:
+            return []
+        scope = self.scope.parent or self.scope
+        result = []
+        for decorator in self.record.node.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            result.append((self.file.resolver.resolve(expr, scope), dotted_name(expr)))
+        return result
+
+    def before(self, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+        """Whether ``first`` comes before ``second`` in the body."""
+        order = self.order
+        return order.get(id(first), -1) < order.get(id(second), -1)
+
+
+def last_part(name: str | None) -> str:
+    """``a.b().c`` → ``c``."""
+    return (name or "").rsplit(".", 1)[-1]
+
+
+def keywords(call: cst.Call) -> dict[str, cst.BaseExpression]:
+    return {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}

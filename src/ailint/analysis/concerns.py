@@ -1,0 +1,552 @@
+"""What the code around a call site does about each concern.
+
+Each function answers one reviewer's question about a call site, reading the
+function the call sits in (``Body``) and the call's output (``Output``), and
+the practices data (validators, loggers, tracers, sinks...). For wrapper call
+sites, what the wrapper already does inside counts (SPEC section 2): the
+questions of the output are asked along the chain from the caller down to the
+direct call.
+
+These are facts, not verdicts: rules decide what to report.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ailint.analysis.body import Body, keywords, last_part
+from ailint.analysis.calls import CallSite, FileAnalysis
+from ailint.analysis.dataflow import Output
+from ailint.analysis.project import Project
+from ailint.analysis.scope import dotted_name, string_value
+from ailint.knowledge import practices
+from ailint.settings import AUTHORITY_MODES, Settings
+
+_RELATIONAL = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+_MEMBERSHIP = (cst.In, cst.NotIn)
+
+
+def chain(site: CallSite) -> Iterator[CallSite]:
+    """The site, then the call inside the wrapper it calls, and so on down to the direct call."""
+    current: CallSite | None = site
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.wrapper.inner if current.wrapper is not None else None
+
+
+def _matches(names: list[str], exact: frozenset[str] | set[str], suffixes: frozenset[str] = frozenset()) -> bool:
+    return any(n in exact for n in names) or any(last_part(n) in suffixes for n in names)
+
+
+def _identifiers(expr: cst.CSTNode) -> Iterator[str]:
+    """Names, attribute names and string subscript keys mentioned in an expression."""
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            yield node.value
+        elif isinstance(node, cst.SimpleString):
+            value = string_value(node)
+            if value:
+                yield value
+        if not isinstance(node, (cst.Lambda, cst.FunctionDef)):
+            stack.extend(node.children)
+
+
+# -- output contract -----------------------------------------------------------
+
+
+def _project_model(project: Project, canonical: str | None) -> bool:
+    """Whether ``canonical`` names a project class derived from a validating model (pydantic)."""
+    if not canonical or "(" in canonical:
+        return False
+    models = practices().names("validation", "models")
+    return any(variant.removesuffix("()") in models for variant in project._variants(f"{canonical}()"))
+
+
+def validated(site: CallSite, project: Project, settings: Settings) -> bool:
+    """Whether the output is checked against a schema or an allowed set before use (or not used)."""
+    data = practices()
+    functions = data.names("validation", "functions") | set(settings.validators)
+    methods = data.names("validation", "methods")
+    for current in chain(site):
+        if current.structured:
+            return True
+        body = project.body(current.file, current.record)
+        if current is site and id(site.node) in body.discarded:
+            return True
+        output = project.output(current)
+        for call in body.calls:
+            if call is current.node or not any(output.derives(arg.value) for arg in call.args):
+                continue
+            names = body.names(call)
+            if _matches(names, functions, methods) or _project_model(project, body.callee(call)[0]):
+                return True
+        for comparison in body.comparisons:
+            if any(isinstance(t.operator, _MEMBERSHIP) for t in comparison.comparisons) and output.derives(
+                comparison.left
+            ):
+                return True
+    return False
+
+
+def gated(site: CallSite, project: Project, settings: Settings) -> bool:
+    """Whether a confidence-like value derived from the output is compared with a threshold."""
+    pattern = re.compile(settings.confidence_pattern, re.IGNORECASE)
+    gates = set(settings.gates)
+    for current in chain(site):
+        body = project.body(current.file, current.record)
+        if current is site and id(site.node) in body.discarded:
+            return True
+        output = project.output(current)
+        for comparison in body.comparisons:
+            if not any(isinstance(t.operator, _RELATIONAL) for t in comparison.comparisons):
+                continue
+            for operand in [comparison.left, *(t.comparator for t in comparison.comparisons)]:
+                if output.derives(operand) and any(pattern.search(i) for i in _identifiers(operand)):
+                    return True
+        for call in body.calls:
+            if _matches(body.names(call), gates) and any(output.derives(a.value) for a in call.args):
+                return True
+    return False
+
+
+# -- observability -------------------------------------------------------------
+
+
+def is_log_call(call: cst.Call, body: Body, settings: Settings) -> bool:
+    """A call to a logger: stdlib logging, structlog, loguru, or a configured function."""
+    data = practices()
+    canonical, text = body.callee(call)
+    if (canonical and canonical in settings.loggers) or (text and text in settings.loggers):
+        return True
+    methods = data.names("logging", "methods")
+    if canonical:
+        root = canonical.split(".", 1)[0]
+        if root in data.names("logging", "modules"):
+            return last_part(canonical) in methods
+        if "(" not in canonical.split(".", 1)[0]:
+            return False  # resolved to something that is not a logger
+    if text and "." in text:
+        receiver, _, method = text.rpartition(".")
+        return method in methods and data.word("logging", "receiver-word") in receiver.lower()
+    return False
+
+
+def log_calls(site: CallSite, project: Project, settings: Settings) -> list[cst.Call]:
+    body = project.body(site.file, site.record)
+    return [call for call in body.calls if is_log_call(call, body, settings)]
+
+
+def _module_instrumented(file: FileAnalysis, project: Project) -> bool:
+    data = practices()
+    instrumentors = data.names("tracing", "instrumentors")
+    suffix = data.word("tracing", "instrumentor-suffix")
+    module = project.body(file, None)
+    for call in module.calls:
+        for name in module.names(call):
+            if name in instrumentors or name.endswith(suffix):
+                return True
+    for assign in module.assignments:
+        for target in assign.targets:
+            if dotted_name(target.target) in instrumentors:
+                return True
+    return False
+
+
+def traced(site: CallSite, project: Project) -> bool:
+    """Whether a span, a tracing decorator, an instrumented client or callbacks record the call."""
+    data = practices()
+    if any(site.canonical.startswith(prefix) for prefix in data.names("tracing", "instrumented-clients")):
+        return True
+    if data.names("tracing", "callback-keywords") & keywords(site.node).keys():
+        return True
+    body = project.body(site.file, site.record)
+    decorators = data.names("tracing", "decorators")
+    decorator_names = data.names("tracing", "decorator-names")
+    for canonical, text in body.decorators:
+        if _matches([n for n in (canonical, text) if n], decorators, decorator_names):
+            return True
+    contexts = data.names("tracing", "contexts")
+    functions = data.names("tracing", "context-functions")
+    modules = data.names("tracing", "context-modules")
+    for item in body.with_items:
+        call = item.item
+        if isinstance(call, cst.Call):
+            names = body.names(call)
+            if _matches(names, functions, contexts):
+                return True
+            if any(n.split(".", 1)[0] in modules for n in names):
+                return True
+    return _module_instrumented(site.file, project)
+
+
+def structured_logging(calls: list[cst.Call]) -> bool:
+    """Whether any log call carries structured fields (``extra=``, keyword fields, bound context)."""
+    data = practices()
+    plain = data.names("logging", "plain-keywords")
+    binders = data.names("logging", "binders")
+    for call in calls:
+        if any(arg.keyword is not None and arg.keyword.value not in plain for arg in call.args):
+            return True
+        if any(arg.star == "**" for arg in call.args):
+            return True
+        node: cst.BaseExpression = call.func
+        while isinstance(node, (cst.Attribute, cst.Call)):  # logger.bind(user=u).info(...)
+            if isinstance(node, cst.Attribute):
+                node = node.value
+                continue
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in binders:
+                return True
+            node = node.func
+    return False
+
+
+# -- measurement ---------------------------------------------------------------
+
+
+def usage_recorded(site: CallSite, project: Project) -> bool:
+    """Whether token usage is read from the output, a metric is emitted, or tracing covers the call."""
+    data = practices()
+    if data.names("measurement", "stream-usage-keywords") & keywords(site.node).keys():
+        return True
+    body = project.body(site.file, site.record)
+    output = project.output(site)
+    usage_names = data.names("measurement", "usage-names")
+    for node in body.nodes:
+        if isinstance(node, cst.Attribute) and node.attr.value in usage_names and output.derives(node.value):
+            return True
+        if isinstance(node, cst.Subscript) and output.derives(node.value):
+            for element in node.slice:
+                index = element.slice
+                if isinstance(index, cst.Index) and string_value(index.value) in usage_names:
+                    return True
+    modules = data.names("measurement", "metric-modules")
+    methods = data.names("measurement", "metric-methods")
+    words = data.names("measurement", "receiver-words")
+    for call in body.calls:
+        canonical, text = body.callee(call)
+        if canonical and canonical.split(".", 1)[0] in modules and last_part(canonical) in methods:
+            return True
+        if text and "." in text:
+            receiver, _, method = text.rpartition(".")
+            if method in methods and any(w in receiver.lower() for w in words):
+                return True
+    return traced(site, project)
+
+
+# -- error states: timeouts ----------------------------------------------------
+
+
+def _has_timeout(call: cst.Call) -> bool:
+    wanted = practices().names("timeouts", "keywords")
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in wanted:
+            return not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
+        if arg.star == "**":
+            return True  # options we cannot see
+    return False
+
+
+def _origins(
+    expr: cst.BaseExpression, file: FileAnalysis, scope: object, project: Project, depth: int = 0
+) -> Iterator[cst.Call | None]:
+    """The calls that built the client ``expr`` (constructors, ``with_options``), or None where unknown."""
+    if depth > 12:
+        yield None
+        return
+    resolver = file.resolver
+    while isinstance(expr, cst.Attribute):
+        value = expr.value
+        if isinstance(value, cst.Name) and getattr(scope, "self_name", None) == value.value:
+            owner = getattr(scope, "owner", None)
+            bindings = owner.attrs.get(expr.attr.value) if owner is not None else None
+            if not bindings:
+                yield None
+                return
+            for binding in bindings:
+                if binding.kind != "expr" or binding.expr is None:
+                    yield None
+                else:
+                    yield from _origins(binding.expr, file, binding.scope, project, depth + 1)
+            return
+        expr = value
+    if isinstance(expr, cst.Await):
+        yield from _origins(expr.expression, file, scope, project, depth + 1)
+        return
+    if isinstance(expr, cst.Call):
+        yield expr
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in project.knowledge.transparent_calls:
+            yield from _origins(func.value, file, scope, project, depth + 1)  # client.with_options(...)
+        return
+    if isinstance(expr, cst.Name):
+        bindings = resolver.lookup(expr.value, scope)  # type: ignore[arg-type]
+        if not bindings:
+            yield None
+            return
+        for binding in bindings:
+            if binding.kind == "expr" and binding.expr is not None:
+                yield from _origins(binding.expr, file, binding.scope, project, depth + 1)
+            elif binding.kind == "import" and binding.qualname:
+                yield from _imported_origins(binding.qualname, project, depth + 1)
+            else:
+                yield None
+        return
+    yield None
+
+
+def _imported_origins(qualname: str, project: Project, depth: int) -> Iterator[cst.Call | None]:
+    module, _, name = qualname.rpartition(".")
+    file = project.files.get(module)
+    bindings = file.module_scope.bindings.get(name) if file is not None else None
+    if file is None or not bindings:
+        yield None
+        return
+    for binding in bindings:
+        if binding.kind == "expr" and binding.expr is not None:
+            yield from _origins(binding.expr, file, binding.scope, project, depth)
+        else:
+            yield None
+
+
+def has_timeout(site: CallSite, project: Project) -> bool:
+    """Whether the call or the client it uses is bounded in time (unknown origins count as bounded)."""
+    if _has_timeout(site.node):
+        return True
+    callee = site.callee
+    if callee is None:
+        return True
+    if "()" not in site.canonical.replace("#s", ""):
+        module = project.body(site.file, None)
+        settings = practices().names("timeouts", "module-settings")
+        return any(dotted_name(t.target) in settings for a in module.assignments for t in a.targets)
+    origins = list(
+        _origins(callee.value if isinstance(callee, cst.Attribute) else callee, site.file, site.scope, project)
+    )
+    if not origins or any(origin is None for origin in origins):
+        return True
+    for origin in origins:
+        assert origin is not None
+        if _has_timeout(origin):
+            return True
+        for arg in origin.args:  # instructor.from_openai(OpenAI(timeout=5))
+            if isinstance(arg.value, cst.Call) and _has_timeout(arg.value):
+                return True
+    return False
+
+
+# -- error states: swallowed errors --------------------------------------------
+
+
+def _trivial(statement: cst.CSTNode) -> bool:
+    if isinstance(statement, cst.SimpleStatementLine):
+        return all(_trivial(small) for small in statement.body)
+    if isinstance(statement, (cst.Pass, cst.Continue, cst.Break)):
+        return True
+    if isinstance(statement, cst.Return):
+        return statement.value is None or (isinstance(statement.value, cst.Name) and statement.value.value == "None")
+    if isinstance(statement, cst.Expr):
+        value = statement.value
+        if isinstance(value, (cst.Ellipsis, cst.SimpleString)):
+            return True
+        return isinstance(value, cst.Call) and dotted_name(value.func) == "print"
+    return False
+
+
+def swallows(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> str | None:
+    """How a handler swallows the error (``pass``, ``return None``...), or None if it handles it."""
+    statements: list[cst.CSTNode] = (
+        list(handler.body.body) if isinstance(handler.body, cst.IndentedBlock) else [handler.body]
+    )
+    if not all(_trivial(s) for s in statements):
+        return None
+    first = statements[0]
+    small: cst.CSTNode = first.body[0] if isinstance(first, cst.SimpleStatementLine) and first.body else first
+    if isinstance(small, cst.Return):
+        return "return None"
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        return "print"
+    names = {cst.Pass: "pass", cst.Continue: "continue", cst.Break: "break"}
+    return next((word for kind, word in names.items() if isinstance(small, kind)), "an empty handler")
+
+
+# -- decision authority --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Authority:
+    mode: str | None
+    source: str = ""
+
+
+def _declared(site: CallSite, settings: Settings) -> Authority:
+    file = site.file
+    directives = file.directives
+    if directives is not None and directives.authority:
+        lines = [file.line(site.node)]
+        if site.record is not None:
+            lines.append(file.line(site.record.node.name))
+        for line in lines:
+            mode = directives.authority.get(line)
+            if mode:
+                return Authority(mode, "comment")
+    if site.record is not None:
+        wanted = set(settings.authority_decorators)
+        for decorator in site.record.node.decorators:
+            expr = decorator.decorator
+            if not isinstance(expr, cst.Call):
+                continue
+            name = dotted_name(expr.func) or ""
+            if name in wanted or last_part(name) in wanted:
+                for arg in expr.args:
+                    mode = string_value(arg.value)
+                    if mode in AUTHORITY_MODES:
+                        return Authority(mode, "decorator")
+    if directives is not None and directives.module_authority:
+        return Authority(directives.module_authority, "module")
+    function = site.scope.qualname if site.record is not None else ""
+    for pattern, mode in settings.authority_paths:
+        path_glob, _, function_glob = pattern.partition("::")
+        if not _path_matches(file.relative_path, path_glob):
+            continue
+        if function_glob and not (
+            fnmatch.fnmatchcase(function, function_glob) or fnmatch.fnmatchcase(last_part(function), function_glob)
+        ):
+            continue
+        return Authority(mode, "config")
+    return Authority(None)
+
+
+def _path_matches(path: str, glob: str) -> bool:
+    import pathspec
+
+    return bool(path) and pathspec.GitIgnoreSpec.from_lines([glob]).match_file(path)
+
+
+def authority(site: CallSite, settings: Settings) -> Authority:
+    """The declared mode of a call site: the caller's declaration, else one inside the wrapper chain."""
+    for current in chain(site):
+        found = _declared(current, settings)
+        if found.mode is not None:
+            return found
+    return Authority(None)
+
+
+def _receiver_text(call: cst.Call) -> str:
+    if isinstance(call.func, cst.Attribute):
+        return (dotted_name(call.func.value) or "").lower()
+    return ""
+
+
+def is_sink(call: cst.Call, body: Body, settings: Settings) -> bool:
+    """An action: process or file mutation, state-changing HTTP, SQL, ORM, mail, chat, tools."""
+    data = practices()
+    names = body.names(call)
+    if _matches(names, data.names("sinks", "functions") | set(settings.sink_extra)):
+        return True
+    if not isinstance(call.func, cst.Attribute):
+        return False
+    method = call.func.attr.value
+    receiver = _receiver_text(call)
+    if receiver in ("sys.stdout", "sys.stderr", "self", "cls") or not receiver:
+        return False
+    if method in data.names("sinks", "methods"):
+        if method in ("add", "add_all", "merge"):
+            return "session" in receiver or "db" in receiver
+        return True
+    return method in data.names("sinks", "tool-methods") and any(
+        w in receiver for w in data.names("sinks", "tool-words")
+    )
+
+
+def _reaches(call: cst.Call, output: Output) -> bool:
+    if any(output.derives(arg.value) for arg in call.args):
+        return True
+    func = call.func
+    return isinstance(func, cst.Attribute) and output.derives(func.value)
+
+
+def sinks_reached(site: CallSite, project: Project, settings: Settings) -> list[cst.Call]:
+    """Action sinks in the caller's function that receive (a value derived from) the output."""
+    body = project.body(site.file, site.record)
+    output = project.output(site)
+    return [c for c in body.calls if c is not site.node and is_sink(c, body, settings) and _reaches(c, output)]
+
+
+def approved_before(site: CallSite, sink: cst.Call, project: Project, settings: Settings) -> bool:
+    """Whether a human-approval call comes before ``sink`` in the function."""
+    body = project.body(site.file, site.record)
+    approvals = set(settings.approvals)
+    words = practices().names("authority", "approval-words")
+    for call in body.calls:
+        if not body.before(call, sink):
+            continue
+        names = body.names(call)
+        if _matches(names, approvals) or any(w in last_part(n).lower() for n in names for w in words):
+            return True
+    return False
+
+
+# -- security: output to code execution ---------------------------------------
+
+
+def _built_from(expr: cst.BaseExpression, output: Output) -> bool:
+    """SQL text built from the output: an f-string, concatenation, ``%`` or ``.format`` of it, or the output itself."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        return False
+    return output.derives(expr)
+
+
+def exec_sinks(site: CallSite, project: Project) -> list[tuple[cst.Call, str]]:
+    """Calls where the output reaches code execution, a shell, deserialisation or SQL text."""
+    data = practices()
+    body = project.body(site.file, site.record)
+    output = project.output(site)
+    functions = data.names("exec", "functions")
+    subprocess = data.names("exec", "subprocess")
+    always_shell = data.names("exec", "always-shell")
+    sql_methods = data.names("exec", "sql-methods")
+    sql_functions = data.names("exec", "sql-functions")
+    found: list[tuple[cst.Call, str]] = []
+    for call in body.calls:
+        if call is site.node or not call.args:
+            continue
+        names = body.names(call)
+        first = call.args[0].value if call.args[0].keyword is None else None
+        canonical, text = body.callee(call)
+        shown = text or canonical or "call"
+        if any(n in functions for n in names) or (canonical is None and text in functions):
+            if any(output.derives(a.value) for a in call.args):
+                found.append((call, f"{shown}()"))
+            continue
+        if any(n in subprocess for n in names) and first is not None:
+            shell = any(
+                a.keyword is not None
+                and a.keyword.value == "shell"
+                and not (isinstance(a.value, cst.Name) and a.value.value == "False")
+                for a in call.args
+            ) or any(n in always_shell for n in names)
+            if isinstance(first, (cst.List, cst.Tuple)):
+                head = first.elements[0].value if first.elements else None
+                if (head is not None and output.derives(head)) or (shell and output.derives(first)):
+                    found.append((call, f"{shown}() as the program" if not shell else f"{shown}(shell=True)"))
+            elif output.derives(first):
+                found.append((call, f"{shown}(shell=True)" if shell else f"{shown}() as the command"))
+            continue
+        is_sql = any(n in sql_functions for n in names)
+        if not is_sql and isinstance(call.func, cst.Attribute) and call.func.attr.value in sql_methods:
+            receiver = _receiver_text(call)
+            is_sql = bool(re.search(r"cur|conn|db|session|engine|sql|database", receiver)) or any(
+                re.search(r"sqlite3|psycopg|pymysql|sqlalchemy|asyncpg|duckdb|pandas", n) for n in names
+            )
+        if is_sql and first is not None and _built_from(first, output):
+            found.append((call, f"SQL text in {shown}()"))
+    return found

@@ -1,0 +1,76 @@
+"""AIL2xx: confidence. A threshold decides what is acted on and what goes to a human."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, ClassVar
+
+from ailint.diagnostics import Severity
+from ailint.rules.base import CallRule, Concern, Finding, RuleContext
+
+if TYPE_CHECKING:
+    from ailint.analysis.calls import CallSite
+
+
+class NoConfidenceGate(CallRule):
+    """## What it does
+    Checks that a generation's output passes a confidence threshold before it
+    drives a decision: a comparison (`<`, `<=`, `>`, `>=`) of a value derived
+    from the output whose name matches the confidence pattern (by default
+    `confidence|score|prob|logprob|certainty`), logprobs read and compared, or
+    a configured gate function called on the output. A discarded result
+    passes; a wrapper that gates before returning counts for its callers.
+
+    ## Why is this bad?
+    Models answer with the same fluency when they are guessing. Without a
+    threshold, a low-confidence classification is acted on exactly like a
+    certain one, and nothing routes doubtful cases to a human.
+
+    ## Example
+    ```python
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def route(ticket, Triage):
+        reply = client.beta.chat.completions.parse(model="gpt-4o", messages=[], response_format=Triage)
+        return reply.choices[0].message.parsed.queue
+    ```
+
+    ## Use instead
+    ```python
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def route(ticket, Triage):
+        reply = client.beta.chat.completions.parse(model="gpt-4o", messages=[], response_format=Triage)
+        triage = reply.choices[0].message.parsed
+        if triage.confidence < 0.8:
+            return "human-review"
+        return triage.queue
+    ```
+
+    ## Options
+    - `[tool.ailint.confidence] pattern`: the regular expression that names
+      confidence-like values (default `confidence|score|prob|logprob|certainty`).
+    - `[tool.ailint.confidence] gates`: dotted names of gate functions
+      (`acme.gates.require_confidence`); calling one on the output counts.
+    """
+
+    code: ClassVar[str] = "AIL201"
+    name: ClassVar[str] = "no-confidence-gate"
+    severity: ClassVar[Severity] = Severity.WARNING
+    concern: ClassVar[Concern] = Concern.CONFIDENCE
+    summary: ClassVar[str] = "A generation's output is used with no confidence threshold."
+    message: ClassVar[str] = "{call} output is used with no confidence threshold"
+    check_name: ClassVar[str] = "confidence"
+    operations: ClassVar[frozenset[str]] = frozenset({"generate"})
+
+    def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
+        from ailint.analysis.concerns import gated
+
+        if not gated(site, ctx.project, ctx.settings):
+            yield self.finding(site.node, site, call=site.label)
