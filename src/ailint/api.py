@@ -26,6 +26,7 @@ from ailint.discovery import discover, display_path, module_names
 from ailint.settings import Settings
 
 if TYPE_CHECKING:
+    from ailint.analysis.calls import FileAnalysis
     from ailint.analysis.project import Project
     from ailint.engine import Engine, Prepared
 
@@ -126,6 +127,7 @@ class _Run:
         self.prepared: dict[Path, Prepared] = {}
         self.importable: list[set[str]] = []
         self._prepare()
+        self.project.loader = self._load
 
     def _read(self, paths: list[Path], target: bool) -> None:
         for path in paths:
@@ -197,6 +199,20 @@ class _Run:
             self.prepared[file.path] = prepared
             if prepared.analysis is not None:
                 self.project.add(prepared.analysis, aliases=self.importable[index])
+
+    def _load(self, module: str) -> FileAnalysis | None:
+        """Parse a project module that was not selected, for facts such as a class's bases."""
+        for index, names in enumerate(self.importable):
+            if module in names:
+                file = self.files[index]
+                prepared = self.prepared.get(file.path)
+                if prepared is not None and prepared.analysis is not None:
+                    return prepared.analysis
+                analysis = self.engine.collect_only(file.module, file.data, file.is_package)
+                if analysis is not None:
+                    self.project.add(analysis, aliases=names)
+                return analysis
+        return None
 
     @property
     def targets(self) -> list[_File]:

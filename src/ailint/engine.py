@@ -225,6 +225,17 @@ class Engine:
         analysis.relative_path = task.relative
         prepared.analysis = analysis
 
+    def collect_only(self, module: str, data: bytes, is_package: bool) -> FileAnalysis | None:
+        """Read a file for the project's facts only (no diagnostics); None if it does not parse."""
+        import libcst as cst
+
+        from ailint.analysis.calls import collect
+
+        parsed, _ = _libcst_parse(data)
+        if not isinstance(parsed, cst.Module):
+            return None
+        return collect(parsed, module, self.knowledge, is_package=is_package)
+
     def finish(self, prepared: Prepared, project: Project) -> list[Diagnostic]:
         """Judge the call sites of a prepared file, now that the whole project is known."""
         if prepared.directives.ignore_file:

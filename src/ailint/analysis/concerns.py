@@ -68,7 +68,7 @@ def _project_model(project: Project, canonical: str | None) -> bool:
     if not canonical or "(" in canonical:
         return False
     models = practices().names("validation", "models")
-    return any(variant.removesuffix("()") in models for variant in project._variants(f"{canonical}()"))
+    return any(base in models for base in project.bases(canonical))
 
 
 def validated(site: CallSite, project: Project, settings: Settings) -> bool:

@@ -8,7 +8,7 @@ cycle guards, so mutually recursive modules and functions terminate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import libcst as cst
 
@@ -55,6 +55,8 @@ class Project:
         self._names_active: set[str] = set()
         self._called: set[int] | None = None
         self._bodies: dict[tuple[int, int], Body] = {}
+        self.loader: Callable[[str], FileAnalysis | None] | None = None
+        """Reads a project module that was not analysed, on demand (set by the run)."""
         self._outputs: dict[int, Output] = {}
 
     def add(self, analysis: FileAnalysis, aliases: Iterable[str] = ()) -> None:
@@ -99,29 +101,50 @@ class Project:
             return ".".join([value, *rest])
         return None
 
-    def _variants(self, canonical: str, depth: int = 0) -> Iterator[str]:
-        """``canonical``, then the same path on each base class of its head class."""
+    def _variants(self, canonical: str, depth: int = 0, load: bool = False) -> Iterator[str]:
+        """``canonical``, then the same path on each base class of its head class.
+
+        With ``load``, project modules that were not analysed (they import no
+        model SDK) are read on demand to learn a class's bases.
+        """
         yield canonical
         if depth > _MAX_DEPTH or "()" not in canonical:
             return
         head, _, tail = canonical.partition("()")
-        owner = self._class_file(head)
-        if owner is None:
+        located = self._class_file(head, load)
+        if located is None:
             return
+        owner, head = located
+        if head != canonical.partition("()")[0]:
+            yield f"{head}(){tail}"
         bases, scope = owner.resolver.class_bases[head]
         for base in bases:
             resolved = owner.resolver.resolve(base, scope)
             if resolved and resolved != head and "(" not in resolved:
-                yield from self._variants(f"{resolved}(){tail}", depth + 1)
+                yield from self._variants(f"{resolved}(){tail}", depth + 1, load)
 
-    def _class_file(self, head: str) -> FileAnalysis | None:
-        module = head.rpartition(".")[0]
-        while module:
+    def _class_file(self, head: str, load: bool = False, depth: int = 0) -> tuple[FileAnalysis, str] | None:
+        """The file defining class ``head``, following re-exports (``from .models import Answer``)."""
+        module, _, name = head.rpartition(".")
+        while module and depth <= _MAX_DEPTH:
             analysis = self.files.get(module)
+            if analysis is None and load and self.loader is not None:
+                analysis = self.loader(module)
             if analysis is not None:
-                return analysis if head in analysis.resolver.class_bases else None
-            module = module.rpartition(".")[0]
+                if head in analysis.resolver.class_bases:
+                    return analysis, head
+                for binding in analysis.module_scope.bindings.get(name, []):
+                    if binding.kind == "import" and binding.qualname and binding.qualname != head:
+                        return self._class_file(binding.qualname, load, depth + 1)
+                return None
+            module, _, outer = module.rpartition(".")
+            name = f"{outer}.{name}"
         return None
+
+    def bases(self, canonical: str) -> Iterator[str]:
+        """A project class and its ancestors, as far as the project's code says."""
+        for variant in self._variants(f"{canonical}()", load=True):
+            yield variant.removesuffix("()")
 
     def api(self, canonical: str) -> tuple[ApiSpec, bool] | None:
         """The model API a canonical callee path names, and whether it was made structured."""
