@@ -82,7 +82,7 @@ def test_rule_doc_examples(rule: type[Rule], tmp_path: Path) -> None:
         ("ail401", {"AIL401"}),
         ("unhandled-error", {"AIL401"}),
         ("AIL4", {"AIL401", "AIL402", "AIL403"}),
-        ("AIL0", {"AIL001", "AIL002"}),
+        ("AIL0", {"AIL001", "AIL002", "AIL003"}),
         ("AIL", set(registry.ALL_CODES)),
         ("ALL", set(registry.ALL_CODES)),
     ],

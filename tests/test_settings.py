@@ -152,7 +152,7 @@ def test_config_option_reads_that_file(project: Path) -> None:
 
 
 def test_with_selection_replaces_select_and_adds_ignore(project: Path) -> None:
-    write(project, '[tool.ailint]\nselect = ["AIL0"]\nignore = ["AIL002"]\n')
+    write(project, '[tool.ailint]\nselect = ["AIL0"]\nignore = ["AIL002", "AIL003"]\n')
     settings = load_settings()
     assert settings.enabled == {"AIL001"}
     assert settings.with_selection(["AIL"], ["AIL001"]).enabled == set(registry.ALL_CODES) - {"AIL001"}

@@ -47,6 +47,10 @@ class Diagnostic:
     message: str
     provider: str | None = None
     api: str | None = None
+    fingerprint: str = ""
+    """What the finding is, independent of its line: a hash of the code, the enclosing
+    function and the reported source (see ``ailint.fingerprint``). Baselines and SARIF
+    ``partialFingerprints`` use it, so inserting lines above a finding does not make it new."""
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

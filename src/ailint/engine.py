@@ -20,14 +20,15 @@ import ast
 import re
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ailint.diagnostics import Diagnostic, Severity, Span
+from ailint.fingerprint import fingerprint
 from ailint.knowledge import Knowledge
 from ailint.rules import registry
-from ailint.rules.ail0xx_meta import InvalidPragma, SyntaxErrorRule
+from ailint.rules.ail0xx_meta import InvalidPragma, SyntaxErrorRule, UnusedSuppression
 from ailint.rules.base import Finding, RuleContext
 from ailint.settings import Settings
 from ailint.suppress import Directives, scan
@@ -295,17 +296,18 @@ class Engine:
 
         assert prepared.analysis is not None and prepared.wrapper is not None
         context = RuleContext(analysis=prepared.analysis, settings=self.settings, project=project)
-        findings: list[Finding] = []
+        findings: list[tuple[str, Finding]] = []
         for site in project.sites(prepared.analysis):
             for rule in self.call_rules:
                 if rule.applies(site, context):
-                    findings.extend(rule.check(site, context))
+                    findings.extend((site.function, finding) for finding in rule.check(site, context))
         if not findings:
             return []
         positions = prepared.wrapper.resolve(PositionProvider)
         diagnostics = []
         task = prepared.task
-        for finding in findings:
+        module = prepared.wrapper.module
+        for function, finding in findings:
             meta = registry.BY_CODE[finding.code]
             where = positions[finding.node]
             diagnostics.append(
@@ -318,25 +320,65 @@ class Engine:
                     message=finding.message,
                     provider=finding.provider,
                     api=finding.api,
+                    fingerprint=fingerprint(finding.code, function, module.code_for_node(finding.node)),
                 )
             )
         return diagnostics
 
     def _finish(self, task: FileTask, diagnostics: list[Diagnostic], directives: Directives) -> list[Diagnostic]:
+        used: set[tuple[int, str]] = set()
+        kept = self._kept(task, diagnostics, directives, used)
+        broken = any(d.code == SyntaxErrorRule.code for d in diagnostics)
+        if UnusedSuppression.code in self.settings.enabled and not broken:
+            kept.extend(self._kept(task, self._unused(task, directives, used), directives, used))
+        return sorted(kept, key=lambda d: d.sort_key)
+
+    def _kept(
+        self, task: FileTask, diagnostics: Iterable[Diagnostic], directives: Directives, used: set[tuple[int, str]]
+    ) -> list[Diagnostic]:
+        """Apply selection, per-file ignores, suppressions and severity overrides.
+
+        Adds to ``used`` each ``(line, code)`` suppression that silenced something (for AIL003).
+        """
         kept = []
         for diagnostic in diagnostics:
             if diagnostic.code not in self.settings.enabled or diagnostic.code in task.ignored:
                 continue
-            if directives.suppresses(diagnostic):
+            silenced = directives.silencing(diagnostic)
+            if silenced:
+                used |= silenced
                 continue
             override = self.settings.severity.get(diagnostic.code)
             if override is not None and override is not diagnostic.severity:
                 diagnostic = _with_severity(diagnostic, override)
+            if not diagnostic.fingerprint:  # AIL001/AIL002: the message is what they are
+                diagnostic = replace(diagnostic, fingerprint=fingerprint(diagnostic.code, "", diagnostic.message))
             kept.append(diagnostic)
-        return sorted(kept, key=lambda d: d.sort_key)
+        return kept
+
+    def _unused(self, task: FileTask, directives: Directives, used: set[tuple[int, str]]) -> Iterable[Diagnostic]:
+        """AIL003 at each suppression comment naming codes that silenced nothing in this run."""
+        for suppression, codes in directives.unused(used):
+            reasons = [self._why_unused(code, task) for code in codes if code != UnusedSuppression.code]
+            if not reasons:
+                continue
+            yield Diagnostic(
+                path=task.display,
+                span=Span(suppression.line, suppression.column, suppression.line, suppression.end_column),
+                code=UnusedSuppression.code,
+                name=UnusedSuppression.name,
+                severity=UnusedSuppression.severity,
+                message=UnusedSuppression.message.format(details="; ".join(reasons)),
+                fingerprint=fingerprint(UnusedSuppression.code, "", suppression.text),
+            )
+
+    def _why_unused(self, code: str, task: FileTask) -> str:
+        if code not in self.settings.enabled:
+            return f"{code} is not enabled"
+        if code in task.ignored:
+            return f"{code} is ignored for this file by per-file-ignores"
+        return f"no {code} diagnostic on this line"
 
 
 def _with_severity(diagnostic: Diagnostic, severity: Severity) -> Diagnostic:
-    from dataclasses import replace
-
     return replace(diagnostic, severity=severity)

@@ -41,6 +41,21 @@ class Problem:
     message: str
 
 
+@dataclass(frozen=True)
+class Suppression:
+    """One suppression comment (``# noqa: ...`` or ``# ailint: ignore[...]``) and the codes it names.
+
+    Kept with its position so that AIL003 can point at a comment that silences nothing.
+    """
+
+    line: int
+    column: int
+    end_column: int
+    codes: tuple[str, ...]
+    text: str
+    """The comment itself, e.g. ``# noqa: AIL401``."""
+
+
 @dataclass
 class Directives:
     """Every ailint-relevant comment of one file."""
@@ -52,11 +67,29 @@ class Directives:
     module_authority: str | None = None
     """A mode declared before the first statement of the module."""
     problems: list[Problem] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
 
     def suppresses(self, diagnostic: Diagnostic) -> bool:
         """Whether a comment on the diagnostic's first or last line silences it."""
+        return bool(self.silencing(diagnostic))
+
+    def silencing(self, diagnostic: Diagnostic) -> set[tuple[int, str]]:
+        """The ``(line, code)`` suppressions that silence ``diagnostic`` (empty if none does)."""
         span = diagnostic.span
-        return any(diagnostic.code in self.ignored.get(line, ()) for line in (span.line, span.end_line))
+        return {
+            (line, diagnostic.code)
+            for line in (span.line, span.end_line)
+            if diagnostic.code in self.ignored.get(line, ())
+        }
+
+    def unused(self, used: set[tuple[int, str]]) -> list[tuple[Suppression, list[str]]]:
+        """Each suppression comment naming codes that silenced nothing, with those codes."""
+        found = []
+        for suppression in self.suppressions:
+            codes = [code for code in suppression.codes if (suppression.line, code) not in used]
+            if codes:
+                found.append((suppression, codes))
+        return found
 
 
 def _comments(text: str) -> tuple[list[tuple[int, int, str]], int]:
@@ -104,7 +137,14 @@ def scan(data: bytes, known_codes: dict[str, str]) -> Directives:
             offset = start + 1
             body = segment.strip()
             _read_segment(
-                directives, body, line, column + start + 1, column + len(comment) + 1, first_code, known_codes
+                directives,
+                body,
+                line,
+                column + start + 1,
+                column + len(comment) + 1,
+                first_code,
+                known_codes,
+                source="#" + segment.rstrip(),
             )
     return directives
 
@@ -122,22 +162,30 @@ def _read_segment(
     end_column: int,
     first_code: int,
     known_codes: dict[str, str],
+    source: str = "",
 ) -> None:
     def problem(message: str) -> None:
         directives.problems.append(Problem(line, column, end_column, message))
+
+    def suppress(codes: list[str]) -> None:
+        if codes:
+            directives.ignored.setdefault(line, set()).update(codes)
+            directives.suppressions.append(Suppression(line, column, column + len(source), tuple(codes), source))
 
     noqa = _NOQA.match(body)
     if noqa:
         if noqa.group("sep") is None:
             return  # a bare noqa is for other tools
+        named = []
         for token in re.split(r"[,\s]+", noqa.group("codes") or ""):
             if not _CODE.match(token):
                 break
             if token.startswith("AIL"):
                 if token in known_codes:
-                    directives.ignored.setdefault(line, set()).add(token)
+                    named.append(token)
                 else:
                     problem(_unknown_code_problem(token, known_codes))
+        suppress(named)
         return
     pragma = _PRAGMA.match(body)
     if not pragma:
@@ -154,12 +202,14 @@ def _read_segment(
         tokens = [t.strip() for t in ignore.group("codes").split(",") if t.strip()]
         if not tokens:
             problem("empty ignore list; name the codes to ignore, e.g. '# ailint: ignore[AIL401]'")
+        named = []
         for token in tokens:
             code = known_codes.get(token) or known_codes.get(token.upper())
             if code is None:
                 problem(_unknown_code_problem(token, known_codes))
-            else:
-                directives.ignored.setdefault(line, set()).add(code)
+            elif code not in named:
+                named.append(code)
+        suppress(named)
         return
     authority = _AUTHORITY.match(text)
     if authority:

@@ -70,3 +70,58 @@ class InvalidPragma(FileRule):
     concern: ClassVar[Concern] = Concern.META
     summary: ClassVar[str] = "An `# ailint:` or `# noqa:` comment is malformed or names something unknown."
     message: ClassVar[str] = "{problem}"
+
+
+class UnusedSuppression(FileRule):
+    """## What it does
+    Reports a suppression comment (`# noqa: AILxxx` or `# ailint: ignore[...]`)
+    that names a code which silenced nothing in this run: no diagnostic with
+    that code was reported on the comment's line, or the code is not enabled,
+    or `per-file-ignores` switches it off for the file. It points at the
+    comment and lists the codes that did nothing.
+
+    This rule is off by default, like Ruff's `RUF100`: select it explicitly
+    (`--select AIL003`, or `select = ["AIL", "AIL003"]`) when cleaning up.
+
+    ## Why is this bad?
+    A suppression outlives the problem it hid. Once the call is fixed (or
+    moved to another line) the comment silences nothing, yet a reader still
+    takes it as a statement that the call is unsafe, and it will hide the
+    next real finding on that line.
+
+    ## Example
+    ```python
+    import openai
+
+    client = openai.OpenAI()
+
+    try:
+        reply = client.chat.completions.create(model="gpt-4o", messages=[])  # noqa: AIL401
+    except openai.APIError:
+        reply = None
+    ```
+
+    ## Use instead
+    ```python
+    import openai
+
+    client = openai.OpenAI()
+
+    try:
+        reply = client.chat.completions.create(model="gpt-4o", messages=[])
+    except openai.APIError:
+        reply = None
+    ```
+
+    ## Options
+    None. Codes that are not enabled in the run count as unused, so enable the
+    rules you suppress when you enable this one.
+    """
+
+    code: ClassVar[str] = "AIL003"
+    name: ClassVar[str] = "unused-suppression"
+    severity: ClassVar[Severity] = Severity.WARNING
+    concern: ClassVar[Concern] = Concern.META
+    summary: ClassVar[str] = "A `# noqa:` or `# ailint: ignore[...]` comment silences nothing."
+    message: ClassVar[str] = "unused suppression: {details}"
+    enabled_by_default: ClassVar[bool] = False

@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from ailint.rules.ail0xx_meta import InvalidPragma, SyntaxErrorRule
+from ailint.rules.ail0xx_meta import InvalidPragma, SyntaxErrorRule, UnusedSuppression
 from ailint.rules.ail1xx_output import UnvalidatedOutput
 from ailint.rules.ail2xx_confidence import NoConfidenceGate
 from ailint.rules.ail3xx_observability import UnloggedCall, UnstructuredLog
@@ -24,6 +24,7 @@ from ailint.rules.base import CallRule, Rule
 ALL_RULES: tuple[type[Rule], ...] = (
     SyntaxErrorRule,
     InvalidPragma,
+    UnusedSuppression,
     UnvalidatedOutput,
     NoConfidenceGate,
     UnloggedCall,
