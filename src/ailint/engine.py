@@ -262,6 +262,8 @@ class Engine:
         if not sites:
             return []
         context = RuleContext(analysis=prepared.analysis, settings=self.settings, project=project)
+        from ailint.analysis.concerns import authority
+
         rules = self.all_call_rules
         positions = prepared.wrapper.resolve(PositionProvider)
         records = []
@@ -283,7 +285,7 @@ class Engine:
                     operation=site.operation,
                     kind=site.kind,
                     function=site.function,
-                    authority=None,
+                    authority=authority(site, self.settings).mode if site.operation == "generate" else None,
                     checks=checks,
                     is_async=site.is_async,
                     streaming=site.streaming,

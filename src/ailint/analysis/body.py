@@ -8,26 +8,15 @@ functions without model calls never pay for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import cached_property
 
 import libcst as cst
 
 from ailint.analysis.calls import FileAnalysis, FunctionRecord
 from ailint.analysis.scope import Scope, dotted_name
+from ailint.analysis.tree import walk
 
 _NESTED = (cst.FunctionDef, cst.ClassDef)
-
-
-def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Nodes in source order, not descending into nested functions and classes."""
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        if current is not node and isinstance(current, _NESTED):
-            continue
-        stack.extend(reversed(current.children))
 
 
 class Body:
@@ -42,9 +31,11 @@ class Body:
 
     @cached_property
     def nodes(self) -> list[cst.CSTNode]:
+        """Every node of the body, nested functions and classes excluded (they run elsewhere)."""
         if self.root is None:
             return []
-        return [n for n in walk(self.root) if not (n is not self.root and isinstance(n, _NESTED))]
+        nodes = walk(self.root, into_definitions=False)
+        return [n for n in nodes if n is self.root or not isinstance(n, _NESTED)]
 
     @cached_property
     def calls(self) -> list[cst.Call]:

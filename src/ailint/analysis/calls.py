@@ -11,12 +11,14 @@ client defined below its use, or in another module, is still found.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
 from ailint.analysis.scope import Binding, Resolver, Scope
+from ailint.analysis.tree import children
 from ailint.knowledge import ApiSpec, Knowledge, Provider
 
 if TYPE_CHECKING:
@@ -181,17 +183,45 @@ def _names(target: cst.BaseExpression) -> list[str]:
     return []
 
 
-class _Collector(cst.CSTVisitor):
-    """Records bindings, functions, calls and guards in one walk."""
+Work = cst.CSTNode | Callable[[], None]
+
+
+class _Collector:
+    """Records bindings, functions, calls and guards in one walk.
+
+    The walk is iterative (an explicit stack of nodes and actions, so deep
+    nesting cannot exhaust Python's stack) and read-only (``tree.children``,
+    not LibCST's rebuilding visitor). A ``visit_<Node>`` method either
+    returns None (then the node's children are walked) or the list of nodes
+    and actions to process instead, in order.
+    """
 
     def __init__(self, resolver: Resolver) -> None:
-        super().__init__()
         self.resolver = resolver
         self.module_scope = Scope(kind="module", qualname="", canonical=resolver.module)
         self.scope = self.module_scope
         self.guards: list[Guard] = []
         self.records: list[FunctionRecord] = []
         self.analysis = FileAnalysis(module=resolver.module, resolver=resolver, module_scope=self.module_scope)
+        self._handlers: dict[type, Callable[[Any], list[Work] | None]] = {}
+        for name in dir(self):
+            if name.startswith("visit_"):
+                self._handlers[getattr(cst, name[len("visit_") :])] = getattr(self, name)
+
+    def run(self, root: cst.CSTNode) -> None:
+        stack: list[Work] = [root]
+        handlers = self._handlers
+        while stack:
+            item = stack.pop()
+            if not isinstance(item, cst.CSTNode):
+                item()
+                continue
+            handler = handlers.get(type(item))
+            replacement = handler(item) if handler is not None else None
+            if replacement is None:
+                stack.extend(reversed(list(children(item))))
+            else:
+                stack.extend(reversed(replacement))
 
     # -- scopes ----------------------------------------------------------
     def _push(self, kind: str, name: str) -> Scope:
@@ -204,54 +234,55 @@ class _Collector(cst.CSTVisitor):
         assert self.scope.parent is not None
         self.scope = self.scope.parent
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+    def visit_ClassDef(self, node: cst.ClassDef) -> list[Work]:
         name = node.name.value
         path = self.resolver.project_path(self.scope, name)
         self.scope.bind(name, Binding("class", self.scope, qualname=path))
         self.resolver.class_bases[path] = ([arg.value for arg in node.bases if arg.keyword is None], self.scope)
-        for decorator in node.decorators:
-            decorator.visit(self)
-        for arg in node.bases:
-            arg.visit(self)
-        scope = self._push("class", name)
-        scope.canonical = path
-        self.analysis.classes.append(scope)
-        node.body.visit(self)
-        self._pop()
-        return False
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        def enter() -> None:
+            scope = self._push("class", name)
+            scope.canonical = path
+            self.analysis.classes.append(scope)
+
+        return [*node.decorators, *node.bases, *node.keywords, enter, node.body, self._pop]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> list[Work]:
         name = node.name.value
         path = self.resolver.project_path(self.scope, name)
         self.scope.bind(name, Binding("function", self.scope, qualname=path))
         if node.returns is not None:
             self.resolver.returns[path] = (node.returns.annotation, self.scope)
-        for decorator in node.decorators:
-            decorator.visit(self)
-        owner = self.scope if self.scope.kind == "class" else None
-        scope = self._push("function", name)
-        params = [*node.params.posonly_params, *node.params.params]
-        decorator_names = {d.decorator.value for d in node.decorators if isinstance(d.decorator, cst.Name)}
-        paths: tuple[str, ...] = (path,)
-        if owner is not None and params and "staticmethod" not in decorator_names:
-            scope.self_name = params[0].name.value
-            scope.owner = owner
-            if "classmethod" in decorator_names:
-                scope.self_name = None
-            else:
-                paths = (f"{owner.canonical}().{name}", path)
-        for param in [*params, *node.params.kwonly_params]:
-            if param.annotation is not None:
-                scope.bind(param.name.value, Binding("annotation", scope, expr=param.annotation.annotation))
-        record = FunctionRecord(node=node, scope=scope, paths=paths)
-        self.analysis.functions.append(record)
-        self.records.append(record)
-        saved, self.guards = self.guards, []
-        node.body.visit(self)
-        self.guards = saved
-        self.records.pop()
-        self._pop()
-        return False
+        saved: list[list[Guard]] = []
+
+        def enter() -> None:
+            owner = self.scope if self.scope.kind == "class" else None
+            scope = self._push("function", name)
+            params = [*node.params.posonly_params, *node.params.params]
+            decorator_names = {d.decorator.value for d in node.decorators if isinstance(d.decorator, cst.Name)}
+            paths: tuple[str, ...] = (path,)
+            if owner is not None and params and "staticmethod" not in decorator_names:
+                scope.self_name = params[0].name.value
+                scope.owner = owner
+                if "classmethod" in decorator_names:
+                    scope.self_name = None
+                else:
+                    paths = (f"{owner.canonical}().{name}", path)
+            for param in [*params, *node.params.kwonly_params]:
+                if param.annotation is not None:
+                    scope.bind(param.name.value, Binding("annotation", scope, expr=param.annotation.annotation))
+            record = FunctionRecord(node=node, scope=scope, paths=paths)
+            self.analysis.functions.append(record)
+            self.records.append(record)
+            saved.append(self.guards)
+            self.guards = []
+
+        def leave() -> None:
+            self.guards = saved.pop()
+            self.records.pop()
+            self._pop()
+
+        return [*node.decorators, enter, node.body, leave]
 
     # -- bindings and flows ----------------------------------------------
     def _flow(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
@@ -350,39 +381,34 @@ class _Collector(cst.CSTVisitor):
             self.records[-1].outputs.append(value.item if isinstance(value, cst.From) else value)
 
     # -- guards ----------------------------------------------------------
-    def _visit_try(self, node: cst.Try | cst.TryStar) -> bool:
-        self.guards.append(Guard(node, self.scope))
-        node.body.visit(self)
+    def _visit_try(self, node: cst.Try | cst.TryStar) -> list[Work]:
+        guard = Guard(node, self.scope)
+        work: list[Work] = [lambda: self.guards.append(guard), node.body, self._pop_guard, *node.handlers]
+        work.extend(part for part in (node.orelse, node.finalbody) if part is not None)
+        return work
+
+    def _pop_guard(self) -> None:
         self.guards.pop()
-        for handler in node.handlers:
-            handler.visit(self)
-        if node.orelse is not None:
-            node.orelse.visit(self)
-        if node.finalbody is not None:
-            node.finalbody.visit(self)
-        return False
 
-    def visit_Try(self, node: cst.Try) -> bool:
+    def visit_Try(self, node: cst.Try) -> list[Work]:
         return self._visit_try(node)
 
-    def visit_TryStar(self, node: cst.TryStar) -> bool:
+    def visit_TryStar(self, node: cst.TryStar) -> list[Work]:
         return self._visit_try(node)
 
-    def visit_With(self, node: cst.With) -> bool:
+    def visit_With(self, node: cst.With) -> list[Work]:
         for item in node.items:
-            item.visit(self)
             if item.asname is not None:
                 self._bind_target(item.asname.name, item.item)
                 self._flow(item.asname.name, item.item)
-        self.guards.append(Guard(node, self.scope))
-        node.body.visit(self)
-        self.guards.pop()
-        return False
+        guard = Guard(node, self.scope)
+        return [*node.items, lambda: self.guards.append(guard), node.body, self._pop_guard]
 
     # -- calls -----------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         record = self.records[-1] if self.records else None
         self.analysis.calls.append(PendingCall(node, self.scope, tuple(self.guards), record))
+        return None
 
 
 def collect(
@@ -396,6 +422,6 @@ def collect(
     resolver = Resolver(module, knowledge, project)
     resolver.is_package = is_package
     collector = _Collector(resolver)
-    module_node.visit(collector)
+    collector.run(module_node)
     collector.analysis.module_node = module_node
     return collector.analysis

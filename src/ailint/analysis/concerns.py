@@ -24,6 +24,7 @@ from ailint.analysis.calls import CallSite, FileAnalysis
 from ailint.analysis.dataflow import Output
 from ailint.analysis.project import Project
 from ailint.analysis.scope import dotted_name, string_value
+from ailint.analysis.tree import children
 from ailint.knowledge import practices
 from ailint.settings import AUTHORITY_MODES, Settings
 
@@ -57,7 +58,7 @@ def _identifiers(expr: cst.CSTNode) -> Iterator[str]:
             if value:
                 yield value
         if not isinstance(node, (cst.Lambda, cst.FunctionDef)):
-            stack.extend(node.children)
+            stack.extend(children(node))
 
 
 # -- output contract -----------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ailint.analysis.calls import FunctionRecord
+from ailint.analysis.tree import children
 
 
 def target_names(target: cst.BaseExpression, receivers: bool = False) -> list[str]:
@@ -74,7 +75,7 @@ class Output:
             ):
                 stack.append(node.func.value)
                 continue
-            stack.extend(node.children)
+            stack.extend(children(node))
         return False
 
     def _derive(self) -> frozenset[str]:

@@ -1,0 +1,53 @@
+"""Fast, read-only traversal of LibCST trees.
+
+LibCST's ``node.visit(visitor)`` and ``node.children`` rebuild every node they
+pass through (both go through ``_visit_and_replace_children``), which costs
+more than parsing. Analysis only reads the tree, so it walks the dataclass
+fields directly, skipping the fields that hold only whitespace and
+punctuation. Children come in field order, which is source order for every
+node type except a few (decorators and bases are listed after the body);
+code that needs source order compares positions instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from functools import cache
+
+import libcst as cst
+
+_SKIPPED = ("whitespace", "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after", "header", "footer")
+_SKIPPED_EXACT = frozenset({"dot", "equal", "colon", "arrow", "star_tok", "walrus", "newline", "indent"})
+
+
+@cache
+def _fields(kind: type) -> tuple[str, ...]:
+    return tuple(
+        f.name
+        for f in dataclasses.fields(kind)
+        if f.name not in _SKIPPED_EXACT and not any(word in f.name for word in _SKIPPED)
+    )
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The node's children that can hold code (not whitespace or punctuation)."""
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, Sequence) and not isinstance(value, str):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+def walk(node: cst.CSTNode, *, into_definitions: bool = True) -> Iterator[cst.CSTNode]:
+    """Every node below ``node`` (itself first), optionally not entering nested functions and classes."""
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if not into_definitions and current is not node and isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        stack.extend(reversed(list(children(current))))
