@@ -80,8 +80,9 @@ class UnusedSuppression(FileRule):
     or `per-file-ignores` switches it off for the file. It points at the
     comment and lists the codes that did nothing.
 
-    This rule is off by default, like Ruff's `RUF100`: select it explicitly
-    (`--select AIL003`, or `select = ["AIL", "AIL003"]`) when cleaning up.
+    This rule is not in the default selection, like Ruff's `RUF100`. A
+    selector that names it turns it on: its code or name, or a prefix such as
+    `AIL0` or `AIL` (`--select AIL`, or `select = ["AIL"]` in configuration).
 
     ## Why is this bad?
     A suppression outlives the problem it hid. Once the call is fixed (or
