@@ -13,7 +13,7 @@ already selected. Every other file is only syntax-checked (when reported on).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +24,9 @@ from ailint.analysis.imports import STDLIB_MODULES, imported_modules, prefixes
 from ailint.diagnostics import Diagnostic, Span
 from ailint.discovery import discover, display_path, module_names
 from ailint.settings import Settings
+
+Progress = Callable[[int, int], None]
+"""Called with ``(done, total)`` as files are read and judged (the CLI's progress bar)."""
 
 if TYPE_CHECKING:
     from ailint.analysis.calls import FileAnalysis
@@ -105,7 +108,9 @@ class _File:
 class _Run:
     """One run's files, project and engine, shared by checking and the inventory."""
 
-    def __init__(self, paths: Iterable[Path], settings: Settings, cwd: Path | None) -> None:
+    def __init__(
+        self, paths: Iterable[Path], settings: Settings, cwd: Path | None, progress: Progress | None = None
+    ) -> None:
         from ailint.analysis.project import Project
         from ailint.engine import Engine
         from ailint.knowledge import builtin, with_extra_call_sites
@@ -126,6 +131,8 @@ class _Run:
             self._read([p for p in index.files if p not in targets], target=False)
         self.prepared: dict[Path, Prepared] = {}
         self.importable: list[set[str]] = []
+        self.progress = progress
+        self.done, self.total = 0, len(self.files) + sum(1 for f in self.files if f.target)
         self._prepare()
         self.project.loader = self._load
 
@@ -181,6 +188,7 @@ class _Run:
             (pathspec.GitIgnoreSpec.from_lines([pattern]), codes) for pattern, codes in self.settings.per_file_ignores
         ]
         for index, file in enumerate(self.files):
+            self.tick()
             if not file.target and index not in deep:
                 continue
             try:
@@ -218,12 +226,21 @@ class _Run:
     def targets(self) -> list[_File]:
         return [f for f in self.files if f.target and f.path in self.prepared]
 
+    def tick(self) -> None:
+        """One more file read or judged, for the progress callback."""
+        if self.progress is not None:
+            self.done += 1
+            self.progress(self.done, self.total)
 
-def check_paths(paths: Iterable[Path], settings: Settings, cwd: Path | None = None) -> RunResult:
+
+def check_paths(
+    paths: Iterable[Path], settings: Settings, cwd: Path | None = None, *, progress: Progress | None = None
+) -> RunResult:
     """Check every Python file under ``paths`` with ``settings``."""
-    run = _Run(paths, settings, cwd)
+    run = _Run(paths, settings, cwd, progress)
     result = RunResult(errors=run.errors, missing=run.missing)
     for file in run.targets:
+        run.tick()
         result.files += 1
         result.diagnostics.extend(run.engine.finish(run.prepared[file.path], run.project))
     result.diagnostics.sort(key=lambda d: d.sort_key)

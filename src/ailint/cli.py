@@ -12,11 +12,18 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from ailint import __version__
+
+if TYPE_CHECKING:
+    from collections import Counter
+
+    from rich.console import Console
+
+    from ailint.api import RunResult
 
 EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
 
@@ -75,13 +82,23 @@ def main() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "sarif", "github"]),
     default="text",
     show_default=True,
     help="Output format.",
 )
 @click.option(
     "--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file."
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="Report only diagnostics that this baseline file does not record.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path),
+    help="Record the current diagnostics in this baseline file and exit 0.",
 )
 @click.option(
     "--select",
@@ -103,6 +120,8 @@ def check(
     paths: tuple[Path, ...],
     output_format: str,
     output_file: Path | None,
+    baseline: Path | None,
+    write_baseline: Path | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     config: Path | None,
@@ -112,6 +131,7 @@ def check(
 ) -> None:
     """Lint PATHS (default: the current directory)."""
     from ailint.api import check_paths
+    from ailint.progress import progress_bar
     from ailint.settings import ConfigError, load_settings
 
     try:
@@ -120,16 +140,22 @@ def check(
         settings = settings.with_selection(selected or None, _split(ignore))
     except ConfigError as exc:
         _fail(str(exc))
-    result = check_paths(list(paths) or [Path(".")], settings)
+    known = _load_baseline(baseline) if baseline is not None and write_baseline is None else None
+    with progress_bar() as progress:
+        result = check_paths(list(paths) or [Path(".")], settings, progress=progress)
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)
     for missing in result.missing:
         click.echo(f"ailint: error: {missing}: no such file or directory", err=True)
+    if write_baseline is not None:
+        _write_baseline(write_baseline, result, settings.root)
+    if known is not None:
+        from ailint.baseline import new_diagnostics
 
-    if output_format == "json":
-        from ailint.report import json as json_report
+        result.diagnostics, _ = new_diagnostics(result.diagnostics, known, settings.root.resolve(), Path.cwd())
 
-        text = json_report.render(result)
+    if output_format != "text":
+        text = _render(output_format, result)
         if output_file is not None:
             write_atomically(output_file, text)
         else:
@@ -150,6 +176,48 @@ def check(
         sys.exit(EXIT_USAGE)
     if result.diagnostics and not exit_zero:
         sys.exit(EXIT_DIAGNOSTICS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _render(output_format: str, result: RunResult) -> str:
+    """A machine-readable report: one ``render`` per format under ``ailint.report``."""
+    if output_format == "sarif":
+        from ailint.report import sarif
+
+        return sarif.render(result)
+    if output_format == "github":
+        from ailint.report import github
+
+        return github.render(result)
+    from ailint.report import json as json_report
+
+    return json_report.render(result)
+
+
+def _load_baseline(path: Path) -> Counter[tuple[str, str, str]]:
+    from ailint.baseline import BaselineError, load
+
+    try:
+        return load(path)
+    except BaselineError as exc:
+        _fail(str(exc))
+
+
+def _write_baseline(path: Path, result: RunResult, root: Path) -> NoReturn:
+    """``--write-baseline``: record every current diagnostic, say so on stderr, exit 0 (2 on a missing path)."""
+    from ailint.baseline import dumps
+
+    if result.missing:
+        sys.exit(EXIT_USAGE)
+    try:
+        write_atomically(path, dumps(result.diagnostics, root.resolve(), Path.cwd()))
+    except OSError as exc:
+        _fail(f"cannot write baseline file {path.as_posix()}: {exc.strerror or exc}")
+    count = len(result.diagnostics)
+    click.echo(
+        f"ailint: recorded {count} diagnostic{'' if count == 1 else 's'} in {path.as_posix()}",
+        err=True,
+    )
     sys.exit(EXIT_CLEAN)
 
 
@@ -192,3 +260,38 @@ def calls(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     elif output_format == "json":
         click.echo(text, nl=False)
     sys.exit(EXIT_USAGE if result.missing else EXIT_CLEAN)
+
+
+def _console() -> Console:
+    """A console on the current stdout; on a pipe, wide enough never to wrap a table row."""
+    from rich.console import Console
+
+    console = Console(file=sys.stdout, highlight=False, emoji=False)
+    if not console.is_terminal:
+        console.width = 400  # a pipe or a file: never wrap rows
+    return console
+
+
+@main.command("rules")
+def rules_command() -> None:
+    """Print the table of rules: code, name, severity, concern and summary."""
+    from ailint.docs import print_table
+
+    print_table(_console())
+
+
+@main.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Print the documentation page of one rule, by CODE (AIL401) or name (unhandled-error)."""
+    from ailint.docs import UnknownRule, find_rule, page, print_page
+
+    try:
+        rule = find_rule(code)
+    except UnknownRule as exc:
+        hint = f"; did you mean {exc.suggestion}?" if exc.suggestion else ""
+        _fail(f"unknown rule '{code}'{hint} (`ailint rules` lists them)")
+    if sys.stdout.isatty():
+        print_page(rule, _console())
+    else:  # piped or redirected: the Markdown source, as in docs/rules/
+        click.echo(page(rule), nl=False)
