@@ -30,6 +30,7 @@ Progress = Callable[[int, int], None]
 
 if TYPE_CHECKING:
     from ailint.analysis.calls import FileAnalysis
+    from ailint.cache import Cache
     from ailint.analysis.project import Project
     from ailint.engine import Engine, Prepared
 
@@ -131,9 +132,10 @@ class _Run:
             self._read([p for p in index.files if p not in targets], target=False)
         self.prepared: dict[Path, Prepared] = {}
         self.importable: list[set[str]] = []
+        self.imports: list[set[str]] = []
         self.progress = progress
         self.done, self.total = 0, len(self.files) + sum(1 for f in self.files if f.target)
-        self._prepare()
+        self.deep = self._selected()
         self.project.loader = self._load
 
     def _read(self, paths: list[Path], target: bool) -> None:
@@ -168,7 +170,7 @@ class _Run:
         """Indices of the files to analyse in depth: the import fixpoint."""
         roots = self.engine.modules
         importable = self._importable()
-        imports = [
+        imports = self.imports = [
             {p for name in imported_modules(f.data, f.module, f.is_package) for p in prefixes(name)} for f in self.files
         ]
         selected = {i for i, names in enumerate(imports) if any(n in roots for n in names)}
@@ -180,21 +182,31 @@ class _Run:
         self.importable = importable
         return selected
 
-    def _prepare(self) -> None:
+    def relative(self, file: _File) -> str:
+        try:
+            return file.path.relative_to(self.settings.root).as_posix()
+        except ValueError:
+            return file.display
+
+    def prepare(self, wanted: set[int] | None = None) -> None:
+        """Read and, where selected, parse the files: every selected file, and the targets in ``wanted``.
+
+        Every file analysed in depth is prepared whatever ``wanted`` says: the
+        project must be whole for any of its call sites to be judged.
+        """
         from ailint.engine import FileTask
 
-        deep = self._selected()
         ignores = [
             (pathspec.GitIgnoreSpec.from_lines([pattern]), codes) for pattern, codes in self.settings.per_file_ignores
         ]
+        deep = self.deep
         for index, file in enumerate(self.files):
             self.tick()
-            if not file.target and index not in deep:
+            if index not in deep and not (file.target and (wanted is None or index in wanted)):
                 continue
-            try:
-                relative = file.path.relative_to(self.settings.root).as_posix()
-            except ValueError:
-                relative = file.display
+            if file.path in self.prepared:
+                continue
+            relative = self.relative(file)
             ignored = frozenset().union(*(codes for spec, codes in ignores if spec.match_file(relative)))
             task = FileTask(
                 display=file.display,
@@ -207,6 +219,23 @@ class _Run:
             self.prepared[file.path] = prepared
             if prepared.analysis is not None:
                 self.project.add(prepared.analysis, aliases=self.importable[index])
+
+    def cache_keys(self, cache: Cache) -> dict[int, str]:
+        """The cache key of every target: its bytes, name and path, plus the project digest if analysed in depth."""
+        from ailint.cache import digest
+
+        hashes = [digest(f.data) for f in self.files]
+        # What a deep file's diagnostics may depend on: every deep file, and the modules they import.
+        related = set(self.deep) | {
+            j for i in self.deep for j, names in enumerate(self.importable) if names & self.imports[i]
+        }
+        project = digest(*(f"{self.relative(self.files[i])}:{hashes[i]}" for i in sorted(related)))
+        keys = {}
+        for index, file in enumerate(self.files):
+            if file.target:
+                depends = project if index in self.deep else ""
+                keys[index] = cache.key(hashes[index], file.module, self.relative(file), depends)
+        return keys
 
     def _load(self, module: str) -> FileAnalysis | None:
         """Parse a project module that was not selected, for facts such as a class's bases."""
@@ -224,7 +253,7 @@ class _Run:
 
     @property
     def targets(self) -> list[_File]:
-        return [f for f in self.files if f.target and f.path in self.prepared]
+        return [f for f in self.files if f.target]
 
     def tick(self) -> None:
         """One more file read or judged, for the progress callback."""
@@ -234,15 +263,46 @@ class _Run:
 
 
 def check_paths(
-    paths: Iterable[Path], settings: Settings, cwd: Path | None = None, *, progress: Progress | None = None
+    paths: Iterable[Path],
+    settings: Settings,
+    cwd: Path | None = None,
+    *,
+    progress: Progress | None = None,
+    cache: Cache | None = None,
 ) -> RunResult:
-    """Check every Python file under ``paths`` with ``settings``."""
+    """Check every Python file under ``paths`` with ``settings``.
+
+    With a ``cache``, files whose key is cached are not read again; the
+    project is parsed only if a file analysed in depth missed.
+    """
     run = _Run(paths, settings, cwd, progress)
     result = RunResult(errors=run.errors, missing=run.missing)
-    for file in run.targets:
+    found: dict[int, list[Diagnostic]] = {}
+    keys: dict[int, str] = {}
+    if cache is not None:
+        keys = run.cache_keys(cache)
+        for index, key in keys.items():
+            cached = cache.get(key, run.files[index].display)
+            if cached is not None:
+                found[index] = cached
+    missing = {i for i, f in enumerate(run.files) if f.target and i not in found}
+    if missing & run.deep:
+        run.prepare(missing)
+    elif missing:
+        run.deep = set()  # only plain files missed: no project is needed to check them
+        run.prepare(missing)
+    for index, file in enumerate(run.files):
+        if not file.target:
+            continue
         run.tick()
         result.files += 1
-        result.diagnostics.extend(run.engine.finish(run.prepared[file.path], run.project))
+        if index not in found:
+            found[index] = run.engine.finish(run.prepared[file.path], run.project)
+            if cache is not None:
+                cache.put(keys[index], found[index])
+        result.diagnostics.extend(found[index])
+    if cache is not None and cache.warning:
+        result.errors.append(cache.warning)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
 
@@ -250,6 +310,7 @@ def check_paths(
 def list_calls(paths: Iterable[Path], settings: Settings, cwd: Path | None = None) -> CallsResult:
     """The inventory of model call sites under ``paths``, each concern judged where SPEC says."""
     run = _Run(paths, settings, cwd)
+    run.prepare()
     result = CallsResult(errors=run.errors, missing=run.missing)
     for file in run.targets:
         result.files += 1

@@ -116,6 +116,7 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are reported.")
 @click.option("--statistics", "show_statistics", is_flag=True, help="Print the number of diagnostics per code.")
 @click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, without the summary.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache in .ailint_cache/.")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -128,6 +129,7 @@ def check(
     exit_zero: bool,
     show_statistics: bool,
     quiet: bool,
+    no_cache: bool,
 ) -> None:
     """Lint PATHS (default: the current directory)."""
     from ailint.api import check_paths
@@ -141,8 +143,13 @@ def check(
     except ConfigError as exc:
         _fail(str(exc))
     known = _load_baseline(baseline) if baseline is not None and write_baseline is None else None
+    cache = None
+    if not no_cache:
+        from ailint.cache import Cache
+
+        cache = Cache(settings.root, settings)
     with progress_bar() as progress:
-        result = check_paths(list(paths) or [Path(".")], settings, progress=progress)
+        result = check_paths(list(paths) or [Path(".")], settings, progress=progress, cache=cache)
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)
     for missing in result.missing:

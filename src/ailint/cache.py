@@ -1,0 +1,130 @@
+"""A content-addressed cache of per-file diagnostics in ``.ailint_cache/``.
+
+An entry's key covers everything its diagnostics depend on: ailint's version,
+the effective settings, the file's bytes and module name, and, for files
+analysed in depth, a digest of every file of the project that was analysed in
+depth (a change to a wrapper in another module invalidates its callers).
+Entries are written atomically (temporary file, then rename), so concurrent
+runs and interrupted runs never leave a torn entry; an entry that cannot be
+read is ignored and rewritten. A cache directory that cannot be written
+disables the cache for the run, with one warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from ailint import __version__
+from ailint.diagnostics import Diagnostic, Severity, Span
+
+DIRECTORY = ".ailint_cache"
+_FORMAT = 1
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-able, order-independent form of settings (sets sorted, paths as strings)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda item: str(item[0]))}
+    if isinstance(value, (set, frozenset)):
+        return sorted(_canonical(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, Path):
+        return value.as_posix()
+    if isinstance(value, Severity):
+        return value.value
+    return value
+
+
+def settings_digest(settings: Any) -> str:
+    """A stable digest of the effective settings."""
+    text = json.dumps(_canonical(settings), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def digest(*parts: bytes | str) -> str:
+    """SHA-256 over several parts, separated unambiguously."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+class Cache:
+    """Diagnostics by key, stored one JSON file per entry."""
+
+    def __init__(self, root: Path, settings: Any) -> None:
+        self.directory = root / DIRECTORY
+        self.prefix = digest(__version__, str(_FORMAT), settings_digest(settings))
+        self.enabled = True
+        self.warning: str | None = None
+
+    def key(self, *parts: bytes | str) -> str:
+        return digest(self.prefix, *parts)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str, path: str) -> list[Diagnostic] | None:
+        """The cached diagnostics for ``key``, shown at ``path``; None on a miss or a bad entry."""
+        if not self.enabled:
+            return None
+        try:
+            with open(self._path(key), encoding="utf-8") as handle:
+                entries = json.load(handle)
+            return [
+                Diagnostic(
+                    path=path,
+                    span=Span(**entry["span"]),
+                    code=entry["code"],
+                    name=entry["name"],
+                    severity=Severity(entry["severity"]),
+                    message=entry["message"],
+                    provider=entry["provider"],
+                    api=entry["api"],
+                    fingerprint=entry.get("fingerprint", ""),
+                )
+                for entry in entries
+            ]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
+        """Store an entry atomically; on failure, disable the cache with one warning."""
+        if not self.enabled:
+            return
+        entries = []
+        for diagnostic in diagnostics:
+            entry = asdict(diagnostic)
+            entry.pop("path")
+            entry["severity"] = diagnostic.severity.value
+            entries.append(entry)
+        target = self._path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by ailint.\n*\n", encoding="utf-8")
+            handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    json.dump(entries, stream)
+                os.replace(temporary, target)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+                raise
+        except OSError as exc:
+            self.enabled = False
+            self.warning = f"cannot write the cache in {self.directory}: {exc.strerror or exc}; continuing without it"
