@@ -30,8 +30,8 @@ Progress = Callable[[int, int], None]
 
 if TYPE_CHECKING:
     from ailint.analysis.calls import FileAnalysis
-    from ailint.cache import Cache
     from ailint.analysis.project import Project
+    from ailint.cache import Cache
     from ailint.engine import Engine, Prepared
 
 
