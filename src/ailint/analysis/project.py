@@ -85,6 +85,8 @@ class Project:
         return result
 
     def _global_name(self, dotted: str) -> str | None:
+        if dotted in self.knowledge.known_names:
+            return None
         parts = dotted.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
@@ -236,10 +238,14 @@ class Project:
             if canonical == "functools.partial":
                 return None
         # A model API passed as a callable: ``asyncio.to_thread(client.models.generate_content, ...)``.
+        # Not a model *instance* handed over (``create_react_agent(model=llm)``), and not a client
+        # factory wrapping the API (``instructor.from_litellm(litellm.completion)``).
+        if canonical is not None and canonical.split("(", 1)[0] in self.knowledge.known_names:
+            return None
         for arg in pending.node.args:
             if isinstance(arg.value, (cst.Name, cst.Attribute)):
                 passed = resolver.resolve(arg.value, pending.scope)
-                if passed is not None:
+                if passed is not None and not passed.endswith(("()", STRUCTURED)):
                     found = self.api(passed)
                     if found is not None:
                         return self._direct(analysis, pending, *found, canonical=passed, callee=arg.value)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,19 @@ class Knowledge:
     def modules(self) -> frozenset[str]:
         """Top-level modules whose import makes a file worth analysing."""
         return frozenset(m.split(".", 1)[0] for p in self.providers for m in p.modules)
+
+    @cached_property
+    def known_names(self) -> frozenset[str]:
+        """Dotted names the knowledge defines (``instructor.from_openai``, ``openai.OpenAI``).
+
+        A project that defines one of them itself (the SDK's own repository)
+        still has it resolved as the knowledge says.
+        """
+        names = set()
+        for key in self.apis:
+            head = key.split("(", 1)[0]
+            names.add(head)
+        return frozenset(names)
 
     def lookup(self, canonical: str) -> ApiSpec | None:
         """The API spec for a canonical callee path, if it is a model API."""
