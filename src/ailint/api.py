@@ -13,6 +13,7 @@ already selected. Every other file is only syntax-checked (when reported on).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,9 +162,21 @@ class _Run:
     def _importable(self) -> list[set[str]]:
         """Per file, the names it can be imported by; a folder never shadows a standard-library module."""
         packages = {f.module.split(".", 1)[0] for f in self.files if f.is_package}
+        # Scripts in sub-folders import their neighbours relative to their own folder
+        # (``import helpers.llm`` from ``apps/bot/main.py``): every tail of the path is a
+        # name, when no other file of the project has it.
+        tails = [
+            {".".join(parts[i:]) for i in range(1, len(parts) - 1)}
+            for parts in (max(f.modules, key=lambda m: m.count(".")).split(".") for f in self.files)
+        ]
+        counts = Counter(tail for names in tails for tail in names)
         return [
-            {m for m in f.modules if m.split(".", 1)[0] not in STDLIB_MODULES or m.split(".", 1)[0] in packages}
-            for f in self.files
+            {
+                m
+                for m in (*f.modules, *(t for t in tails[i] if counts[t] == 1))
+                if m.split(".", 1)[0] not in STDLIB_MODULES or m.split(".", 1)[0] in packages
+            }
+            for i, f in enumerate(self.files)
         ]
 
     def _selected(self) -> set[int]:

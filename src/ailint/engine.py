@@ -17,7 +17,9 @@ The engine never branches on a rule code. It turns a file into
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -37,6 +39,7 @@ CHECKS = ("validation", "confidence", "logging", "errors", "timeout", "authority
 """The concerns of the ``ailint calls`` inventory, in document order."""
 
 if TYPE_CHECKING:
+    import libcst as cst
     from libcst.metadata import MetadataWrapper
 
     from ailint.analysis.calls import FileAnalysis
@@ -109,7 +112,25 @@ def _syntax_error_diagnostic(task: FileTask, line: int, column: int, message: st
     )
 
 
-def _null_byte(data: bytes) -> tuple[int, int, str] | None:
+Error = tuple[int, int, str]
+"""Where a file cannot be parsed or analysed, and why: line, column (1-based) and message."""
+
+TOO_DEEP = "the file is too deeply nested to parse"
+TOO_DEEP_TO_ANALYSE = "the file is too deeply nested to analyse"
+MAX_DEPTH = 200
+"""The deepest syntax tree that is handed to LibCST.
+
+LibCST's native parser recurses on the C stack with no limit of its own: a
+few thousand nested operators overflow an 8 MB stack and kill the process,
+and a few hundred nested calls already take it seconds. Its Python side
+(positions, code generation) exceeds the default recursion limit from about
+400 levels anyway. The deepest file of the standard library has 34 levels.
+"""
+MAX_BRACKETS = 200
+"""Brackets nested deeper than CPython's own limit are never handed to LibCST."""
+
+
+def _null_byte(data: bytes) -> Error | None:
     """Where the first NUL byte is; Python versions disagree on how to report it."""
     index = data.find(b"\0")
     if index == -1:
@@ -119,25 +140,110 @@ def _null_byte(data: bytes) -> tuple[int, int, str] | None:
     return line, column, "source contains a null byte"
 
 
-def _stdlib_syntax_error(data: bytes) -> tuple[int, int, str] | None:
-    """The standard library parser's verdict: None if it parses, else line, column, message."""
+def _stdlib_parse(data: bytes) -> tuple[ast.Module | None, Error | None]:
+    """The standard library parser's tree, or its error's line, column and message.
+
+    CPython's parser guards its own stack: nesting it cannot handle is a
+    ``SyntaxError``, ``RecursionError`` or ``MemoryError``, never a crash.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(data, "<ailint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = compile(data, "<ailint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError) as exc:  # ValueError: null bytes on Python < 3.12
         if "null byte" in str(exc):
-            return _null_byte(data) or (1, 1, "source contains a null byte")
+            return None, _null_byte(data) or (1, 1, "source contains a null byte")
         if isinstance(exc, SyntaxError):
-            return exc.lineno or 1, exc.offset or 1, exc.msg
-        return 1, 1, str(exc)
+            return None, (exc.lineno or 1, exc.offset or 1, exc.msg)
+        return None, (1, 1, str(exc))
     except (RecursionError, MemoryError):
-        return 1, 1, "the file is too deeply nested to parse"
+        return None, (1, 1, TOO_DEEP)
+    assert isinstance(tree, ast.Module)
+    return tree, None
+
+
+def _stdlib_syntax_error(data: bytes) -> Error | None:
+    """The standard library parser's verdict: None if it parses, else line, column, message."""
+    return _stdlib_parse(data)[1]
+
+
+_BLOCKS = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    getattr(ast, "TryStar", ast.Try),
+    ast.ExceptHandler,
+    ast.match_case,
+)
+"""Nodes whose statements LibCST puts in an indented block and a statement line: three levels."""
+_WRAPPED = (ast.Call, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Subscript, ast.JoinedStr)
+"""Nodes whose children LibCST wraps (``Arg``, ``Element``, ``SubscriptElement``...): two levels."""
+
+
+def _too_deep(tree: ast.Module) -> Error | None:
+    """Where ``tree`` is nested deeper than ``MAX_DEPTH``, counted as LibCST nests it.
+
+    LibCST wraps blocks, arguments and elements in nodes of their own, and
+    nests an ``and``/``or`` chain, which CPython keeps flat, one level per operand.
+    """
+    stack: list[tuple[ast.AST, int, int, int]] = [(tree, 0, 1, 0)]
+    while stack:
+        node, depth, line, column = stack.pop()
+        line, column = getattr(node, "lineno", line), getattr(node, "col_offset", column)
+        if depth > MAX_DEPTH:
+            return line, column + 1, f"{TOO_DEEP} (more than {MAX_DEPTH} levels)"
+        if isinstance(node, ast.BoolOp):
+            depth += len(node.values)
+        else:
+            depth += 3 if isinstance(node, _BLOCKS) else 2 if isinstance(node, _WRAPPED) else 1
+        stack.extend((child, depth, line, column) for child in ast.iter_child_nodes(node))
     return None
 
 
-def _libcst_parse(data: bytes) -> tuple[object | None, tuple[int, int, str] | None]:
-    """Parse with LibCST: the module, or the error's line, column and message."""
+_FLAT_OPERATORS = frozenset({",", ":", ";", "=", ")", "]", "}"})
+_NESTING_KEYWORDS = frozenset({"and", "or", "not", "lambda", "if", "else", "elif", "await", "yield", "for", "in", "is"})
+
+
+def _may_be_too_deep(data: bytes) -> bool:
+    """Whether a file that CPython rejected may nest too deeply for LibCST.
+
+    CPython stops at its first error, so it says nothing about the depth of the
+    rest. The tokens bound it: every level of an expression needs an operator,
+    a keyword or an opening bracket of its own, and each ``elif`` is one more
+    level. A file that cannot even be tokenized is not handed to LibCST.
+    """
+    brackets = chain = elifs = 0
+    try:
+        for token in tokenize.tokenize(io.BytesIO(data).readline):
+            if token.type == tokenize.NEWLINE:
+                chain = 0
+            elif token.type == tokenize.OP and token.string not in _FLAT_OPERATORS:
+                chain += 1
+                brackets += token.string in ("(", "[", "{")
+            elif token.type == tokenize.OP and token.string in (")", "]", "}"):
+                brackets -= 1
+            elif token.type == tokenize.NAME and token.string in _NESTING_KEYWORDS:
+                chain += 1
+                elifs += token.string == "elif"
+            if brackets > MAX_BRACKETS or chain > MAX_DEPTH or elifs > MAX_DEPTH:
+                return True
+    except (tokenize.TokenError, SyntaxError, ValueError, LookupError, MemoryError):
+        return True
+    return False
+
+
+def _libcst_parse(data: bytes) -> tuple[cst.Module | None, Error | None]:
+    """Parse with LibCST: the module, or the error's line, column and message.
+
+    Only for bytes whose depth is known to be safe (``_analysable``).
+    """
     import libcst as cst
 
     try:
@@ -146,13 +252,50 @@ def _libcst_parse(data: bytes) -> tuple[object | None, tuple[int, int, str] | No
         return None, (exc.raw_line, exc.raw_column + 1, exc.message.splitlines()[0])
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         return None, (1, 1, str(exc))
-    except RecursionError:
-        return None, (1, 1, "the file is too deeply nested to parse")
+    except (RecursionError, MemoryError):
+        return None, (1, 1, TOO_DEEP)
 
 
-def _best_error(data: bytes, libcst_error: tuple[int, int, str]) -> tuple[int, int, str]:
-    """Prefer the standard library's message: it is usually clearer."""
-    return _stdlib_syntax_error(data) or libcst_error
+def _second_opinion(data: bytes, error: Error) -> tuple[cst.Module | None, Error]:
+    """LibCST's tree of a file CPython rejected, or CPython's error (usually the clearer).
+
+    LibCST may know syntax newer than the running Python (PEP 695 on 3.11).
+    """
+    if error[2] == TOO_DEEP or _may_be_too_deep(data):
+        return None, error
+    module, _ = _libcst_parse(data)
+    return module, error
+
+
+def _analysable(data: bytes) -> tuple[cst.Module | None, Error | None]:
+    """The LibCST tree for deep analysis, or the error to report as AIL001.
+
+    LibCST only ever sees bytes whose nesting is known to be safe for it:
+    measured on CPython's tree when CPython accepts the file, bounded by its
+    tokens when it does not.
+    """
+    tree, error = _stdlib_parse(data)
+    if tree is None:
+        assert error is not None
+        module, error = _second_opinion(data, error)
+        return (module, None) if module is not None else (None, error)
+    error = _too_deep(tree)
+    if error is not None:
+        return None, error
+    return _libcst_parse(data)
+
+
+def stack_exhausted(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or was raised while handling, the exhaustion of the stack or memory.
+
+    LibCST turns a ``RecursionError`` inside its position tracking into a ``KeyError``.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (RecursionError, MemoryError)):
+            return True
+        seen = seen.__context__
+    return False
 
 
 class Engine:
@@ -190,7 +333,7 @@ class Engine:
         else:
             error = _stdlib_syntax_error(data)
             if error is not None:
-                module, _ = _libcst_parse(data)
+                module, error = _second_opinion(data, error)
                 if module is None:  # both parsers agree the file is broken
                     prepared.diagnostics.append(_syntax_error_diagnostic(task, *error))
         return prepared
@@ -207,20 +350,25 @@ class Engine:
             )
 
     def _collect(self, prepared: Prepared, data: bytes) -> None:
-        import libcst as cst
         from libcst.metadata import MetadataWrapper
 
         from ailint.analysis.calls import collect
 
-        module, error = _libcst_parse(data)
+        module, error = _analysable(data)
         if module is None:
             assert error is not None
-            prepared.diagnostics.append(_syntax_error_diagnostic(prepared.task, *_best_error(data, error)))
+            prepared.diagnostics.append(_syntax_error_diagnostic(prepared.task, *error))
             return
-        assert isinstance(module, cst.Module)
-        prepared.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         task = prepared.task
-        analysis = collect(prepared.wrapper.module, task.module, self.knowledge, is_package=task.is_package)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        try:
+            analysis = collect(wrapper.module, task.module, self.knowledge, is_package=task.is_package)
+        except Exception as exc:
+            if not stack_exhausted(exc):
+                raise
+            prepared.diagnostics.append(_syntax_error_diagnostic(task, 1, 1, TOO_DEEP_TO_ANALYSE))
+            return
+        prepared.wrapper = wrapper
         analysis.metadata = prepared.wrapper
         analysis.directives = prepared.directives
         analysis.relative_path = task.relative
@@ -228,14 +376,17 @@ class Engine:
 
     def collect_only(self, module: str, data: bytes, is_package: bool) -> FileAnalysis | None:
         """Read a file for the project's facts only (no diagnostics); None if it does not parse."""
-        import libcst as cst
-
         from ailint.analysis.calls import collect
 
-        parsed, _ = _libcst_parse(data)
-        if not isinstance(parsed, cst.Module):
+        parsed, _ = _analysable(data)
+        if parsed is None:
             return None
-        return collect(parsed, module, self.knowledge, is_package=is_package)
+        try:
+            return collect(parsed, module, self.knowledge, is_package=is_package)
+        except Exception as exc:
+            if not stack_exhausted(exc):
+                raise
+            return None
 
     def finish(self, prepared: Prepared, project: Project) -> list[Diagnostic]:
         """Judge the call sites of a prepared file, now that the whole project is known."""
@@ -243,7 +394,12 @@ class Engine:
             return []
         diagnostics = list(prepared.diagnostics)
         if prepared.analysis is not None and prepared.wrapper is not None:
-            diagnostics.extend(self._judge(prepared, project))
+            try:
+                diagnostics.extend(self._judge(prepared, project))
+            except Exception as exc:
+                if not stack_exhausted(exc):
+                    raise
+                diagnostics.append(_syntax_error_diagnostic(prepared.task, 1, 1, TOO_DEEP_TO_ANALYSE))
         return self._finish(prepared.task, diagnostics, prepared.directives)
 
     def inventory(self, prepared: Prepared, project: Project) -> list[CallRecord]:

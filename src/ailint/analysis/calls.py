@@ -186,6 +186,15 @@ def _names(target: cst.BaseExpression) -> list[str]:
 Work = cst.CSTNode | Callable[[], None]
 
 
+def _is_property(node: cst.FunctionDef) -> bool:
+    for decorator in node.decorators:
+        expr = decorator.decorator
+        name = expr.value if isinstance(expr, cst.Name) else expr.attr.value if isinstance(expr, cst.Attribute) else ""
+        if name in ("property", "cached_property"):
+            return True
+    return False
+
+
 class _Collector:
     """Records bindings, functions, calls and guards in one walk.
 
@@ -253,6 +262,11 @@ class _Collector:
         self.scope.bind(name, Binding("function", self.scope, qualname=path))
         if node.returns is not None:
             self.resolver.returns[path] = (node.returns.annotation, self.scope)
+            if self.scope.kind == "class" and _is_property(
+                node
+            ):  # ``self.client`` from ``@property def client() -> X``
+                annotation = Binding("annotation", self.scope, expr=node.returns.annotation)
+                self.scope.attrs.setdefault(name, []).append(annotation)
         saved: list[list[Guard]] = []
 
         def enter() -> None:

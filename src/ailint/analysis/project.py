@@ -53,6 +53,7 @@ class Project:
         self._active: set[int] = set()
         self._names: dict[str, str | None] = {}
         self._names_active: set[str] = set()
+        self._returns: dict[str, str | None] = {}
         self._called: set[int] | None = None
         self._bodies: dict[tuple[int, int], Body] = {}
         self.loader: Callable[[str], FileAnalysis | None] | None = None
@@ -67,7 +68,10 @@ class Project:
         analysis.resolver.project = self
         for record in analysis.functions:
             for path in record.paths:
-                self.functions.setdefault(path, (analysis, record))
+                known = self.functions.get(path)
+                # A later definition in the same file wins: ``@overload`` stubs come before the implementation.
+                if known is None or known[0] is analysis:
+                    self.functions[path] = (analysis, record)
 
     # -- names across modules ----------------------------------------------
     def global_name(self, dotted: str) -> str | None:
@@ -102,6 +106,23 @@ class Project:
                 return None
             return ".".join([value, *rest])
         return None
+
+    def returned(self, function: str) -> str | None:
+        """The client a project function returns, when its ``return`` statements build or hold one."""
+        if function in self._returns:
+            return self._returns[function]
+        self._returns[function] = None  # a recursive function returns nothing we can name
+        entry = self.functions.get(function)
+        result = None
+        if entry is not None:
+            analysis, record = entry
+            for value in record.outputs:
+                resolved = analysis.resolver.resolve(value, record.scope)
+                if resolved is not None and resolved.endswith(("()", STRUCTURED)):
+                    result = resolved
+                    break
+        self._returns[function] = result
+        return result
 
     def _variants(self, canonical: str, depth: int = 0, load: bool = False) -> Iterator[str]:
         """``canonical``, then the same path on each base class of its head class.

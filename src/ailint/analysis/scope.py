@@ -30,6 +30,8 @@ BindingKind = Literal["import", "expr", "annotation", "function", "class", "iter
 STRUCTURED = "#s"
 _MAX_DEPTH = 32
 _PARTIAL = frozenset({"functools.partial"})
+_UNINFORMATIVE = frozenset({"typing.Any", "Any", "object", "typing_extensions.Any"})
+"""Return annotations that say nothing: the function body is read instead."""
 
 
 class ProjectNames(Protocol):
@@ -37,6 +39,9 @@ class ProjectNames(Protocol):
 
     def global_name(self, dotted: str) -> str | None:
         """The canonical value of a module-level name of another project module."""
+
+    def returned(self, function: str) -> str | None:
+        """What a project function returns, read from its ``return`` statements."""
 
 
 @dataclass(eq=False)
@@ -184,6 +189,9 @@ class Resolver:
             return self.resolve(expr.expression, scope, depth + 1)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
             return self._resolve_pipe(expr, scope, depth)
+        if isinstance(expr, cst.Subscript):  # a generic class: ``Agent[Deps, Output](...)``
+            base = self.resolve(expr.value, scope, depth + 1)
+            return base if base is not None and not base.endswith(("()", STRUCTURED)) else None
         return None
 
     def _resolve_attribute(self, expr: cst.Attribute, scope: Scope, depth: int) -> str | None:
@@ -232,8 +240,12 @@ class Resolver:
         if declared is not None:
             annotation, where = declared
             kind = self.resolve_type(annotation, where, depth + 1)
-            if kind:
+            if kind and kind not in _UNINFORMATIVE:
                 return f"{kind}()"
+        if self.project is not None:
+            inferred = self.project.returned(base)  # a lazy getter: ``return self._client``
+            if inferred is not None:
+                return inferred
         return f"{base}()"
 
     @staticmethod
