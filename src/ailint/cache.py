@@ -18,6 +18,7 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, fields, is_dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +62,28 @@ def digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of ailint's own files (names, sizes, modification times).
+
+    The version alone would let a rebuilt or edited installation serve results
+    computed by older code.
+    """
+    package = Path(__file__).resolve().parent
+    stamps = []
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".toml") and path.is_file():
+            stat = path.stat()
+            stamps.append(f"{path.relative_to(package).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}")
+    return digest(*stamps)
+
+
 class Cache:
     """Diagnostics by key, stored one JSON file per entry."""
 
     def __init__(self, root: Path, settings: Any) -> None:
         self.directory = root / DIRECTORY
-        self.prefix = digest(__version__, str(_FORMAT), settings_digest(settings))
+        self.prefix = digest(__version__, str(_FORMAT), code_digest(), settings_digest(settings))
         self.enabled = True
         self.warning: str | None = None
 

@@ -186,6 +186,10 @@ def _names(target: cst.BaseExpression) -> list[str]:
 Work = cst.CSTNode | Callable[[], None]
 
 
+_FILLERS = frozenset({"append", "extend", "insert", "add", "update", "put", "put_nowait", "setdefault", "appendleft"})
+"""Methods that store their arguments in the receiver."""
+
+
 def _is_property(node: cst.FunctionDef) -> bool:
     for decorator in node.decorators:
         expr = decorator.decorator
@@ -421,6 +425,9 @@ class _Collector:
     # -- calls -----------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         record = self.records[-1] if self.records else None
+        func = node.func
+        if record is not None and isinstance(func, cst.Attribute) and func.attr.value in _FILLERS:
+            record.flows.append((func.value, node))  # ``results.append(reply)``: the list now holds the output
         self.analysis.calls.append(PendingCall(node, self.scope, tuple(self.guards), record))
         return None
 

@@ -123,18 +123,19 @@ def gated(site: CallSite, project: Project, settings: Settings) -> bool:
 
 
 def is_log_call(call: cst.Call, body: Body, settings: Settings) -> bool:
-    """A call to a logger: stdlib logging, structlog, loguru, or a configured function."""
+    """A call to a logger: stdlib logging, structlog, loguru, or a configured function.
+
+    A receiver the code does not resolve to a logging library, but whose name
+    says it is a logger (``self.logger.info``), counts too: loggers are often
+    made by project factories.
+    """
     data = practices()
     canonical, text = body.callee(call)
     if (canonical and canonical in settings.loggers) or (text and text in settings.loggers):
         return True
     methods = data.names("logging", "methods")
-    if canonical:
-        root = canonical.split(".", 1)[0]
-        if root in data.names("logging", "modules"):
-            return last_part(canonical) in methods
-        if "(" not in canonical.split(".", 1)[0]:
-            return False  # resolved to something that is not a logger
+    if canonical and canonical.split(".", 1)[0] in data.names("logging", "modules"):
+        return last_part(canonical) in methods
     if text and "." in text:
         receiver, _, method = text.rpartition(".")
         return method in methods and data.word("logging", "receiver-word") in receiver.lower()
@@ -167,7 +168,7 @@ def traced(site: CallSite, project: Project) -> bool:
     data = practices()
     if any(site.canonical.startswith(prefix) for prefix in data.names("tracing", "instrumented-clients")):
         return True
-    if data.names("tracing", "callback-keywords") & keywords(site.node).keys():
+    if _callbacks(keywords(site.node)):
         return True
     body = project.body(site.file, site.record)
     decorators = data.names("tracing", "decorators")
@@ -187,6 +188,18 @@ def traced(site: CallSite, project: Project) -> bool:
             if any(n.split(".", 1)[0] in modules for n in names):
                 return True
     return _module_instrumented(site.file, project)
+
+
+def _callbacks(given: dict[str, cst.BaseExpression]) -> bool:
+    """LangChain callbacks: ``callbacks=[...]``, or ``config={"callbacks": [...]}``."""
+    if "callbacks" in given:
+        return True
+    config = given.get("config")
+    if isinstance(config, cst.Dict):
+        return any(isinstance(e, cst.DictElement) and string_value(e.key) == "callbacks" for e in config.elements)
+    return isinstance(config, cst.Call) and any(
+        a.keyword is not None and a.keyword.value == "callbacks" for a in config.args
+    )
 
 
 def structured_logging(calls: list[cst.Call]) -> bool:
@@ -221,6 +234,7 @@ def usage_recorded(site: CallSite, project: Project) -> bool:
     body = project.body(site.file, site.record)
     output = project.output(site)
     usage_names = data.names("measurement", "usage-names")
+    usage_words = usage_names | data.names("measurement", "stream-usage-keywords") | {"include_usage"}
     for node in body.nodes:
         if isinstance(node, cst.Attribute) and node.attr.value in usage_names and output.derives(node.value):
             return True
@@ -229,6 +243,12 @@ def usage_recorded(site: CallSite, project: Project) -> bool:
                 index = element.slice
                 if isinstance(index, cst.Index) and string_value(index.value) in usage_names:
                     return True
+        if isinstance(node, cst.SimpleString) and string_value(node) in usage_words:
+            return True  # ``payload["stream_options"] = {"include_usage": True}``, ``resp.get("usage")``
+    for call in body.calls:
+        name = last_part(body.callee(call)[1]).lower()
+        if any(word in name for word in ("usage", "token", "cost")) and any(output.derives(a.value) for a in call.args):
+            return True  # ``self._extract_usage(response)``, ``litellm.completion_cost(response)``
     modules = data.names("measurement", "metric-modules")
     methods = data.names("measurement", "metric-methods")
     words = data.names("measurement", "receiver-words")
@@ -246,13 +266,27 @@ def usage_recorded(site: CallSite, project: Project) -> bool:
 # -- error states: timeouts ----------------------------------------------------
 
 
-def _has_timeout(call: cst.Call) -> bool:
-    wanted = practices().names("timeouts", "keywords")
+def _has_timeout(call: cst.Call, *, client: bool) -> bool:
+    """A timeout given to a request (``client=False``) or to a client (``client=True``).
+
+    On a client, ``max_retries`` and a custom ``http_client`` bound it too; on a
+    request, ``max_retries`` (instructor's validation retries) does not.
+    ``config=`` counts only as a boto3 ``Config(read_timeout=...)``.
+    """
+    data = practices()
+    wanted = data.names("timeouts", "keywords" if not client else "client-keywords")
     for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value in wanted:
-            return not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
         if arg.star == "**":
             return True  # options we cannot see
+        if arg.keyword is None:
+            continue
+        name = arg.keyword.value
+        if name == "config" and isinstance(arg.value, cst.Call):
+            if any(a.keyword is not None and a.keyword.value in wanted for a in arg.value.args):
+                return True
+            continue
+        if name in wanted:
+            return not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
     return False
 
 
@@ -320,7 +354,7 @@ def _imported_origins(qualname: str, project: Project, depth: int) -> Iterator[c
 
 def has_timeout(site: CallSite, project: Project) -> bool:
     """Whether the call or the client it uses is bounded in time (unknown origins count as bounded)."""
-    if _has_timeout(site.node):
+    if _has_timeout(site.node, client=False):
         return True
     callee = site.callee
     if callee is None:
@@ -336,10 +370,10 @@ def has_timeout(site: CallSite, project: Project) -> bool:
         return True
     for origin in origins:
         assert origin is not None
-        if _has_timeout(origin):
+        if _has_timeout(origin, client=True):
             return True
         for arg in origin.args:  # instructor.from_openai(OpenAI(timeout=5))
-            if isinstance(arg.value, cst.Call) and _has_timeout(arg.value):
+            if isinstance(arg.value, cst.Call) and _has_timeout(arg.value, client=True):
                 return True
     return False
 

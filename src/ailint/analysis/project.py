@@ -15,7 +15,7 @@ import libcst as cst
 from ailint.analysis.body import Body
 from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord, PendingCall, Wrapper
 from ailint.analysis.dataflow import Output
-from ailint.analysis.scope import STRUCTURED, string_value
+from ailint.analysis.scope import STRUCTURED, UNINFORMATIVE, string_value
 from ailint.knowledge import ApiSpec, HttpKnowledge, Knowledge, practices
 
 _MAX_DEPTH = 12
@@ -116,6 +116,12 @@ class Project:
         result = None
         if entry is not None:
             analysis, record = entry
+            declared = analysis.resolver.returns.get(function)
+            if declared is not None:  # ``def get_logger(name) -> logging.Logger`` in another module
+                kind = analysis.resolver.resolve_type(*declared)
+                if kind and kind not in UNINFORMATIVE:
+                    self._returns[function] = f"{kind}()"
+                    return self._returns[function]
             for value in record.outputs:
                 resolved = analysis.resolver.resolve(value, record.scope)
                 if resolved is not None and resolved.endswith(("()", STRUCTURED)):
@@ -359,8 +365,7 @@ class Project:
         record = site.record
         if record is None or id(record) not in self.called_wrappers():
             return False
-        wrapper = self._wrapper_of(site.file, record)
-        return wrapper is not None and wrapper.inner is site
+        return self.output(site).returned  # every call whose output the wrapper returns, not only the first
 
 
 def _url_text(expr: cst.BaseExpression, pending: PendingCall, analysis: FileAnalysis, depth: int = 0) -> str | None:

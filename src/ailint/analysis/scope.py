@@ -30,7 +30,7 @@ BindingKind = Literal["import", "expr", "annotation", "function", "class", "iter
 STRUCTURED = "#s"
 _MAX_DEPTH = 32
 _PARTIAL = frozenset({"functools.partial"})
-_UNINFORMATIVE = frozenset({"typing.Any", "Any", "object", "typing_extensions.Any"})
+UNINFORMATIVE = frozenset({"typing.Any", "Any", "object", "typing_extensions.Any"})
 """Return annotations that say nothing: the function body is read instead."""
 
 
@@ -240,7 +240,7 @@ class Resolver:
         if declared is not None:
             annotation, where = declared
             kind = self.resolve_type(annotation, where, depth + 1)
-            if kind and kind not in _UNINFORMATIVE:
+            if kind and kind not in UNINFORMATIVE:
                 return f"{kind}()"
         if self.project is not None:
             inferred = self.project.returned(base)  # a lazy getter: ``return self._client``
