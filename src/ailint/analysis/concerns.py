@@ -300,8 +300,9 @@ def _origins(
     resolver = file.resolver
     while isinstance(expr, cst.Attribute):
         value = expr.value
-        if isinstance(value, cst.Name) and getattr(scope, "self_name", None) == value.value:
-            owner = getattr(scope, "owner", None)
+        method = file.resolver.method_scope(value.value, scope) if isinstance(value, cst.Name) else None  # type: ignore[arg-type]
+        if method is not None:
+            owner = method.owner
             bindings = owner.attrs.get(expr.attr.value) if owner is not None else None
             if not bindings:
                 yield None

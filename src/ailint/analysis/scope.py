@@ -121,6 +121,18 @@ class Resolver:
         return f"{self.module}.{inner}" if self.module else inner
 
     # -- names -----------------------------------------------------------
+    @staticmethod
+    def method_scope(name: str, scope: Scope) -> Scope | None:
+        """The method whose ``self`` parameter ``name`` is, seen from ``scope`` (closures included)."""
+        current: Scope | None = scope
+        while current is not None and current.kind == "function":
+            if current.self_name == name:
+                return current
+            if name in current.bindings:  # rebound in a nested function: not that ``self``
+                return None
+            current = current.parent
+        return None
+
     def lookup(self, name: str, scope: Scope) -> list[Binding]:
         """Bindings visible for ``name`` from ``scope`` (Python's LEGB, minus builtins)."""
         current: Scope | None = scope
@@ -178,8 +190,9 @@ class Resolver:
     def _resolve(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         if isinstance(expr, cst.Name):
             found = self.first(self.lookup(expr.value, scope), depth)
-            if found is None and expr.value == scope.self_name and scope.owner is not None:
-                return f"{scope.owner.canonical}()"
+            method = self.method_scope(expr.value, scope) if found is None else None
+            if method is not None and method.owner is not None:
+                return f"{method.owner.canonical}()"
             return found
         if isinstance(expr, cst.Attribute):
             return self._resolve_attribute(expr, scope, depth)
@@ -197,8 +210,9 @@ class Resolver:
     def _resolve_attribute(self, expr: cst.Attribute, scope: Scope, depth: int) -> str | None:
         attr = expr.attr.value
         value = expr.value
-        if isinstance(value, cst.Name) and scope.self_name == value.value and scope.owner is not None:
-            owner = scope.owner
+        method = self.method_scope(value.value, scope) if isinstance(value, cst.Name) else None
+        if method is not None and method.owner is not None:
+            owner = method.owner
             bindings = owner.attrs.get(attr) or owner.bindings.get(attr)
             if bindings:
                 found = self.first(bindings, depth)
