@@ -118,16 +118,19 @@ Error = tuple[int, int, str]
 TOO_DEEP = "the file is too deeply nested to parse"
 TOO_DEEP_TO_ANALYSE = "the file is too deeply nested to analyse"
 MAX_DEPTH = 200
-"""The deepest syntax tree that is handed to LibCST.
+"""The deepest syntax tree that is handed to LibCST, in LibCST's levels.
 
 LibCST's native parser recurses on the C stack with no limit of its own: a
 few thousand nested operators overflow an 8 MB stack and kill the process,
 and a few hundred nested calls already take it seconds. Its Python side
 (positions, code generation) exceeds the default recursion limit from about
-400 levels anyway. The deepest file of the standard library has 34 levels.
+280 levels anyway. The deepest file of the standard library has 34 levels.
 """
 MAX_BRACKETS = 200
 """Brackets nested deeper than CPython's own limit are never handed to LibCST."""
+MAX_PATTERN_DEPTH = 8
+"""The deepest ``case`` pattern handed to LibCST: its time grows about fourfold
+with each level of nested mapping or tuple patterns (a second at ten levels)."""
 
 
 def _null_byte(data: bytes) -> Error | None:
@@ -193,21 +196,26 @@ def _too_deep(tree: ast.Module) -> Error | None:
     LibCST wraps blocks, arguments and elements in nodes of their own, and
     nests an ``and``/``or`` chain, which CPython keeps flat, one level per operand.
     """
-    stack: list[tuple[ast.AST, int, int, int]] = [(tree, 0, 1, 0)]
+    stack: list[tuple[ast.AST, int, int, int, int]] = [(tree, 0, 0, 1, 0)]
     while stack:
-        node, depth, line, column = stack.pop()
+        node, depth, patterns, line, column = stack.pop()
         line, column = getattr(node, "lineno", line), getattr(node, "col_offset", column)
         if depth > MAX_DEPTH:
             return line, column + 1, f"{TOO_DEEP} (more than {MAX_DEPTH} levels)"
+        if isinstance(node, ast.pattern):
+            patterns += 1
+            if patterns > MAX_PATTERN_DEPTH:
+                return line, column + 1, f"{TOO_DEEP} (a pattern nested more than {MAX_PATTERN_DEPTH} levels)"
         if isinstance(node, ast.BoolOp):
             depth += len(node.values)
         else:
             depth += 3 if isinstance(node, _BLOCKS) else 2 if isinstance(node, _WRAPPED) else 1
-        stack.extend((child, depth, line, column) for child in ast.iter_child_nodes(node))
+        stack.extend((child, depth, patterns, line, column) for child in ast.iter_child_nodes(node))
     return None
 
 
 _FLAT_OPERATORS = frozenset({",", ":", ";", "=", ")", "]", "}"})
+_LAYOUT = frozenset({tokenize.ENCODING, tokenize.INDENT, tokenize.DEDENT, tokenize.NL, tokenize.COMMENT})
 _NESTING_KEYWORDS = frozenset({"and", "or", "not", "lambda", "if", "else", "elif", "await", "yield", "for", "in", "is"})
 
 
@@ -216,15 +224,22 @@ def _may_be_too_deep(data: bytes) -> bool:
 
     CPython stops at its first error, so it says nothing about the depth of the
     rest. The tokens bound it: every level of an expression needs an operator,
-    a keyword or an opening bracket of its own, and each ``elif`` is one more
-    level. A file that cannot even be tokenized is not handed to LibCST.
+    a keyword or an opening bracket of its own, each ``elif`` is one more
+    level, and a ``case`` pattern nests by brackets. A file that cannot even be
+    tokenized is not handed to LibCST.
     """
     brackets = chain = elifs = 0
+    line_start, in_pattern = True, False
     try:
         for token in tokenize.tokenize(io.BytesIO(data).readline):
             if token.type == tokenize.NEWLINE:
-                chain = 0
-            elif token.type == tokenize.OP and token.string not in _FLAT_OPERATORS:
+                chain, line_start = 0, True
+                continue
+            if token.type in _LAYOUT:
+                continue
+            if line_start:
+                in_pattern, line_start = token.string == "case", False
+            if token.type == tokenize.OP and token.string not in _FLAT_OPERATORS:
                 chain += 1
                 brackets += token.string in ("(", "[", "{")
             elif token.type == tokenize.OP and token.string in (")", "]", "}"):
@@ -232,7 +247,7 @@ def _may_be_too_deep(data: bytes) -> bool:
             elif token.type == tokenize.NAME and token.string in _NESTING_KEYWORDS:
                 chain += 1
                 elifs += token.string == "elif"
-            if brackets > MAX_BRACKETS or chain > MAX_DEPTH or elifs > MAX_DEPTH:
+            if brackets > (MAX_PATTERN_DEPTH if in_pattern else MAX_BRACKETS) or max(chain, elifs) > MAX_DEPTH:
                 return True
     except (tokenize.TokenError, SyntaxError, ValueError, LookupError, MemoryError):
         return True
