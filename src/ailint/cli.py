@@ -302,3 +302,48 @@ def rule_command(code: str) -> None:
         print_page(rule, _console())
     else:  # piped or redirected: the Markdown source, as in docs/rules/
         click.echo(page(rule), nl=False)
+
+
+@main.command("report")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["markdown", "html"]),
+    default="markdown",
+    show_default=True,
+    help="Output format: a Markdown document or a self-contained HTML page.",
+)
+@click.option(
+    "--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file."
+)
+@click.option("--config", type=click.Path(path_type=Path), help="Read [tool.ailint] from this file.")
+def report_command(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None) -> None:
+    """Write the readiness report of PATHS: coverage of each concern, worst files, every call site."""
+    from ailint.api import list_calls
+    from ailint.report import readiness
+    from ailint.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+    targets = list(paths) or [Path(".")]
+    result = list_calls(targets, settings)
+    for line in result.errors:
+        click.echo(f"ailint: warning: {line}", err=True)
+    for missing in result.missing:
+        click.echo(f"ailint: error: {missing}: no such file or directory", err=True)
+    if result.missing:
+        sys.exit(EXIT_USAGE)
+    scope = [p.as_posix() for p in targets]
+    render = readiness.render_html if output_format == "html" else readiness.render_markdown
+    text = render(result, scope)
+    if output_file is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            write_atomically(output_file, text)
+        except OSError as exc:
+            _fail(f"cannot write {output_file.as_posix()}: {exc.strerror or exc}")
+    sys.exit(EXIT_CLEAN)
