@@ -227,3 +227,12 @@ def test_colour_on_a_forced_terminal_and_no_color(tree: Path) -> None:
     assert "\x1b[" in coloured.stdout
     plain = _subprocess("src", cwd=tree, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
     assert "\x1b[" not in plain.stdout
+
+
+def test_output_file_has_ordinary_permissions(tree: Path) -> None:
+    mask = os.umask(0o022)
+    try:
+        run("--format", "json", "-o", "report.json", "src")
+    finally:
+        os.umask(mask)
+    assert (tree / "report.json").stat().st_mode & 0o777 == 0o644
