@@ -89,7 +89,7 @@ class Project:
         return result
 
     def _global_name(self, dotted: str) -> str | None:
-        if dotted in self.knowledge.known_names:
+        if dotted in self.knowledge.known_prefixes:
             return None
         parts = dotted.split(".")
         for cut in range(len(parts) - 1, 0, -1):

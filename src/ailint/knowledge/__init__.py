@@ -121,6 +121,15 @@ class Knowledge:
             names.add(head)
         return frozenset(names)
 
+    @cached_property
+    def known_prefixes(self) -> frozenset[str]:
+        """Every dotted prefix of a known name (``openai``, ``openai.chat``...)."""
+        prefixes = set()
+        for name in self.known_names:
+            parts = name.split(".")
+            prefixes.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+        return frozenset(prefixes)
+
     def lookup(self, canonical: str) -> ApiSpec | None:
         """The API spec for a canonical callee path, if it is a model API."""
         spec = self.apis.get(canonical)
