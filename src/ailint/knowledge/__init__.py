@@ -124,7 +124,7 @@ class Knowledge:
     @cached_property
     def known_prefixes(self) -> frozenset[str]:
         """Every dotted prefix of a known name (``openai``, ``openai.chat``...)."""
-        prefixes = set()
+        prefixes: set[str] = set()
         for name in self.known_names:
             parts = name.split(".")
             prefixes.update(".".join(parts[: i + 1]) for i in range(len(parts)))
