@@ -314,8 +314,10 @@ def check_paths(
             if cache is not None:
                 cache.put(keys[index], found[index])
         result.diagnostics.extend(found[index])
-    if cache is not None and cache.warning:
-        result.errors.append(cache.warning)
+    if cache is not None:
+        cache.save()
+        if cache.warning:
+            result.errors.append(cache.warning)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
 

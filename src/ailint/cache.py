@@ -4,8 +4,8 @@ An entry's key covers everything its diagnostics depend on: ailint's version,
 the effective settings, the file's bytes and module name, and, for files
 analysed in depth, a digest of every file of the project that was analysed in
 depth (a change to a wrapper in another module invalidates its callers).
-Entries are written atomically (temporary file, then rename), so concurrent
-runs and interrupted runs never leave a torn entry; an entry that cannot be
+The index is written atomically (temporary file, then rename), so concurrent
+runs and interrupted runs never leave a torn file; an index that cannot be
 read is ignored and rewritten. A cache directory that cannot be written
 disables the cache for the run, with one warning.
 """
@@ -79,27 +79,48 @@ def code_digest() -> str:
 
 
 class Cache:
-    """Diagnostics by key, stored one JSON file per entry."""
+    """Diagnostics by key, kept in one JSON index per ailint build and settings.
+
+    One file, read once and written once (atomically) per run, keeps a warm
+    run of thousands of files to a single read. Two runs that finish at the
+    same time each write a whole, valid index; the later one wins, which
+    costs only cache misses.
+    """
+
+    MAX_ENTRIES = 100_000
+    """Older entries are dropped beyond this, oldest first."""
 
     def __init__(self, root: Path, settings: Any) -> None:
         self.directory = root / DIRECTORY
         self.prefix = digest(__version__, str(_FORMAT), code_digest(), settings_digest(settings))
+        self.path = self.directory / f"index-{self.prefix[:32]}.json"
         self.enabled = True
         self.warning: str | None = None
+        self._entries: dict[str, list[dict[str, Any]]] | None = None
+        self._dirty = False
 
     def key(self, *parts: bytes | str) -> str:
         return digest(self.prefix, *parts)
 
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+    @property
+    def entries(self) -> dict[str, list[dict[str, Any]]]:
+        if self._entries is None:
+            try:
+                with open(self.path, encoding="utf-8") as handle:
+                    loaded = json.load(handle)
+                self._entries = loaded if isinstance(loaded, dict) else {}
+            except (OSError, ValueError):  # missing, unreadable or corrupt: start afresh
+                self._entries = {}
+        return self._entries
 
     def get(self, key: str, path: str) -> list[Diagnostic] | None:
         """The cached diagnostics for ``key``, shown at ``path``; None on a miss or a bad entry."""
         if not self.enabled:
             return None
+        stored = self.entries.get(key)
+        if not isinstance(stored, list):
+            return None
         try:
-            with open(self._path(key), encoding="utf-8") as handle:
-                entries = json.load(handle)
             return [
                 Diagnostic(
                     path=path,
@@ -112,32 +133,42 @@ class Cache:
                     api=entry["api"],
                     fingerprint=entry.get("fingerprint", ""),
                 )
-                for entry in entries
+                for entry in stored
             ]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (KeyError, TypeError, ValueError):
             return None
 
     def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
-        """Store an entry atomically; on failure, disable the cache with one warning."""
+        """Remember an entry; ``save`` writes them."""
         if not self.enabled:
             return
-        entries = []
+        stored = []
         for diagnostic in diagnostics:
             entry = asdict(diagnostic)
             entry.pop("path")
             entry["severity"] = diagnostic.severity.value
-            entries.append(entry)
-        target = self._path(key)
+            stored.append(entry)
+        self.entries.pop(key, None)
+        self.entries[key] = stored
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write the index atomically; on failure, one warning and no cache."""
+        if not self.enabled or not self._dirty:
+            return
+        entries = self.entries
+        while len(entries) > self.MAX_ENTRIES:
+            entries.pop(next(iter(entries)))
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(parents=True, exist_ok=True)
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# Created by ailint.\n*\n", encoding="utf-8")
-            handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".index.", suffix=".tmp")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump(entries, stream)
-                os.replace(temporary, target)
+                    json.dump(entries, stream, separators=(",", ":"))
+                os.replace(temporary, self.path)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
@@ -145,3 +176,4 @@ class Cache:
         except OSError as exc:
             self.enabled = False
             self.warning = f"cannot write the cache in {self.directory}: {exc.strerror or exc}; continuing without it"
+        self._dirty = False

@@ -1,0 +1,129 @@
+"""The content cache: same results warm and cold, invalidated by what they depend on, never fatal."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ailint.api import check_paths
+from ailint.cache import Cache
+from ailint.cli import main
+from ailint.rules import registry
+from ailint.settings import Settings
+
+LLM = """\
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def complete(prompt):
+    return client.chat.completions.create(model="m", messages=[]).choices[0].message.content
+"""
+APP = """\
+from llm import complete
+
+
+def answer(question):
+    return complete(question)
+"""
+HANDLED_LLM = (
+    LLM.replace("    return client", "    try:\n        return client") + "    except Exception:\n        raise\n"
+)
+
+
+def settings(root: Path) -> Settings:
+    return Settings(root=root, enabled=frozenset({"AIL001", "AIL401"}))
+
+
+def lint(root: Path, cache: Cache | None) -> list[tuple[str, int, str]]:
+    result = check_paths([Path(".")], settings(root), cwd=root, cache=cache)
+    assert not result.errors
+    return [(d.path, d.span.line, d.code) for d in result.diagnostics]
+
+
+@pytest.fixture
+def project(project: Path) -> Path:
+    (project / "llm.py").write_text(LLM)
+    (project / "app.py").write_text(APP)
+    (project / "plain.py").write_text("x = (\n")
+    return project
+
+
+def test_warm_equals_cold_and_reads_nothing_to_parse(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = lint(project, None)
+    assert cold == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+    assert lint(project, Cache(project, settings(project))) == cold
+    assert list((project / ".ailint_cache").glob("index-*.json"))
+    assert (project / ".ailint_cache" / ".gitignore").read_text().endswith("*\n")
+
+    import ailint.engine
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a warm run parses nothing")
+
+    monkeypatch.setattr(ailint.engine.Engine, "prepare", no_parsing)
+    assert lint(project, Cache(project, settings(project))) == cold
+
+
+def test_a_change_in_a_wrapper_module_invalidates_its_callers(project: Path) -> None:
+    assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+    (project / "llm.py").write_text(HANDLED_LLM)
+    assert lint(project, Cache(project, settings(project))) == [("plain.py", 1, "AIL001")]
+
+
+def test_other_settings_do_not_share_entries(project: Path) -> None:
+    lint(project, Cache(project, settings(project)))
+    other = Settings(root=project, enabled=frozenset({"AIL001"}))
+    result = check_paths([Path(".")], other, cwd=project, cache=Cache(project, other))
+    assert [(d.path, d.code) for d in result.diagnostics] == [("plain.py", "AIL001")]
+
+
+def test_a_corrupt_index_is_ignored_and_rewritten(project: Path) -> None:
+    lint(project, Cache(project, settings(project)))
+    (index,) = (project / ".ailint_cache").glob("index-*.json")
+    index.write_text("{not json")
+    assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+    assert index.read_text().startswith("{")
+    index.write_text('{"x": 1}')
+    assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+
+
+def test_an_unwritable_cache_is_one_warning(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = os.replace
+
+    def refuse(source: str, target: str) -> None:
+        if ".ailint_cache" in str(target):
+            raise PermissionError(13, "Permission denied")
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    result = check_paths([Path(".")], settings(project), cwd=project, cache=Cache(project, settings(project)))
+    assert [(d.path, d.code) for d in result.diagnostics] == [("app.py", "AIL401"), ("plain.py", "AIL001")]
+    assert len(result.errors) == 1
+    assert result.errors[0].startswith("cannot write the cache in ")
+    assert result.errors[0].endswith("Permission denied; continuing without it")
+    assert not list((project / ".ailint_cache").glob("*.tmp"))
+
+
+def test_cli_caches_unless_told_not_to(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.ailint]\nselect = ["AIL001", "AIL401"]\n')
+    runner = CliRunner()
+    first = runner.invoke(main, ["--no-cache", "-q", "."])
+    assert first.exit_code == 1
+    assert not (project / ".ailint_cache").exists()
+    second = runner.invoke(main, ["-q", "."])
+    third = runner.invoke(main, ["-q", "."])
+    assert first.stdout == second.stdout == third.stdout
+    assert (project / ".ailint_cache").is_dir()
+
+
+def test_cache_records_every_rule(project: Path) -> None:
+    every = Settings(root=project, enabled=registry.DEFAULT_CODES)
+    cold = check_paths([Path(".")], every, cwd=project).diagnostics
+    check_paths([Path(".")], every, cwd=project, cache=Cache(project, every))
+    warm = check_paths([Path(".")], every, cwd=project, cache=Cache(project, every)).diagnostics
+    assert warm == cold
