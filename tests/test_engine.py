@@ -119,3 +119,16 @@ def test_unreadable_file_is_one_line(project: Path, monkeypatch: pytest.MonkeyPa
 )
 def test_prefilter_needs_an_import(source: bytes, expected: bool) -> None:
     assert may_call_models(source, frozenset({"openai", "anthropic"})) is expected
+
+
+def test_without_a_pyproject_only_the_folders_asked_for_are_read(project: Path) -> None:
+    (project / "a").mkdir()
+    (project / "b").mkdir()
+    (project / "b" / "llm.py").write_bytes(
+        b"from openai import OpenAI\n\ndef complete(p):\n"
+        b"    return OpenAI().chat.completions.create(model='m', messages=[])\n"
+    )
+    (project / "a" / "app.py").write_bytes(b"from llm import complete\n\ncomplete('x')\n")
+    settings = Settings(root=project, enabled=frozenset({"AIL401"}))
+    assert [d.path for d in check_paths([Path("a")], settings, cwd=project).diagnostics] == []
+    assert [d.path for d in check_paths([Path(".")], settings, cwd=project).diagnostics] == ["a/app.py"]

@@ -13,6 +13,7 @@ already selected. Every other file is only syntax-checked (when reported on).
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from ailint.analysis.calls import FileAnalysis
     from ailint.analysis.project import Project
     from ailint.cache import Cache
-    from ailint.engine import Engine, Prepared
+    from ailint.engine import Engine, FileTask, Prepared
 
 
 @dataclass
@@ -128,8 +129,16 @@ class _Run:
         self.files: list[_File] = []
         self._read(found.files, target=True)
         targets = {f.path for f in self.files}
-        if any(settings.root == p or settings.root in p.parents for p in targets):
-            index = discover([settings.root], settings.root, settings.exclude, self.cwd)
+        # The project is the tree of the pyproject in use; without one, only the
+        # folders asked for (a parent folder holding unrelated checkouts is not a project).
+        if settings.config_path is not None:
+            scope = settings.root
+        elif targets:
+            scope = Path(os.path.commonpath([str(p.parent) for p in targets]))
+        else:
+            scope = None
+        if scope is not None and any(scope == p or scope in p.parents for p in targets):
+            index = discover([scope], settings.root, settings.exclude, self.cwd)
             self._read([p for p in index.files if p not in targets], target=False)
         self.prepared: dict[Path, Prepared] = {}
         self.importable: list[set[str]] = []
@@ -207,11 +216,7 @@ class _Run:
         Every file analysed in depth is prepared whatever ``wanted`` says: the
         project must be whole for any of its call sites to be judged.
         """
-        from ailint.engine import FileTask
-
-        ignores = [
-            (pathspec.GitIgnoreSpec.from_lines([pattern]), codes) for pattern, codes in self.settings.per_file_ignores
-        ]
+        ignores = self.ignores()
         deep = self.deep
         for index, file in enumerate(self.files):
             self.tick()
@@ -219,19 +224,29 @@ class _Run:
                 continue
             if file.path in self.prepared:
                 continue
-            relative = self.relative(file)
-            ignored = frozenset().union(*(codes for spec, codes in ignores if spec.match_file(relative)))
-            task = FileTask(
-                display=file.display,
-                module=file.module,
-                ignored=ignored,
-                is_package=file.is_package,
-                relative=relative,
-            )
-            prepared = self.engine.prepare(task, file.data, deep=index in deep)
+            prepared = self.engine.prepare(self.task(index, ignores), file.data, deep=index in deep)
             self.prepared[file.path] = prepared
             if prepared.analysis is not None:
                 self.project.add(prepared.analysis, aliases=self.importable[index])
+
+    def ignores(self) -> list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]:
+        return [
+            (pathspec.GitIgnoreSpec.from_lines([pattern]), codes) for pattern, codes in self.settings.per_file_ignores
+        ]
+
+    def task(self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]) -> FileTask:
+        """What the engine needs to know about file ``index``, apart from its bytes."""
+        from ailint.engine import FileTask
+
+        file = self.files[index]
+        relative = self.relative(file)
+        return FileTask(
+            display=file.display,
+            module=file.module,
+            ignored=frozenset().union(*(codes for spec, codes in ignores if spec.match_file(relative))),
+            is_package=file.is_package,
+            relative=relative,
+        )
 
     def cache_keys(self, cache: Cache) -> dict[int, str]:
         """The cache key of every target: its bytes, name and path, plus the project digest if analysed in depth."""
@@ -282,11 +297,13 @@ def check_paths(
     *,
     progress: Progress | None = None,
     cache: Cache | None = None,
+    jobs: int = 1,
 ) -> RunResult:
     """Check every Python file under ``paths`` with ``settings``.
 
     With a ``cache``, files whose key is cached are not read again; the
-    project is parsed only if a file analysed in depth missed.
+    project is parsed only if a file analysed in depth missed. Plain files
+    (no model calls possible) are checked on up to ``jobs`` processes.
     """
     run = _Run(paths, settings, cwd, progress)
     result = RunResult(errors=run.errors, missing=run.missing)
@@ -299,11 +316,22 @@ def check_paths(
             if cached is not None:
                 found[index] = cached
     missing = {i for i, f in enumerate(run.files) if f.target and i not in found}
+    plain = sorted(missing - run.deep)
+    if plain:
+        from ailint.parallel import check_plain
+
+        ignores = run.ignores()
+        jobs_of = [(run.task(i, ignores), run.files[i].data) for i in plain]
+        for index, diagnostics in zip(plain, check_plain(jobs_of, settings, run.engine, jobs), strict=True):
+            found[index] = diagnostics
+            if cache is not None:
+                cache.put(keys[index], diagnostics)
+        missing -= set(plain)
     if missing & run.deep:
         run.prepare(missing)
-    elif missing:
-        run.deep = set()  # only plain files missed: no project is needed to check them
-        run.prepare(missing)
+    else:
+        for _ in run.files:  # nothing to parse: every file is read already
+            run.tick()
     for index, file in enumerate(run.files):
         if not file.target:
             continue

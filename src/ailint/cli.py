@@ -124,6 +124,13 @@ def main() -> None:
 @click.option("--statistics", "show_statistics", is_flag=True, help="Print the number of diagnostics per code.")
 @click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, without the summary.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache in .ailint_cache/.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for files without model calls (default: all cores).",
+)
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -137,6 +144,7 @@ def check(
     show_statistics: bool,
     quiet: bool,
     no_cache: bool,
+    jobs: int | None,
 ) -> None:
     """Lint PATHS (default: the current directory)."""
     from ailint.api import check_paths
@@ -156,7 +164,10 @@ def check(
 
         cache = Cache(settings.root, settings)
     with progress_bar() as progress:
-        result = check_paths(list(paths) or [Path(".")], settings, progress=progress, cache=cache)
+        from ailint.parallel import default_jobs
+
+        workers = jobs or default_jobs()
+        result = check_paths(list(paths) or [Path(".")], settings, progress=progress, cache=cache, jobs=workers)
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)
     for missing in result.missing:
