@@ -202,6 +202,8 @@ class Resolver:
             return self.resolve(expr.expression, scope, depth + 1)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
             return self._resolve_pipe(expr, scope, depth)
+        if isinstance(expr, cst.IfExp):  # ``create = client.stream if streaming else client.create``
+            return self.resolve(expr.body, scope, depth + 1) or self.resolve(expr.orelse, scope, depth + 1)
         if isinstance(expr, cst.Subscript):  # a generic class: ``Agent[Deps, Output](...)``
             base = self.resolve(expr.value, scope, depth + 1)
             return base if base is not None and not base.endswith(("()", STRUCTURED)) else None
@@ -308,7 +310,12 @@ class Resolver:
         if depth > _MAX_DEPTH:
             return None
         if isinstance(annotation, (cst.Name, cst.Attribute)):
-            return self.resolve(annotation, scope, depth + 1)
+            found = self.resolve(annotation, scope, depth + 1)
+            if found is None and isinstance(annotation, cst.Name):  # a type alias: ``Client = A | B``
+                for binding in reversed(self.lookup(annotation.value, scope)):
+                    if binding.kind == "expr" and isinstance(binding.expr, (cst.BinaryOperation, cst.Subscript)):
+                        return self.resolve_type(binding.expr, binding.scope, depth + 1)
+            return found
         if isinstance(annotation, cst.SimpleString):
             text = string_value(annotation)
             try:
