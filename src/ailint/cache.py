@@ -56,7 +56,7 @@ def digest(*parts: bytes | str) -> str:
     """SHA-256 over several parts, separated unambiguously."""
     h = hashlib.sha256()
     for part in parts:
-        data = part.encode() if isinstance(part, str) else part
+        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()

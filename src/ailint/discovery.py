@@ -56,11 +56,16 @@ class Discovery:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """POSIX path relative to the working directory (or absolute if elsewhere on Windows)."""
+    """POSIX path relative to the working directory (or absolute if elsewhere on Windows).
+
+    Bytes of a file name that are not UTF-8 print as U+FFFD, as Rust tools
+    print them, so that every report and cache entry can be encoded.
+    """
     try:
-        return Path(os.path.relpath(path, cwd)).as_posix()
+        text = Path(os.path.relpath(path, cwd)).as_posix()
     except ValueError:
-        return path.as_posix()
+        text = path.as_posix()
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
@@ -145,6 +150,9 @@ class _Walker:
                 self.result.errors.append(f"cannot read {display_path(path, self.cwd)}: broken symbolic link")
                 continue
             if path.is_dir():  # a symlink to a directory named like a module: not followed
+                continue
+            if not path.is_file():  # reading a named pipe or a device could block forever
+                self.result.errors.append(f"cannot read {display_path(path, self.cwd)}: not a regular file")
                 continue
             self.result.files.append(path)
 
