@@ -9,6 +9,7 @@ the command line is always checked.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -66,6 +67,16 @@ def display_path(path: Path, cwd: Path) -> str:
     except ValueError:
         text = path.as_posix()
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _dangling(link: Path) -> str:
+    """Why a symbolic link leads to no file: a loop of links, or a missing target."""
+    try:
+        os.stat(link)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link"
 
 
 def _gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
@@ -147,7 +158,7 @@ class _Walker:
             if not entry.name.endswith(PYTHON_SUFFIXES) or self._excluded(path, False, ignores):
                 continue
             if is_link and not path.exists():
-                self.result.errors.append(f"cannot read {display_path(path, self.cwd)}: broken symbolic link")
+                self.result.errors.append(f"cannot read {display_path(path, self.cwd)}: {_dangling(path)}")
                 continue
             if path.is_dir():  # a symlink to a directory named like a module: not followed
                 continue
@@ -165,10 +176,12 @@ def discover(paths: Iterable[Path], root: Path, exclude: Iterable[str], cwd: Pat
         path = Path(os.path.normpath(path))
         if path.is_dir():
             walker.walk(path, walker._inherited_ignores(path))
-        elif path.exists():
+        elif path.is_file():
             walker.result.files.append(path)
+        elif path.exists():
+            walker.result.errors.append(f"cannot read {display_path(path, cwd)}: not a regular file")
         elif path.is_symlink():
-            walker.result.errors.append(f"cannot read {display_path(path, cwd)}: broken symbolic link")
+            walker.result.errors.append(f"cannot read {display_path(path, cwd)}: {_dangling(path)}")
         else:
             walker.result.missing.append(display_path(path, cwd))
     unique = dict.fromkeys(walker.result.files)
