@@ -75,6 +75,14 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def _write_output(path: Path, text: str) -> None:
+    """``--output-file``: written atomically; a path that cannot be written is one clear line and exit 2."""
+    try:
+        write_atomically(path, text)
+    except OSError as exc:
+        _fail(f"cannot write {path.as_posix()}: {exc.strerror or exc}")
+
+
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="ailint", message="%(prog)s %(version)s")
 def main() -> None:
@@ -182,7 +190,7 @@ def check(
     if output_format != "text":
         text = _render(output_format, result)
         if output_file is not None:
-            write_atomically(output_file, text)
+            _write_output(output_file, text)
         else:
             click.echo(text, nl=False)
     else:
@@ -191,7 +199,7 @@ def check(
         if output_file is not None:
             buffer = io.StringIO()
             text_report.render(result, buffer, color=False, quiet=quiet, show_statistics=show_statistics)
-            write_atomically(output_file, buffer.getvalue())
+            _write_output(output_file, buffer.getvalue())
         else:
             # NO_COLOR (https://no-color.org) turns off every escape code, bold included.
             color = False if os.environ.get("NO_COLOR") else None
@@ -281,7 +289,7 @@ def calls(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         calls_report.render_table(result, buffer if output_file is not None else sys.stdout, color=use_color)
         text = buffer.getvalue()
     if output_file is not None:
-        write_atomically(output_file, text)
+        _write_output(output_file, text)
     elif output_format == "json":
         click.echo(text, nl=False)
     sys.exit(EXIT_USAGE if result.missing else EXIT_CLEAN)
