@@ -72,6 +72,28 @@ class Body:
                     found.add(id(value))
         return frozenset(found)
 
+    @cached_property
+    def name_counts(self) -> dict[str, int]:
+        """How often each name appears in the body (assignments included)."""
+        counts: dict[str, int] = {}
+        for node in self.nodes:
+            if isinstance(node, cst.Name):
+                counts[node.value] = counts.get(node.value, 0) + 1
+        return counts
+
+    def unused(self, call: cst.Call) -> bool:
+        """Whether the call's result is thrown away, or bound to a local name nothing reads."""
+        if id(call) in self.discarded:
+            return True
+        if self.record is None:
+            return False  # a module-level name may be imported elsewhere
+        for assign in self.assignments:
+            value = assign.value.expression if isinstance(assign.value, cst.Await) else assign.value
+            if value is call and len(assign.targets) == 1:
+                target = assign.targets[0].target
+                return isinstance(target, cst.Name) and self.name_counts.get(target.value, 0) == 1
+        return False
+
     def callee(self, call: cst.Call) -> tuple[str | None, str | None]:
         """The canonical path of a call's callee, and its dotted text (either may be None)."""
         return self.file.resolver.resolve(call.func, self.scope), dotted_name(call.func)

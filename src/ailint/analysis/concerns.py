@@ -81,7 +81,7 @@ def validated(site: CallSite, project: Project, settings: Settings) -> bool:
         if current.structured:
             return True
         body = project.body(current.file, current.record)
-        if current is site and id(site.node) in body.discarded:
+        if current is site and body.unused(site.node):
             return True
         output = project.output(current)
         for call in body.calls:
@@ -104,7 +104,7 @@ def gated(site: CallSite, project: Project, settings: Settings) -> bool:
     gates = set(settings.gates)
     for current in chain(site):
         body = project.body(current.file, current.record)
-        if current is site and id(site.node) in body.discarded:
+        if current is site and body.unused(site.node):
             return True
         output = project.output(current)
         for comparison in body.comparisons:
@@ -318,6 +318,12 @@ def _origins(
         yield from _origins(expr.expression, file, scope, project, depth + 1)
         return
     if isinstance(expr, cst.Call):
+        made_by = project.functions.get(resolver.resolve(expr.func, scope) or "")  # type: ignore[arg-type]
+        if made_by is not None and made_by[1].outputs:  # a project factory: follow what it returns
+            factory_file, record = made_by
+            for value in record.outputs:
+                yield from _origins(value, factory_file, record.scope, project, depth + 1)
+            return
         yield expr
         func = expr.func
         if isinstance(func, cst.Attribute) and func.attr.value in project.knowledge.transparent_calls:

@@ -41,9 +41,11 @@ def target_names(target: cst.BaseExpression, receivers: bool = False) -> list[st
 class Output:
     """The output of one call within its function."""
 
-    def __init__(self, record: FunctionRecord | None, call: cst.Call) -> None:
+    def __init__(self, record: FunctionRecord | None, call: cst.Call, *, through_methods: bool = True) -> None:
         self.record = record
         self.call = call
+        self.through_methods = through_methods
+        """False for embeddings: ``index.search(vector)`` returns stored rows, not the model's output."""
         self.names: frozenset[str] = self._derive()
 
     def derives(self, expr: cst.CSTNode) -> bool:
@@ -70,8 +72,8 @@ class Output:
             if (
                 isinstance(node, cst.Call)
                 and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value == "get"
                 and node is not self.call
+                and (node.func.attr.value == "get" or not self.through_methods)
             ):
                 stack.append(node.func.value)
                 continue

@@ -207,7 +207,7 @@ class Project:
                 if pending.record is not record:
                     continue
                 site = self.site(analysis, pending)
-                if site is not None and Output(record, site.node).returned:
+                if site is not None and Output(record, site.node, through_methods=site.operation != "embed").returned:
                     result = Wrapper(record=record, file=analysis, inner=site)
                     break
         finally:
@@ -345,7 +345,8 @@ class Project:
         """The output of ``site`` within its function."""
         found = self._outputs.get(id(site))
         if found is None:
-            found = self._outputs[id(site)] = Output(site.record, site.node)
+            found = Output(site.record, site.node, through_methods=site.operation != "embed")
+            self._outputs[id(site)] = found
         return found
 
     # -- callers -----------------------------------------------------------
@@ -353,7 +354,9 @@ class Project:
         """Ids of the wrapper functions that are called somewhere in the project."""
         if self._called is None:
             called: set[int] = set()
-            for analysis in self.files.values():
+            for analysis in set(self.files.values()):
+                if _is_test(analysis):  # a test calling a wrapper does not move its concerns into the tests
+                    continue
                 for site in self.sites(analysis):
                     if site.wrapper is not None:
                         called.add(id(site.wrapper.record))
@@ -366,6 +369,18 @@ class Project:
         if record is None or id(record) not in self.called_wrappers():
             return False
         return self.output(site).returned  # every call whose output the wrapper returns, not only the first
+
+
+def _is_test(analysis: FileAnalysis) -> bool:
+    """Test modules: ``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``."""
+    parts = analysis.relative_path.split("/") if analysis.relative_path else analysis.module.split(".")
+    name = parts[-1].removesuffix(".py")
+    return (
+        any(part in ("tests", "test") for part in parts[:-1])
+        or name.startswith("test_")
+        or name.endswith("_test")
+        or name == "conftest"
+    )
 
 
 def _url_text(expr: cst.BaseExpression, pending: PendingCall, analysis: FileAnalysis, depth: int = 0) -> str | None:
