@@ -1,0 +1,39 @@
+"""Same diagnostics whatever the number of processes, cold or warm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ailint.parallel
+from ailint.api import check_paths
+from ailint.cache import Cache
+from ailint.rules import registry
+from ailint.settings import Settings
+from tests.conftest import FIXTURES
+
+
+def test_jobs_and_cache_give_the_same_diagnostics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ailint.parallel, "MIN_FILES", 1)  # use the pool even for a small tree
+    root = FIXTURES / "ail4xx"
+    settings = Settings(root=root, enabled=registry.DEFAULT_CODES)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for index in range(5):
+        (plain / f"m{index}.py").write_text("x = (\n" if index == 2 else "x = 1  # noqa: AIL999\n")
+    runs = []
+    for jobs in (1, 2):
+        for target, where in ((root, root), (plain, plain)):
+            result = check_paths([target], Settings(root=where, enabled=settings.enabled), cwd=where, jobs=jobs)
+            runs.append((jobs, target, result.diagnostics))
+    assert runs[0][2] == runs[2][2] and runs[1][2] == runs[3][2]
+    assert [d.code for d in runs[1][2]] == ["AIL002", "AIL002", "AIL001", "AIL002", "AIL002"]
+    cache_root = tmp_path / "cached"
+    cache_root.mkdir()
+    for path in plain.iterdir():
+        (cache_root / path.name).write_text(path.read_text())
+    cached = Settings(root=cache_root, enabled=settings.enabled)
+    cold = check_paths([cache_root], cached, cwd=cache_root, jobs=2, cache=Cache(cache_root, cached)).diagnostics
+    warm = check_paths([cache_root], cached, cwd=cache_root, jobs=2, cache=Cache(cache_root, cached)).diagnostics
+    assert cold == warm == runs[1][2]
