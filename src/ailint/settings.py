@@ -11,11 +11,15 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import reprlib
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import pathspec
 
 from ailint.diagnostics import Severity
 
@@ -72,18 +76,27 @@ class Settings:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    shown = _display(path)
     try:
+        if path.is_dir():
+            raise IsADirectoryError
+        if path.exists() and not path.is_file():  # reading a named pipe would block forever
+            raise ConfigError(f"config file {shown} is not a regular file")
         with open(path, "rb") as handle:
             data: dict[str, Any] = tomllib.load(handle)
             return data
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"cannot parse {_display(path)}: {exc}") from None
+        raise ConfigError(f"cannot parse {shown}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"cannot parse {shown}: arrays or tables nested too deeply") from None
     except IsADirectoryError:
-        raise ConfigError(f"config file {_display(path)} is a directory; pass a pyproject.toml file") from None
+        raise ConfigError(f"config file {shown} is a directory, not a TOML file") from None
     except FileNotFoundError:
-        raise ConfigError(f"config file {_display(path)} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {_display(path)}: {exc}") from None
+        raise ConfigError(f"config file {shown} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {shown}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read {shown}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
 
 
 def _display(path: Path) -> str:
@@ -102,9 +115,13 @@ def find_config(start: Path) -> tuple[Path | None, Path]:
     nearest: Path | None = None
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            nearest = nearest or candidate
+        try:
+            present = candidate.exists()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {_display(candidate)}: {exc.strerror or exc}") from None
+        if present:  # a directory or a pipe of that name is an error, not a reason to look further up
             data = _read_toml(candidate)
+            nearest = nearest or candidate
             if isinstance(data.get("tool"), dict) and "ailint" in data["tool"]:
                 return candidate, directory
     if nearest is not None:
@@ -115,6 +132,22 @@ def find_config(start: Path) -> tuple[Path | None, Path]:
 # -- validation ------------------------------------------------------------
 
 Validator = Callable[[Any, str], Any]
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 60
+_SHOWN.maxlist = _SHOWN.maxdict = 5
+
+
+def _shown(value: Any) -> str:
+    """A configured value as a message shows it: its repr, on one line, cut short (a list may be huge)."""
+    return _SHOWN.repr(value)
+
+
+def _short(text: str) -> str:
+    """A configured name inside quotes in a message: control characters escaped, cut short."""
+    if not text.isprintable():
+        text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class _Checker:
@@ -135,21 +168,21 @@ class _Checker:
             if key not in schema:
                 close = difflib.get_close_matches(key, list(schema), n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(sorted(schema))}"
-                raise ConfigError(f"unknown key '{key}' in {self.file} {section}{hint}")
+                raise ConfigError(f"unknown key '{_short(key)}' in {self.file} {section}{hint}")
             full = f"{where}.{key}" if where else key
             result[key] = schema[key](item, full)
         return result
 
     def strings(self, value: Any, key: str) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, f"expected a list of strings, got {value!r}")
+            raise self.fail(key, f"expected a list of strings, got {_shown(value)}")
         return tuple(value)
 
     def dotted(self, value: Any, key: str) -> tuple[str, ...]:
         names = self.strings(value, key)
         for name in names:
             if not _DOTTED.match(name):
-                raise self.fail(key, f"'{name}' is not a dotted name such as 'acme.llm.complete'")
+                raise self.fail(key, f"{_shown(name)} is not a dotted name such as 'acme.llm.complete'")
         return names
 
     def selectors(self, value: Any, key: str) -> frozenset[str]:
@@ -162,17 +195,43 @@ class _Checker:
 
     def pattern(self, value: Any, key: str) -> str:
         if not isinstance(value, str):
-            raise self.fail(key, f"expected a regular expression string, got {value!r}")
+            raise self.fail(key, f"expected a regular expression string, got {_shown(value)}")
         try:
             re.compile(value)
         except re.error as exc:
             raise self.fail(key, f"not a valid regular expression ({exc})") from None
+        except (RecursionError, OverflowError):
+            raise self.fail(key, "not a valid regular expression (groups nested too deeply)") from None
         return value
 
-    def mapping(self, value: Any, key: str, item: Validator) -> dict[str, Any]:
+    def globs(self, value: Any, key: str) -> tuple[str, ...]:
+        patterns = self.strings(value, key)
+        for pattern in dict.fromkeys(patterns):
+            self.glob(pattern, key)
+        return patterns
+
+    def glob(self, pattern: str, key: str) -> None:
+        """A path glob, with git's semantics, that compiles: a bad one would fail in the middle of a run."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pathspec.GitIgnoreSpec.from_lines([pattern]).match_file("x")
+        except re.error as exc:
+            raise self.fail(key, f"{_shown(pattern)} is not a valid path glob ({exc.msg})") from None
+        except (ValueError, RecursionError):
+            raise self.fail(key, f"{_shown(pattern)} is not a valid path glob") from None
+
+    def mapping(self, value: Any, key: str, item: Validator, *, globs: bool = False) -> dict[str, Any]:
+        """A table of names to values; with ``globs``, each name is a path glob (``glob::function`` allowed)."""
         if not isinstance(value, dict):
-            raise self.fail(key, f"expected a table, got {value!r}")
-        return {name: item(v, f"{key}.{name}") for name, v in value.items()}
+            raise self.fail(key, f"expected a table, got {_shown(value)}")
+        result = {}
+        for name, v in value.items():
+            full = f"{key}.{_short(name)}"
+            if globs:
+                self.glob(name.split("::", 1)[0], full)
+            result[name] = item(v, full)
+        return result
 
     def severity(self, value: Any, key: str) -> dict[str, Severity]:
         from ailint.rules import registry
@@ -184,7 +243,7 @@ class _Checker:
             except registry.UnknownSelector as exc:
                 raise ConfigError(_unknown_selector_message(exc, f"in '{key}' in {self.file} [tool.ailint]")) from None
             if level not in ("error", "warning"):
-                raise self.fail(f"{key}.{code}", f"expected 'error' or 'warning', got {level!r}")
+                raise self.fail(f"{key}.{_short(code)}", f"expected 'error' or 'warning', got {_shown(level)}")
             for resolved in codes:
                 result[resolved] = Severity(level)
         return result
@@ -193,7 +252,7 @@ class _Checker:
         if value not in AUTHORITY_MODES:
             close = difflib.get_close_matches(str(value), AUTHORITY_MODES, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise self.fail(key, f"unknown authority mode {value!r} (valid: {', '.join(AUTHORITY_MODES)}){hint}")
+            raise self.fail(key, f"unknown authority mode {_shown(value)} (valid: {', '.join(AUTHORITY_MODES)}){hint}")
         return str(value)
 
 
@@ -204,7 +263,7 @@ def _unknown_selector_message(exc: Any, where: str) -> str:
         hint = f"; did you mean '{exc.suggestion}'?"
     else:
         hint = f"; use a code, a prefix such as 'AIL4', or a rule name (codes: {', '.join(registry.ALL_CODES)})"
-    return f"unknown rule selector '{exc.selector}' {where}{hint}"
+    return f"unknown rule selector '{_short(exc.selector)}' {where}{hint}"
 
 
 def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settings:
@@ -213,8 +272,8 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
 
     cwd = (cwd or Path.cwd()).resolve()
     if config is not None:
-        config = config.resolve() if config.exists() else config
         data = _read_toml(config)
+        config = config.resolve()
         root = config.parent
         path: Path | None = config
     else:
@@ -235,8 +294,8 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
         {
             "select": c.selectors,
             "ignore": c.selectors,
-            "exclude": c.strings,
-            "per-file-ignores": lambda v, k: c.mapping(v, k, c.selectors),
+            "exclude": c.globs,
+            "per-file-ignores": lambda v, k: c.mapping(v, k, c.selectors, globs=True),
             "severity": c.severity,
             "call-sites": sub({"extra": c.dotted}),
             "validation": sub({"validators": c.dotted}),
@@ -247,7 +306,7 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
                 {
                     "decorators": c.dotted,
                     "approvals": c.dotted,
-                    "paths": lambda v, k: c.mapping(v, k, c.mode),
+                    "paths": lambda v, k: c.mapping(v, k, c.mode, globs=True),
                 }
             ),
             "sinks": sub({"extra": c.dotted}),
