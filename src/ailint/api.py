@@ -69,10 +69,7 @@ class CallRecord:
         """The stable JSON shape documented in SPEC section 7."""
         return {
             "path": self.path,
-            "line": self.span.line,
-            "column": self.span.column,
-            "end_line": self.span.end_line,
-            "end_column": self.span.end_column,
+            **self.span.to_json(),
             "provider": self.provider,
             "api": self.api,
             "operation": self.operation,

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from ailint.api import RunResult
+    from ailint.api import CallsResult, RunResult
 
 EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
 
@@ -268,19 +268,9 @@ def _write_baseline(path: Path, result: RunResult, root: Path) -> NoReturn:
 @click.option("--config", type=click.Path(path_type=Path), help="Read [tool.ailint] from this file.")
 def calls(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None) -> None:
     """List every model call site under PATHS with each concern's status."""
-    from ailint.api import list_calls
     from ailint.report import calls as calls_report
-    from ailint.settings import ConfigError, load_settings
 
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        _fail(str(exc))
-    result = list_calls(list(paths) or [Path(".")], settings)
-    for line in result.errors:
-        click.echo(f"ailint: warning: {line}", err=True)
-    for missing in result.missing:
-        click.echo(f"ailint: error: {missing}: no such file or directory", err=True)
+    result = _inventory(list(paths) or [Path(".")], config)
     if output_format == "json":
         text = calls_report.render_json(result)
     else:
@@ -293,6 +283,23 @@ def calls(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     elif output_format == "json":
         click.echo(text, nl=False)
     sys.exit(EXIT_USAGE if result.missing else EXIT_CLEAN)
+
+
+def _inventory(paths: list[Path], config: Path | None) -> CallsResult:
+    """The call-site inventory behind ``calls`` and ``report``; problems go to stderr, bad config exits 2."""
+    from ailint.api import list_calls
+    from ailint.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+    result = list_calls(paths, settings)
+    for line in result.errors:
+        click.echo(f"ailint: warning: {line}", err=True)
+    for missing in result.missing:
+        click.echo(f"ailint: error: {missing}: no such file or directory", err=True)
+    return result
 
 
 def _console() -> Console:
@@ -346,20 +353,10 @@ def rule_command(code: str) -> None:
 @click.option("--config", type=click.Path(path_type=Path), help="Read [tool.ailint] from this file.")
 def report_command(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None) -> None:
     """Write the readiness report of PATHS: coverage of each concern, worst files, every call site."""
-    from ailint.api import list_calls
     from ailint.report import readiness
-    from ailint.settings import ConfigError, load_settings
 
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        _fail(str(exc))
     targets = list(paths) or [Path(".")]
-    result = list_calls(targets, settings)
-    for line in result.errors:
-        click.echo(f"ailint: warning: {line}", err=True)
-    for missing in result.missing:
-        click.echo(f"ailint: error: {missing}: no such file or directory", err=True)
+    result = _inventory(targets, config)
     if result.missing:
         sys.exit(EXIT_USAGE)
     scope = [p.as_posix() for p in targets]

@@ -29,6 +29,10 @@ class Span:
     end_line: int
     end_column: int
 
+    def to_json(self) -> dict[str, int]:
+        """The position fields of the JSON documents (SPEC section 7)."""
+        return {"line": self.line, "column": self.column, "end_line": self.end_line, "end_column": self.end_column}
+
     @classmethod
     def point(cls, line: int, column: int) -> Span:
         """A range covering one character, for findings without an extent."""
@@ -61,10 +65,7 @@ class Diagnostic:
         """The stable JSON shape documented in SPEC section 7."""
         return {
             "path": self.path,
-            "line": self.span.line,
-            "column": self.span.column,
-            "end_line": self.span.end_line,
-            "end_column": self.span.end_column,
+            **self.span.to_json(),
             "code": self.code,
             "name": self.name,
             "severity": self.severity.value,

@@ -37,6 +37,17 @@ from ailint.suppress import Directives, scan
 
 CHECKS = ("validation", "confidence", "logging", "errors", "timeout", "authority", "exec", "usage")
 """The concerns of the ``ailint calls`` inventory, in document order."""
+CHECK_HEADINGS = {
+    "validation": "valid",
+    "confidence": "conf",
+    "logging": "log",
+    "errors": "errors",
+    "timeout": "timeout",
+    "authority": "auth",
+    "exec": "exec",
+    "usage": "usage",
+}
+"""Short column headings for the concerns, shared by ``ailint calls`` and ``ailint report``."""
 
 if TYPE_CHECKING:
     import libcst as cst

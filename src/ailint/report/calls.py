@@ -11,16 +11,6 @@ if TYPE_CHECKING:
     from ailint.api import CallsResult
 
 _MARKS = {"pass": "ok", "fail": "FAIL", "n/a": "-"}
-_HEADERS = {
-    "validation": "valid",
-    "confidence": "conf",
-    "logging": "log",
-    "errors": "errors",
-    "timeout": "timeout",
-    "authority": "auth",
-    "exec": "exec",
-    "usage": "usage",
-}
 _STYLES = {"pass": "green", "fail": "bold red", "n/a": "dim"}
 
 
@@ -36,7 +26,7 @@ def render_table(result: CallsResult, stream: TextIO, *, color: bool | None) -> 
     from rich.table import Table
     from rich.text import Text
 
-    from ailint.engine import CHECKS
+    from ailint.engine import CHECK_HEADINGS, CHECKS
 
     plain = color is False
     console = Console(
@@ -54,7 +44,7 @@ def render_table(result: CallsResult, stream: TextIO, *, color: bool | None) -> 
     table.add_column("kind", no_wrap=True)
     table.add_column("function", no_wrap=True)
     for check in CHECKS:
-        table.add_column(_HEADERS[check], justify="center", no_wrap=True)
+        table.add_column(CHECK_HEADINGS[check], justify="center", no_wrap=True)
     for call in result.calls:
         table.add_row(
             f"{call.path}:{call.span.line}:{call.span.column}",

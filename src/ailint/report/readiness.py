@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ailint import __version__
-from ailint.engine import CHECKS
+from ailint.engine import CHECK_HEADINGS, CHECKS
 
 if TYPE_CHECKING:
     from ailint.api import CallRecord, CallsResult
@@ -39,16 +39,7 @@ LABELS = {
 }
 """Each concern's name in the report, in ``CHECKS`` order."""
 
-SHORT = {
-    "validation": "valid",
-    "confidence": "conf",
-    "logging": "log",
-    "errors": "errors",
-    "timeout": "timeout",
-    "authority": "auth",
-    "exec": "exec",
-    "usage": "usage",
-}
+SHORT = CHECK_HEADINGS
 """Column headings of the inventory, as in ``ailint calls``."""
 
 MEANINGS = {
