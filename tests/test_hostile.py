@@ -96,6 +96,13 @@ CASES: dict[str, Case] = {
     "blocks_100": Case(lambda: nested_blocks(100), (101, "too many levels of indentation")),
     # Valid Python, but deeper than LibCST is trusted with: only the deep path reports it.
     "blocks_99": Case(lambda: nested_blocks(99), None, (None, "the file is too deeply nested to parse")),
+    # Dispatch chains of a hundred branches are real code (langchain_community.llms): never "too deep".
+    "elif_150": Case(
+        lambda: (
+            b"def load(name):\n    if name == 0:\n        return 0\n"
+            + b"".join(b"    elif name == %d:\n        return %d\n" % (i, i) for i in range(1, 150))
+        )
+    ),
     "line_1mb": Case(lambda: b"x = '" + b"a" * 1_000_000 + b"'\n"),
     "file_10mb": Case(ten_megabytes),
     "calls_3000": Case(lambda: b"client.chat.completions.create(model='m', messages=[])\n" * 3000),

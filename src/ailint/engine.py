@@ -201,11 +201,22 @@ _WRAPPED = (ast.Call, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Subscript, ast
 """Nodes whose children LibCST wraps (``Arg``, ``Element``, ``SubscriptElement``...): two levels."""
 
 
+def _elif(node: ast.AST) -> ast.If | None:
+    """The ``elif`` branch of an ``if``: the ``if`` alone in its ``orelse``, at the same indentation."""
+    if isinstance(node, ast.If) and len(node.orelse) == 1:
+        branch = node.orelse[0]
+        if isinstance(branch, ast.If) and branch.col_offset == node.col_offset and branch.lineno > node.lineno:
+            return branch
+    return None
+
+
 def _too_deep(tree: ast.Module) -> Error | None:
     """Where ``tree`` is nested deeper than ``MAX_DEPTH``, counted as LibCST nests it.
 
     LibCST wraps blocks, arguments and elements in nodes of their own, and
-    nests an ``and``/``or`` chain, which CPython keeps flat, one level per operand.
+    nests an ``and``/``or`` chain, which CPython keeps flat, one level per
+    operand; an ``elif`` is one level, as in both trees (dispatch chains of a
+    hundred branches are common).
     """
     stack: list[tuple[ast.AST, int, int, int, int]] = [(tree, 0, 0, 1, 0)]
     while stack:
@@ -218,10 +229,14 @@ def _too_deep(tree: ast.Module) -> Error | None:
             if patterns > MAX_PATTERN_DEPTH:
                 return line, column + 1, f"{TOO_DEEP} (a pattern nested more than {MAX_PATTERN_DEPTH} levels)"
         if isinstance(node, ast.BoolOp):
-            depth += len(node.values)
+            step = len(node.values)
         else:
-            depth += 3 if isinstance(node, _BLOCKS) else 2 if isinstance(node, _WRAPPED) else 1
-        stack.extend((child, depth, patterns, line, column) for child in ast.iter_child_nodes(node))
+            step = 3 if isinstance(node, _BLOCKS) else 2 if isinstance(node, _WRAPPED) else 1
+        following = _elif(node)
+        stack.extend(
+            (child, depth + (1 if child is following else step), patterns, line, column)
+            for child in ast.iter_child_nodes(node)
+        )
     return None
 
 
