@@ -323,7 +323,11 @@ def _analysable(data: bytes) -> tuple[cst.Module | None, Error | None]:
     error = _too_deep(tree)
     if error is not None:
         return None, error
-    return _libcst_parse(data)
+    module, error = _libcst_parse(data)
+    if module is None and error is not None:  # e.g. ``(name): int``, which LibCST 1.9 does not accept
+        line, column, message = error
+        return None, (line, column, f"valid Python that LibCST cannot parse yet ({message})")
+    return module, None
 
 
 def stack_exhausted(exc: BaseException) -> bool:
