@@ -312,6 +312,10 @@ def test_recursion_in_analysis_is_ail001_and_the_rest_is_checked(project: Path) 
     ]
     canary = [(d.span.line, d.span.column, d.code) for d in result.diagnostics if d.path == "canary.py"]
     assert canary and all(code != "AIL001" for _, _, code in canary)
+    for command in (["calls", "--format", "json", "."], ["report", "."]):
+        listed = CliRunner().invoke(main, command)
+        assert (listed.exit_code, listed.stderr) == (0, ""), listed.output
+        assert "prompt.py" not in listed.stdout and "canary.py" in listed.stdout
 
 
 def test_three_thousand_call_sites_in_one_file() -> None:

@@ -448,6 +448,15 @@ class Engine:
         return self._finish(prepared.task, diagnostics, prepared.directives)
 
     def inventory(self, prepared: Prepared, project: Project) -> list[CallRecord]:
+        """The file's call sites with each concern's status; none for a file too deep to analyse."""
+        try:
+            return self._inventory(prepared, project)
+        except Exception as exc:
+            if not stack_exhausted(exc):
+                raise
+            return []
+
+    def _inventory(self, prepared: Prepared, project: Project) -> list[CallRecord]:
         """The file's call sites with each concern's status (``ailint calls``).
 
         Every call rule is consulted, whatever the selection: the inventory
