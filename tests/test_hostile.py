@@ -272,7 +272,7 @@ def test_deep_nesting_never_kills_the_process(tmp_path: Path) -> None:
 
     ``and`` chains are flat for CPython but nested for LibCST; the Python 2 file
     is rejected by CPython before its depth is known, so only the token bound
-    keeps it from LibCST.
+    keeps it from LibCST; the longest chain would crash Python 3.10's compiler.
     """
     chain = b"x = " + b" and ".join([b"a"] * 10_000) + b"\n"
     files = {
@@ -282,6 +282,7 @@ def test_deep_nesting_never_kills_the_process(tmp_path: Path) -> None:
         "attributes.py": b"x = a" + b".b" * 10_000 + b"\n",
         "python2_then_chain.py": b"print 'hello'\n" + chain,
         "nested_calls.py": b"x = f" + b"(f" * 5000 + b")" * 5000 + b"\n",
+        "long_chain.py": b"x = a" + b".b" * 150_000 + b"\n",  # kills Python 3.10's own compiler
     }
     _write(tmp_path, {**files, **{f"deep_{n}": with_model_import(d) for n, d in files.items()}, "canary.py": CANARY})
     done = subprocess.run(
@@ -295,9 +296,10 @@ def test_deep_nesting_never_kills_the_process(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert done.stderr == ""
     found = {(d["path"], d["code"]) for d in json.loads(done.stdout)["diagnostics"]}
-    broken = {"parens.py", "unary.py", "attributes.py", "python2_then_chain.py", "nested_calls.py"}
+    broken = {"parens.py", "python2_then_chain.py", "nested_calls.py", "long_chain.py"}  # on every Python
     expected = {(name, "AIL001") for name in broken} | {(f"deep_{name}", "AIL001") for name in files}
-    assert {d for d in found if d[0] != "canary.py"} == expected
+    # Older Pythons accept 10,000 nested operators, newer ones do not: for the plain files, either is right.
+    assert expected <= {d for d in found if d[0] != "canary.py"} <= expected | {(n, "AIL001") for n in files}
     assert ("canary.py", "AIL401") in found
 
 

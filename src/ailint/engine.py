@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import sys
 import tokenize
 import warnings
 from collections.abc import Iterable
@@ -139,6 +140,10 @@ and a few hundred nested calls already take it seconds. Its Python side
 """
 MAX_BRACKETS = 200
 """Brackets nested deeper than CPython's own limit are never handed to LibCST."""
+UNGUARDED_SIZE = 100_000
+"""Python 3.10 builds its syntax tree with no recursion limit: a chain of about
+100,000 operators (200 KB in one expression) crashes it. Bigger files are
+measured by their tokens before that Python compiles them."""
 MAX_PATTERN_DEPTH = 8
 """The deepest ``case`` pattern handed to LibCST: its time grows about fourfold
 with each level of nested mapping or tuple patterns (a second at ten levels)."""
@@ -160,6 +165,8 @@ def _stdlib_parse(data: bytes) -> tuple[ast.Module | None, Error | None]:
     CPython's parser guards its own stack: nesting it cannot handle is a
     ``SyntaxError``, ``RecursionError`` or ``MemoryError``, never a crash.
     """
+    if sys.version_info < (3, 11) and len(data) > UNGUARDED_SIZE and _nesting(data, UNGUARDED_SIZE // 5) is True:
+        return None, (1, 1, TOO_DEEP)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -249,10 +256,17 @@ def _may_be_too_deep(data: bytes) -> bool:
     """Whether a file that CPython rejected may nest too deeply for LibCST.
 
     CPython stops at its first error, so it says nothing about the depth of the
-    rest. The tokens bound it: every level of an expression needs an operator,
-    a keyword or an opening bracket of its own, each ``elif`` is one more
-    level, and a ``case`` pattern nests by brackets. A file that cannot even be
-    tokenized is not handed to LibCST.
+    rest. A file that cannot even be tokenized is not handed to LibCST.
+    """
+    return _nesting(data, MAX_DEPTH, MAX_BRACKETS, MAX_PATTERN_DEPTH) is not False
+
+
+def _nesting(data: bytes, depth: int, brackets_limit: int = 10**9, pattern_limit: int = 10**9) -> bool | None:
+    """Whether the tokens of ``data`` may nest deeper than the limits; None if it cannot be tokenized.
+
+    The tokens bound the depth: every level of an expression needs an
+    operator, a keyword or an opening bracket of its own, each ``elif`` is one
+    more level, and a ``case`` pattern nests by brackets.
     """
     brackets = chain = elifs = 0
     line_start, in_pattern = True, False
@@ -273,10 +287,10 @@ def _may_be_too_deep(data: bytes) -> bool:
             elif token.type == tokenize.NAME and token.string in _NESTING_KEYWORDS:
                 chain += 1
                 elifs += token.string == "elif"
-            if brackets > (MAX_PATTERN_DEPTH if in_pattern else MAX_BRACKETS) or max(chain, elifs) > MAX_DEPTH:
+            if brackets > (pattern_limit if in_pattern else brackets_limit) or max(chain, elifs) > depth:
                 return True
     except (tokenize.TokenError, SyntaxError, ValueError, LookupError, MemoryError):
-        return True
+        return None
     return False
 
 
