@@ -64,18 +64,18 @@ def digest(*parts: bytes | str) -> str:
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """A digest of ailint's own files (names, sizes, modification times).
+    """A digest of ailint's own files (names and contents).
 
     The version alone would let a rebuilt or edited installation serve results
-    computed by older code.
+    computed by older code; contents, unlike modification times, survive a
+    reinstall or a checkout that changes nothing.
     """
     package = Path(__file__).resolve().parent
-    stamps = []
+    parts: list[bytes | str] = []
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".toml") and path.is_file():
-            stat = path.stat()
-            stamps.append(f"{path.relative_to(package).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}")
-    return digest(*stamps)
+            parts.extend((path.relative_to(package).as_posix(), path.read_bytes()))
+    return digest(*parts)
 
 
 class Cache:
