@@ -84,6 +84,10 @@ CASES: dict[str, Case] = {
     "unknown_coding": Case(lambda: b"# -*- coding: klingon -*-\nx = 1\n", (1, "unknown encoding")),
     "undecodable": Case(lambda: b"x = 1\ny = '\xff\xfe'\n", (2, "'utf-8' codec can't decode byte 0xff")),
     "nul": Case(lambda: b"x = 1\ny\x00 = 2\n", (2, "source contains a null byte")),
+    # After a block and with a pragma to read: CPython 3.12's tokenizer raises SystemError on this one.
+    "nul_after_block": Case(
+        lambda: b"if x:  # noqa: AIL401\n    y = 1\n\x00z = 2\n", (3, "source contains a null byte")
+    ),
     "form_feed": Case(lambda: b"\x0cx = 1\n\x0c\ndef f():\n    return 1\n"),
     "python2": Case(lambda: b"print 'hello'\nexec 'x = 1'\n", (1, "Missing parentheses in call to 'print'")),
     "unterminated": Case(lambda: b"x = 'abc\n", (1, "unterminated string literal")),

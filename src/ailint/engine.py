@@ -268,6 +268,8 @@ def _nesting(data: bytes, depth: int, brackets_limit: int = 10**9, pattern_limit
     operator, a keyword or an opening bracket of its own, each ``elif`` is one
     more level, and a ``case`` pattern nests by brackets.
     """
+    if b"\0" in data:  # never valid Python, and CPython 3.12's tokenizer can fail on it with a SystemError
+        return None
     brackets = chain = elifs = 0
     line_start, in_pattern = True, False
     try:

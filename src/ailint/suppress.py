@@ -98,6 +98,8 @@ def _comments(text: str) -> tuple[list[tuple[int, int, str]], int]:
     first_code = 0
     skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENCODING, tokenize.INDENT, tokenize.DEDENT}
     try:
+        if "\0" in text:  # CPython 3.12's tokenizer can fail on a NUL byte with a SystemError
+            raise tokenize.TokenError("source contains a null byte")
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.COMMENT:
                 comments.append((token.start[0], token.start[1], token.string))
