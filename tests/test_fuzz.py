@@ -17,7 +17,7 @@ from pathlib import Path
 
 import hypothesmith
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ailint.engine import Engine, FileTask
@@ -30,8 +30,6 @@ FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
     database=None,
-    # No explain phase: its line tracer trips over tokenize's C generator on Python 3.12.1 (a SystemError).
-    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 ENGINE = Engine(Settings(root=Path("."), enabled=frozenset(registry.ALL_CODES)), builtin())
