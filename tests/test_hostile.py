@@ -158,8 +158,8 @@ class Corpus:
     canary: list[tuple[int, int, str]]
 
 
-def _lint(root: Path, paths: list[Path] | None = None, codes: frozenset[str] = registry.DEFAULT_CODES) -> RunResult:
-    return check_paths(paths or [Path(".")], Settings(root=root, enabled=codes), cwd=root)
+def _lint(root: Path) -> RunResult:
+    return check_paths([Path(".")], Settings(root=root, enabled=registry.DEFAULT_CODES), cwd=root)
 
 
 def _tree_oddities(root: Path) -> None:
