@@ -132,3 +132,21 @@ def test_without_a_pyproject_only_the_folders_asked_for_are_read(project: Path) 
     settings = Settings(root=project, enabled=frozenset({"AIL401"}))
     assert [d.path for d in check_paths([Path("a")], settings, cwd=project).diagnostics] == []
     assert [d.path for d in check_paths([Path(".")], settings, cwd=project).diagnostics] == ["a/app.py"]
+
+
+def test_a_bug_in_one_file_costs_that_file_only(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ailint.engine
+
+    (project / "a.py").write_bytes(CALL)
+    (project / "b.py").write_bytes(CALL)
+    real = ailint.engine.Engine.finish
+
+    def finish(self: ailint.engine.Engine, prepared: ailint.engine.Prepared, project: object) -> list[object]:
+        if prepared.task.display == "a.py":
+            raise KeyError("boom")
+        return real(self, prepared, project)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ailint.engine.Engine, "finish", finish)
+    result = check_paths([Path(".")], Settings(root=project, enabled=frozenset({"AIL401"})), cwd=project)
+    assert result.errors == ["internal error while checking a.py: KeyError: 'boom'"]
+    assert [(d.path, d.code) for d in result.diagnostics] == [("b.py", "AIL401")]

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pathspec
 
@@ -27,6 +27,7 @@ from ailint.diagnostics import Diagnostic, Span
 from ailint.discovery import discover, display_path, module_names
 from ailint.settings import Settings
 
+T = TypeVar("T")
 Progress = Callable[[int, int], None]
 """Called with ``(done, total)`` as files are read and judged (the CLI's progress bar)."""
 
@@ -221,10 +222,31 @@ class _Run:
                 continue
             if file.path in self.prepared:
                 continue
-            prepared = self.engine.prepare(self.task(index, ignores), file.data, deep=index in deep)
+            try:
+                prepared = self.engine.prepare(self.task(index, ignores), file.data, deep=index in deep)
+            except Exception as exc:  # a bug in ailint must cost one file, not the run
+                self.internal_error(file, exc)
+                continue
             self.prepared[file.path] = prepared
             if prepared.analysis is not None:
                 self.project.add(prepared.analysis, aliases=self.importable[index])
+
+    def internal_error(self, file: _File, exc: BaseException) -> None:
+        """One line for a file ailint itself failed on; the run goes on without it."""
+        if file.target:
+            message = str(exc).splitlines()[0][:200] if str(exc) else ""
+            self.errors.append(f"internal error while checking {file.display}: {type(exc).__name__}: {message}")
+
+    def judge(self, file: _File, judge: Callable[[Prepared], list[T]]) -> list[T] | None:
+        """Apply ``judge`` to a prepared file; None (and one error line) if ailint fails on it."""
+        prepared = self.prepared.get(file.path)
+        if prepared is None:
+            return None
+        try:
+            return judge(prepared)
+        except Exception as exc:  # a bug in ailint must cost one file, not the run
+            self.internal_error(file, exc)
+            return None
 
     def ignores(self) -> list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]:
         return [
@@ -335,9 +357,12 @@ def check_paths(
         run.tick()
         result.files += 1
         if index not in found:
-            found[index] = run.engine.finish(run.prepared[file.path], run.project)
+            judged = run.judge(file, lambda prepared: run.engine.finish(prepared, run.project))
+            if judged is None:
+                continue  # reported on stderr, and never cached
+            found[index] = judged
             if cache is not None:
-                cache.put(keys[index], found[index])
+                cache.put(keys[index], judged)
         result.diagnostics.extend(found[index])
     if cache is not None:
         cache.save()
@@ -354,6 +379,6 @@ def list_calls(paths: Iterable[Path], settings: Settings, cwd: Path | None = Non
     result = CallsResult(errors=run.errors, missing=run.missing)
     for file in run.targets:
         result.files += 1
-        result.calls.extend(run.engine.inventory(run.prepared[file.path], run.project))
+        result.calls.extend(run.judge(file, lambda prepared: run.engine.inventory(prepared, run.project)) or [])
     result.calls.sort(key=lambda c: (c.path, c.span.line, c.span.column))
     return result
