@@ -37,3 +37,29 @@ def test_jobs_and_cache_give_the_same_diagnostics(tmp_path: Path, monkeypatch: p
     cold = check_paths([cache_root], cached, cwd=cache_root, jobs=2, cache=Cache(cache_root, cached)).diagnostics
     warm = check_paths([cache_root], cached, cwd=cache_root, jobs=2, cache=Cache(cache_root, cached)).diagnostics
     assert cold == warm == runs[1][2]
+
+
+@pytest.mark.skipif(
+    __import__("multiprocessing").get_start_method() != "fork", reason="the patch reaches workers only by fork"
+)
+def test_a_worker_that_dies_costs_its_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import ailint.engine
+
+    monkeypatch.setattr(ailint.parallel, "MIN_FILES", 1)
+    real = ailint.engine.Engine.prepare
+
+    def prepare(self, task, data, *, deep):  # type: ignore[no-untyped-def]
+        if task.display == "killer.py":
+            os._exit(1)  # what a crash in native code looks like from outside
+        return real(self, task, data, deep=deep)
+
+    monkeypatch.setattr(ailint.engine.Engine, "prepare", prepare)  # workers are forked: they see the patch
+    for name in ("a.py", "killer.py", "z.py"):
+        (tmp_path / name).write_text("x = (\n")
+    settings = Settings(root=tmp_path, enabled=frozenset({"AIL001"}))
+    result = check_paths([tmp_path], settings, cwd=tmp_path, jobs=2)
+    assert result.errors == ["internal error while checking killer.py: its worker process died"]
+    assert [(d.path, d.code) for d in result.diagnostics] == [("a.py", "AIL001"), ("z.py", "AIL001")]
+    assert result.files == 3

@@ -342,6 +342,9 @@ def check_paths(
         ignores = run.ignores()
         jobs_of = [(run.task(i, ignores), run.files[i].data) for i in plain]
         for index, diagnostics in zip(plain, check_plain(jobs_of, settings, run.engine, jobs), strict=True):
+            if diagnostics is None:
+                run.errors.append(f"internal error while checking {run.files[index].display}: its worker process died")
+                continue
             found[index] = diagnostics
             if cache is not None:
                 cache.put(keys[index], diagnostics)

@@ -54,15 +54,30 @@ def _check(job: tuple[FileTask, bytes]) -> list[Diagnostic]:
 
 def check_plain(
     jobs: Sequence[tuple[FileTask, bytes]], settings: Settings, engine: Engine, workers: int
-) -> list[list[Diagnostic]]:
-    """The diagnostics of each plain file, in order, using up to ``workers`` processes."""
+) -> list[list[Diagnostic] | None]:
+    """The diagnostics of each plain file, in order, using up to ``workers`` processes.
+
+    None for a file whose worker died: after a pool breaks, its files are
+    retried one per fresh process, so the culprit is named and the others
+    are still checked.
+    """
     from ailint.analysis.project import Project
 
     if workers > 1 and len(jobs) >= MIN_FILES:
         try:
             with ProcessPoolExecutor(workers, initializer=_start, initargs=(settings,)) as pool:
                 return list(pool.map(_check, jobs, chunksize=max(8, len(jobs) // (workers * 8))))
-        except (BrokenProcessPool, OSError):
-            pass  # a worker died or no pool can be made here: check in-process instead
+        except BrokenProcessPool:
+            return [_isolated(job, settings) for job in jobs]
+        except OSError:
+            pass  # no pool can be made here: check in-process instead
     empty = Project(engine.knowledge)
     return [engine.finish(engine.prepare(task, data, deep=False), empty) for task, data in jobs]
+
+
+def _isolated(job: tuple[FileTask, bytes], settings: Settings) -> list[Diagnostic] | None:
+    try:
+        with ProcessPoolExecutor(1, initializer=_start, initargs=(settings,)) as pool:
+            return pool.submit(_check, job).result()
+    except BrokenProcessPool:
+        return None
