@@ -114,14 +114,7 @@ def may_call_models(data: bytes, modules: frozenset[str]) -> bool:
 
 
 def _syntax_error_diagnostic(task: FileTask, line: int, column: int, message: str) -> Diagnostic:
-    return Diagnostic(
-        path=task.display,
-        span=Span.point(max(line, 1), max(column, 1)),
-        code=SyntaxErrorRule.code,
-        name=SyntaxErrorRule.name,
-        severity=SyntaxErrorRule.severity,
-        message=SyntaxErrorRule.message.format(error=message),
-    )
+    return SyntaxErrorRule.diagnostic(task.display, Span.point(max(line, 1), max(column, 1)), error=message)
 
 
 Error = tuple[int, int, str]
@@ -401,14 +394,8 @@ class Engine:
 
     def _problems(self, task: FileTask, directives: Directives) -> Iterable[Diagnostic]:
         for problem in directives.problems:
-            yield Diagnostic(
-                path=task.display,
-                span=Span(problem.line, problem.column, problem.line, problem.end_column),
-                code=InvalidPragma.code,
-                name=InvalidPragma.name,
-                severity=InvalidPragma.severity,
-                message=InvalidPragma.message.format(problem=problem.message),
-            )
+            span = Span(problem.line, problem.column, problem.line, problem.end_column)
+            yield InvalidPragma.diagnostic(task.display, span, problem=problem.message)
 
     def _collect(self, prepared: Prepared, data: bytes) -> None:
         from libcst.metadata import MetadataWrapper
@@ -590,14 +577,11 @@ class Engine:
             reasons = [self._why_unused(code, task) for code in codes if code != UnusedSuppression.code]
             if not reasons:
                 continue
-            yield Diagnostic(
-                path=task.display,
-                span=Span(suppression.line, suppression.column, suppression.line, suppression.end_column),
-                code=UnusedSuppression.code,
-                name=UnusedSuppression.name,
-                severity=UnusedSuppression.severity,
-                message=UnusedSuppression.message.format(details="; ".join(reasons)),
-                fingerprint=fingerprint(UnusedSuppression.code, "", suppression.text),
+            yield UnusedSuppression.diagnostic(
+                task.display,
+                Span(suppression.line, suppression.column, suppression.line, suppression.end_column),
+                fingerprint(UnusedSuppression.code, "", suppression.text),
+                details="; ".join(reasons),
             )
 
     def _why_unused(self, code: str, task: FileTask) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ailint.diagnostics import Severity
+from ailint.diagnostics import Diagnostic, Severity, Span
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -99,6 +99,19 @@ class Rule:
 
 class FileRule(Rule):
     """A rule about the file itself (parsing, pragmas), produced by the engine."""
+
+    @classmethod
+    def diagnostic(cls, path: str, span: Span, fingerprint: str = "", **fields: Any) -> Diagnostic:
+        """A diagnostic of this rule at ``span``, its message template filled with ``fields``."""
+        return Diagnostic(
+            path=path,
+            span=span,
+            code=cls.code,
+            name=cls.name,
+            severity=cls.severity,
+            message=cls.message.format(**fields),
+            fingerprint=fingerprint,
+        )
 
 
 class CallRule(Rule):
