@@ -13,6 +13,7 @@ already selected. Every other file is only syntax-checked (when reported on).
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -143,7 +144,8 @@ class _Run:
         self.imports: list[set[str]] = []
         self.progress = progress
         self.done, self.total = 0, len(self.files) + sum(1 for f in self.files if f.target)
-        self.deep = self._selected()
+        self.candidates = self._candidates()
+        self._deep: set[int] | None = None
         self.project.loader = self._load
 
     def _read(self, paths: list[Path], target: bool) -> None:
@@ -186,14 +188,19 @@ class _Run:
             for i, f in enumerate(self.files)
         ]
 
-    def _selected(self) -> set[int]:
-        """Indices of the files to analyse in depth: the import fixpoint."""
+    def _candidates(self) -> set[int]:
+        """Indices of the files that may be analysed in depth: the import fixpoint over whole packages.
+
+        Decided from bytes alone, so a warm run knows what each file's cache
+        key depends on without parsing anything; :meth:`deep` narrows it.
+        """
         roots = self.engine.modules
         importable = self._importable()
         imports = self.imports = [
             {p for name in imported_modules(f.data, f.module, f.is_package) for p in prefixes(name)} for f in self.files
         ]
-        selected = {i for i, names in enumerate(imports) if any(n in roots for n in names)}
+        defines = self.engine.knowledge.entry_prefixes  # the module of a configured extra, an SDK's own files
+        selected = {i for i, names in enumerate(imports) if any(n in roots for n in names) or importable[i] & defines}
         frontier = set(selected)
         while frontier:
             exported = set().union(*(importable[i] for i in frontier))
@@ -208,28 +215,83 @@ class _Run:
         except ValueError:
             return file.display
 
+    @property
+    def deep(self) -> set[int]:
+        """Indices of the files analysed in depth (parsed in rounds, see ``analysis.selection``)."""
+        if self._deep is None:
+            self._deep = self._select()
+        return self._deep
+
+    def _select(self) -> set[int]:
+        from ailint.analysis.imports import bound_imports
+        from ailint.analysis.selection import Exports, is_root
+
+        knowledge = self.engine.knowledge
+        files = self.files
+        bound = {i: bound_imports(files[i].data, files[i].module, files[i].is_package) for i in self.candidates}
+        owners = {name: i for i in sorted(self.candidates, reverse=True) for name in self.importable[i]}
+        ignores = self.ignores()
+        selected: set[int] = set()
+        exports = Exports(self.project)
+
+        def leads(dotted: str) -> bool:
+            dotted = dotted.removesuffix(".*")
+            module, _, name = dotted.rpartition(".")
+            for owner, wanted in ((owners.get(dotted), None), (owners.get(module), name)):
+                if owner is None or owner not in selected:
+                    continue
+                prepared = self.prepared.get(self.files[owner].path)
+                if prepared is None or prepared.analysis is None:
+                    continue
+                found = exports.of(prepared.analysis)
+                if found if wanted is None else wanted in found:
+                    return True
+            return False
+
+        new = {i for i in self.candidates if is_root(bound[i], self.files[i].data, self.importable[i], knowledge)}
+        verified = False
+        while True:
+            for index in sorted(new):
+                self._prepare(index, ignores, deep=True)
+            selected |= new
+            new = {i for i in self.candidates - selected if any(leads(d) for d in bound[i])}
+            if new:
+                verified = False
+                continue
+            if verified:
+                return selected
+            # Facts were memoised while the project grew: compute them again on the whole.
+            self.project.forget()
+            exports = Exports(self.project)
+            verified = True
+            new = {i for i in self.candidates - selected if any(leads(d) for d in bound[i])}
+
     def prepare(self, wanted: set[int] | None = None) -> None:
-        """Read and, where selected, parse the files: every selected file, and the targets in ``wanted``.
+        """Parse the files analysed in depth, and syntax-check the targets in ``wanted`` (all if None).
 
         Every file analysed in depth is prepared whatever ``wanted`` says: the
         project must be whole for any of its call sites to be judged.
         """
-        ignores = self.ignores()
         deep = self.deep
+        ignores = self.ignores()
         for index, file in enumerate(self.files):
             self.tick()
-            if index not in deep and not (file.target and (wanted is None or index in wanted)):
-                continue
-            if file.path in self.prepared:
-                continue
-            try:
-                prepared = self.engine.prepare(self.task(index, ignores), file.data, deep=index in deep)
-            except Exception as exc:  # a bug in ailint must cost one file, not the run
-                self.internal_error(file, exc)
-                continue
-            self.prepared[file.path] = prepared
-            if prepared.analysis is not None:
-                self.project.add(prepared.analysis, aliases=self.importable[index])
+            if index not in deep and file.target and (wanted is None or index in wanted):
+                self._prepare(index, ignores, deep=False)
+
+    def _prepare(self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]], deep: bool) -> None:
+        file = self.files[index]
+        if file.path in self.prepared:
+            return
+        try:
+            prepared = self.engine.prepare(self.task(index, ignores), file.data, deep=deep)
+        except Exception as exc:  # a bug in ailint must cost one file, not the run
+            self.internal_error(file, exc)
+            return
+        gc.freeze()  # what is kept lives until the run ends: the collector need not scan it again
+        self.prepared[file.path] = prepared
+        if prepared.analysis is not None:
+            self.project.add(prepared.analysis, aliases=self.importable[index])
 
     def internal_error(self, file: _File, exc: BaseException) -> None:
         """One line for a file ailint itself failed on; the run goes on without it."""
@@ -273,14 +335,14 @@ class _Run:
 
         hashes = [digest(f.data) for f in self.files]
         # What a deep file's diagnostics may depend on: every deep file, and the modules they import.
-        related = set(self.deep) | {
-            j for i in self.deep for j, names in enumerate(self.importable) if names & self.imports[i]
+        related = set(self.candidates) | {
+            j for i in self.candidates for j, names in enumerate(self.importable) if names & self.imports[i]
         }
         project = digest(*(f"{self.relative(self.files[i])}:{hashes[i]}" for i in sorted(related)))
         keys = {}
         for index, file in enumerate(self.files):
             if file.target:
-                depends = project if index in self.deep else ""
+                depends = project if index in self.candidates else ""
                 keys[index] = cache.key(hashes[index], file.module, self.relative(file), depends)
         return keys
 
@@ -335,44 +397,75 @@ def check_paths(
             if cached is not None:
                 found[index] = cached
     missing = {i for i, f in enumerate(run.files) if f.target and i not in found}
-    plain = sorted(missing - run.deep)
-    if plain:
-        from ailint.parallel import check_plain
-
-        ignores = run.ignores()
-        jobs_of = [(run.task(i, ignores), run.files[i].data) for i in plain]
-        for index, diagnostics in zip(plain, check_plain(jobs_of, settings, run.engine, jobs), strict=True):
-            if diagnostics is None:
-                run.errors.append(f"internal error while checking {run.files[index].display}: its worker process died")
-                continue
-            found[index] = diagnostics
-            if cache is not None:
-                cache.put(keys[index], diagnostics)
-        missing -= set(plain)
-    if missing & run.deep:
-        run.prepare(missing)
-    else:
-        for _ in run.files:  # nothing to parse: every file is read already
-            run.tick()
+    try:
+        _check_missing(run, missing, found, keys, cache, jobs)
+    finally:
+        gc.unfreeze()
     for index, file in enumerate(run.files):
-        if not file.target:
-            continue
-        run.tick()
-        result.files += 1
-        if index not in found:
-            judged = run.judge(file, lambda prepared: run.engine.finish(prepared, run.project))
-            if judged is None:
-                continue  # reported on stderr, and never cached
-            found[index] = judged
-            if cache is not None:
-                cache.put(keys[index], judged)
-        result.diagnostics.extend(found[index])
+        if file.target:
+            result.files += 1
+            result.diagnostics.extend(found.get(index, ()))
     if cache is not None:
         cache.save()
         if cache.warning:
             result.errors.append(cache.warning)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
+
+
+def _check_missing(
+    run: _Run,
+    missing: set[int],
+    found: dict[int, list[Diagnostic]],
+    keys: dict[int, str],
+    cache: Cache | None,
+    jobs: int,
+) -> None:
+    """Check the targets that were not cached, filling ``found`` (and the cache).
+
+    Plain files go to worker processes first, so they are checked while this
+    process parses and judges the files analysed in depth.
+    """
+    from ailint.parallel import PlainChecker
+
+    ignores = run.ignores()
+    checker = PlainChecker(run.settings, run.engine, jobs, expected=len(missing))
+    plain: list[int] = []
+
+    def send(indices: list[int]) -> None:
+        plain.extend(indices)
+        checker.submit([(run.task(i, ignores), run.files[i].data) for i in indices])
+
+    try:
+        send(sorted(missing - run.candidates))
+        if missing & run.candidates:
+            send(sorted((missing & run.candidates) - run.deep))
+            run.prepare(set())
+        else:
+            for _ in run.files:  # nothing to parse: every file is read already
+                run.tick()
+        for index, file in enumerate(run.files):
+            if not file.target:
+                continue
+            run.tick()
+            if index not in missing or index not in run.candidates or index not in run.deep:
+                continue
+            judged = run.judge(file, lambda prepared: run.engine.finish(prepared, run.project))
+            gc.freeze()
+            if judged is None:
+                continue  # reported on stderr, and never cached
+            found[index] = judged
+            if cache is not None:
+                cache.put(keys[index], judged)
+        for index, diagnostics in zip(plain, checker.results(), strict=True):
+            if diagnostics is None:
+                run.errors.append(f"internal error while checking {run.files[index].display}: its worker process died")
+                continue
+            found[index] = diagnostics
+            if cache is not None:
+                cache.put(keys[index], diagnostics)
+    finally:
+        checker.close()
 
 
 def list_calls(paths: Iterable[Path], settings: Settings, cwd: Path | None = None) -> CallsResult:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
@@ -52,27 +52,74 @@ def _check(job: tuple[FileTask, bytes]) -> list[Diagnostic]:
     return _engine.finish(prepared, Project(_engine.knowledge))
 
 
-def check_plain(
-    jobs: Sequence[tuple[FileTask, bytes]], settings: Settings, engine: Engine, workers: int
-) -> list[list[Diagnostic] | None]:
-    """The diagnostics of each plain file, in order, using up to ``workers`` processes.
+def _check_chunk(jobs: list[tuple[FileTask, bytes]]) -> list[list[Diagnostic]]:
+    return [_check(job) for job in jobs]
 
-    None for a file whose worker died: after a pool breaks, its files are
-    retried one per fresh process, so the culprit is named and the others
-    are still checked.
+
+class PlainChecker:
+    """Checks plain files on worker processes while the caller analyses the project.
+
+    Files are submitted in batches (the ones known plain at once, the ones
+    found plain after selection later) and the results come back in the
+    order they were submitted. With one worker, or too few files to repay
+    starting a pool, files are checked in-process when results are asked for.
     """
-    from ailint.analysis.project import Project
 
-    if workers > 1 and len(jobs) >= MIN_FILES:
+    def __init__(self, settings: Settings, engine: Engine, workers: int, expected: int) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.workers = workers
+        self.jobs: list[tuple[FileTask, bytes]] = []
+        self.futures: list[tuple[int, int, Future[list[list[Diagnostic]]]]] = []
+        self.pool: ProcessPoolExecutor | None = None
+        if workers > 1 and expected >= MIN_FILES:
+            try:
+                self.pool = ProcessPoolExecutor(workers, initializer=_start, initargs=(settings,))
+            except OSError:
+                self.pool = None  # no pool can be made here: check in-process instead
+
+    def submit(self, jobs: Sequence[tuple[FileTask, bytes]]) -> None:
+        """Queue files; with a pool they start at once, in chunks."""
+        start = len(self.jobs)
+        self.jobs.extend(jobs)
+        if self.pool is None or not jobs:
+            return
+        size = max(8, len(jobs) // (self.workers * 8))
         try:
-            with ProcessPoolExecutor(workers, initializer=_start, initargs=(settings,)) as pool:
-                return list(pool.map(_check, jobs, chunksize=max(8, len(jobs) // (workers * 8))))
+            for first in range(0, len(jobs), size):
+                chunk = list(jobs[first : first + size])
+                self.futures.append((start + first, len(chunk), self.pool.submit(_check_chunk, chunk)))
         except BrokenProcessPool:
-            return [_isolated(job, settings) for job in jobs]
-        except OSError:
-            pass  # no pool can be made here: check in-process instead
-    empty = Project(engine.knowledge)
-    return [engine.finish(engine.prepare(task, data, deep=False), empty) for task, data in jobs]
+            pass  # the missing chunks are retried one file per process in results()
+
+    def results(self) -> list[list[Diagnostic] | None]:
+        """The diagnostics of every submitted file, in order; None for a file whose worker died.
+
+        After a pool breaks, its files are retried one per fresh process, so the
+        culprit is named and the others are still checked.
+        """
+        from ailint.analysis.project import Project
+
+        if self.pool is None:
+            empty = Project(self.engine.knowledge)
+            return [self.engine.finish(self.engine.prepare(task, data, deep=False), empty) for task, data in self.jobs]
+        found: list[list[Diagnostic] | None] = [None] * len(self.jobs)
+        done = [False] * len(self.jobs)
+        for first, count, future in self.futures:
+            try:
+                found[first : first + count] = future.result()
+                done[first : first + count] = [True] * count
+            except BrokenProcessPool:
+                pass
+        self.close()
+        for index, job in enumerate(self.jobs):
+            if not done[index]:
+                found[index] = _isolated(job, self.settings)
+        return found
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
 
 
 def _isolated(job: tuple[FileTask, bytes], settings: Settings) -> list[Diagnostic] | None:

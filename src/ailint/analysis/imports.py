@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 
 _FROM = re.compile(
     rb"^(?:\xef\xbb\xbf)?[ \t]*from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)",
@@ -22,14 +23,16 @@ _NAME = re.compile(r"[A-Za-z_][\w.]*")
 STDLIB_MODULES: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
-def imported_modules(data: bytes, module: str, is_package: bool) -> set[str]:
-    """Dotted names a file imports: ``from a.b import c`` gives ``a.b`` and ``a.b.c``."""
-    found: set[str] = set()
+def _statements(data: bytes, module: str, is_package: bool) -> Iterator[tuple[str, str | None]]:
+    """``(module, None)`` for each ``import module``; ``(base, name)`` for each ``from base import name``.
+
+    Relative bases are made absolute from ``module``; a star import gives the name ``*``.
+    """
     for match in _IMPORT.finditer(data):
         for part in match.group(1).decode("latin-1").split(","):
             name = _NAME.match(part.strip())
             if name:
-                found.add(name.group(0))
+                yield name.group(0), None
     package = module.split(".") if module else []
     if not is_package:
         package = package[:-1]
@@ -37,18 +40,38 @@ def imported_modules(data: bytes, module: str, is_package: bool) -> set[str]:
         dots = len(match.group(1))
         base = match.group(2).decode("latin-1")
         if dots:
-            up = dots - 1
-            prefix = ".".join(package[: max(len(package) - up, 0)])
+            prefix = ".".join(package[: max(len(package) - (dots - 1), 0)])
             base = ".".join(p for p in (prefix, base) if p)
         if not base or base == "__future__":
             continue
-        found.add(base)
-        names = match.group(3).decode("latin-1").strip("()")
-        for part in names.split(","):
-            name = _NAME.match(part.strip())
+        for part in match.group(3).decode("latin-1").strip("()").split(","):
+            part = part.strip()
+            name = _NAME.match(part)
             if name:
-                found.add(f"{base}.{name.group(0)}")
+                yield base, name.group(0)
+            elif part.startswith("*"):
+                yield base, "*"
+
+
+def imported_modules(data: bytes, module: str, is_package: bool) -> set[str]:
+    """Dotted names a file imports: ``from a.b import c`` gives ``a.b`` and ``a.b.c``."""
+    found: set[str] = set()
+    for base, name in _statements(data, module, is_package):
+        found.add(base)
+        if name is not None and name != "*":
+            found.add(f"{base}.{name}")
     return found
+
+
+def bound_imports(data: bytes, module: str, is_package: bool) -> set[str]:
+    """The dotted names a file's imports bind: ``import a.b`` gives ``a.b``, ``from a import b`` gives ``a.b``.
+
+    Unlike :func:`imported_modules`, the module a name is taken from is not
+    itself listed: ``from langchain_core.documents import Document`` reaches
+    ``Document``, not every name of ``langchain_core.documents``. A star
+    import gives ``a.*``.
+    """
+    return {base if name is None else f"{base}.{name}" for base, name in _statements(data, module, is_package)}
 
 
 def prefixes(dotted: str) -> list[str]:

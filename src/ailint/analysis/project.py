@@ -9,6 +9,7 @@ cycle guards, so mutually recursive modules and functions terminate.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import libcst as cst
 
@@ -72,6 +73,15 @@ class Project:
                 # A later definition in the same file wins: ``@overload`` stubs come before the implementation.
                 if known is None or known[0] is analysis:
                     self.functions[path] = (analysis, record)
+
+    def forget(self) -> None:
+        """Drop every memoised fact: files were added after facts were computed (selection rounds)."""
+        memos: list[dict[Any, Any]] = [self._sites, self._pending, self._wrappers, self._names, self._returns]
+        for memo in (*memos, self._bodies, self._outputs):
+            memo.clear()
+        self._called = None
+        for analysis in set(self.files.values()):
+            analysis.resolver.forget()
 
     # -- names across modules ----------------------------------------------
     def global_name(self, dotted: str) -> str | None:

@@ -161,6 +161,10 @@ class Resolver:
             return None
         return self.resolve(binding.expr, binding.scope, depth + 1)
 
+    def forget(self) -> None:
+        """Drop memoised resolutions: the project they looked names up in has grown."""
+        self._memo.clear()
+
     def first(self, bindings: list[Binding], depth: int = 0) -> str | None:
         """The most recent binding that resolves to something."""
         for binding in reversed(bindings):

@@ -130,6 +130,40 @@ class Knowledge:
             prefixes.update(".".join(parts[: i + 1]) for i in range(len(parts)))
         return frozenset(prefixes)
 
+    @cached_property
+    def entry_names(self) -> frozenset[str]:
+        """Names whose import can lead to a model call: known names, HTTP functions, keyed factories."""
+        names = set(self.known_names)
+        names.update(f.split("(", 1)[0] for http in self.http for f in http.functions)
+        names.update(self.keyed_factories)
+        return frozenset(names)
+
+    @cached_property
+    def entry_prefixes(self) -> frozenset[str]:
+        """Every dotted prefix of an entry name (``langchain_core``, ``langchain_core.language_models``...)."""
+        return frozenset(".".join(p[: i + 1]) for p in (n.split(".") for n in self.entry_names) for i in range(len(p)))
+
+    @cached_property
+    def http_modules(self) -> frozenset[str]:
+        """Packages that only post HTTP (``requests``): importing them matters when a model URL is in the file."""
+        http = {f.split(".", 1)[0] for h in self.http for f in h.functions}
+        return frozenset(http - {n.split(".", 1)[0] for n in self.known_names})
+
+    @cached_property
+    def http_markers(self) -> tuple[bytes, ...]:
+        """Strings a file posting to a model endpoint must contain: hosts and URL path suffixes."""
+        return tuple(sorted({s.encode() for h in self.http for s in (*h.hosts, *(p for p, _ in h.paths))}))
+
+    def collapsed(self, dotted: str) -> str:
+        """``langchain_community.chat_models.openai.ChatOpenAI`` → ``langchain_community.chat_models.ChatOpenAI``."""
+        for package in self.collapse:
+            if dotted.startswith(package + "."):
+                submodule, dot, rest = dotted[len(package) + 1 :].partition(".")
+                if dot and "(" not in submodule:
+                    return f"{package}.{rest}"
+                break
+        return dotted
+
     def lookup(self, canonical: str) -> ApiSpec | None:
         """The API spec for a canonical callee path, if it is a model API."""
         spec = self.apis.get(canonical)

@@ -1,0 +1,133 @@
+"""Which project files are analysed in depth: roots from their imports, then what matters spreads.
+
+Only a file that can hold a call site needs LibCST. Deciding that is done
+in rounds, and each round reads less than a plain import graph would:
+
+1. **Roots** are decided from bytes alone: a file binds a name the provider
+   knowledge defines (``from langchain_core.language_models import
+   BaseChatModel``, ``import openai``), not merely a name under a provider
+   package (``from langchain_core.documents import Document`` is no model
+   API). A file whose only such name posts HTTP (``requests``) is a root
+   only if a model host or endpoint path is written in it.
+2. Once files are parsed, their **exports** are known: the top-level names
+   through which a model call can be reached (a function or class holding a
+   call site, a client or a client factory, a subclass of a model class, a
+   re-export of any of these).
+3. A file that imports an export (or a module that has one) is parsed in the
+   next round; rounds go on until nothing new is selected.
+
+A file outside the selection holds no call site: anything it imports from
+the project leads to no model call, and it imports no model API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ailint.analysis.calls import FileAnalysis
+from ailint.analysis.imports import prefixes
+from ailint.analysis.project import Project
+from ailint.knowledge import Knowledge
+
+_MAX_DEPTH = 12
+
+
+def is_root(bound: Iterable[str], data: bytes, names: Iterable[str], knowledge: Knowledge) -> bool:
+    """Whether a file can call a model API without any project module's help.
+
+    ``bound`` are the names its imports bind (``bound_imports``), ``names``
+    the module names it is known by: the file that *defines* a configured
+    extra call site (``acme.llm``) is a root too.
+    """
+    if any(name in knowledge.entry_prefixes for name in names):
+        return True
+    http_only = False
+    for dotted in bound:
+        dotted = knowledge.collapsed(dotted.removesuffix(".*"))
+        if dotted in knowledge.entry_prefixes or any(p in knowledge.entry_names for p in prefixes(dotted)):
+            if dotted.split(".", 1)[0] not in knowledge.http_modules:
+                return True
+            http_only = True
+    return http_only and any(marker in data for marker in knowledge.http_markers)
+
+
+class Exports:
+    """The top-level names of parsed project modules through which a model call can be reached."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.knowledge = project.knowledge
+        self._of: dict[int, frozenset[str]] = {}
+        self._active: set[int] = set()
+
+    def of(self, analysis: FileAnalysis) -> frozenset[str]:
+        """The names of ``analysis``'s module that lead to a model call (memoised; cycles give nothing)."""
+        key = id(analysis)
+        if key in self._of:
+            return self._of[key]
+        if key in self._active:
+            return frozenset()
+        self._active.add(key)
+        try:
+            found = frozenset(self._exports(analysis))
+        finally:
+            self._active.discard(key)
+        self._of[key] = found
+        return found
+
+    def _exports(self, analysis: FileAnalysis) -> Iterable[str]:
+        holding = {site.record.scope.qualname.split(".", 1)[0] for site in self.project.sites(analysis) if site.record}
+        classes = {scope.qualname: scope for scope in analysis.classes if "." not in scope.qualname}
+        resolver = analysis.resolver
+        for name, bindings in analysis.module_scope.bindings.items():
+            if name in holding:
+                yield name
+                continue
+            value = resolver.first(bindings)
+            if value is not None and self.leads_to_model(value):
+                yield name
+                continue
+            scope = classes.get(name)
+            if scope is not None and self._class_leads(analysis, scope):
+                yield name
+
+    def _class_leads(self, analysis: FileAnalysis, scope: object) -> bool:
+        """A class whose bases or attributes lead to a model: ``class Chat(ChatOpenAI)``, ``self.client = OpenAI()``."""
+        from ailint.analysis.scope import Scope
+
+        assert isinstance(scope, Scope)
+        resolver = analysis.resolver
+        found = resolver.class_bases.get(scope.canonical)
+        if found is not None:
+            bases, base_scope = found
+            for base in bases:
+                value = resolver.resolve(base, base_scope)
+                if value is not None and value != scope.canonical and self.leads_to_model(value):
+                    return True
+        for bindings in scope.attrs.values():
+            value = resolver.first(bindings)
+            if value is not None and self.leads_to_model(value):
+                return True
+        return False
+
+    def leads_to_model(self, value: str, depth: int = 0) -> bool:
+        """Whether a canonical value is a model API, a client, or a project export that leads to one."""
+        head = value.split("(", 1)[0].split("#", 1)[0]
+        head = self.knowledge.collapsed(head)
+        if head in self.knowledge.entry_prefixes or any(p in self.knowledge.entry_names for p in prefixes(head)):
+            return True
+        if depth > _MAX_DEPTH:
+            return False
+        if head in self.project.functions:
+            function = self.project.functions[head]
+            if self.project.wrapper(head) is not None or self.project.returned(head) is not None:
+                return True
+            owner = function[0]
+            return head.removeprefix(owner.module + ".").split(".", 1)[0] in self.of(owner)
+        parts = head.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            found = self.project.files.get(".".join(parts[:cut]))
+            if found is not None:
+                return parts[cut] in self.of(found)
+        module = self.project.files.get(head)
+        return module is not None and bool(self.of(module))
