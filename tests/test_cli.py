@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -227,6 +228,9 @@ def test_colour_on_a_forced_terminal_and_no_color(tree: Path) -> None:
     assert "\x1b[" in coloured.stdout
     plain = _subprocess("src", cwd=tree, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
     assert "\x1b[" not in plain.stdout
+    piped = _subprocess("src", cwd=tree)  # no terminal: lines written without rich
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.stdout) == plain.stdout == piped.stdout
+    assert "AIL401 [unhandled-error]" in piped.stdout
 
 
 def test_output_file_has_ordinary_permissions(tree: Path) -> None:

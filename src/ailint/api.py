@@ -119,7 +119,8 @@ class _Run:
 
         self.settings = settings
         self.cwd = (cwd or Path.cwd()).resolve()
-        found = discover(list(paths), settings.root, settings.exclude, self.cwd)
+        paths = list(paths)
+        found = discover(paths, settings.root, settings.exclude, self.cwd)
         self.errors = list(found.errors)
         self.missing = list(found.missing)
         knowledge = with_extra_call_sites(builtin(), settings.call_site_extra)
@@ -136,8 +137,9 @@ class _Run:
             scope = Path(os.path.commonpath([str(p.parent) for p in targets]))
         else:
             scope = None
-        if scope is not None and any(scope == p or scope in p.parents for p in targets):
-            index = discover([scope], settings.root, settings.exclude, self.cwd)
+        asked = {Path(os.path.realpath(self.cwd / p)) for p in paths}
+        if scope is not None and scope not in asked and any(scope in p.parents for p in targets):
+            index = discover([scope], settings.root, settings.exclude, self.cwd)  # (when asked for, it was read)
             self._read([p for p in index.files if p not in targets], target=False)
         self.prepared: dict[Path, Prepared] = {}
         self.importable: list[set[str]] = []
@@ -335,8 +337,12 @@ class _Run:
 
         hashes = [digest(f.data) for f in self.files]
         # What a deep file's diagnostics may depend on: every deep file, and the modules they import.
+        owners: dict[str, list[int]] = {}
+        for index, names in enumerate(self.importable):
+            for name in names:
+                owners.setdefault(name, []).append(index)
         related = set(self.candidates) | {
-            j for i in self.candidates for j, names in enumerate(self.importable) if names & self.imports[i]
+            j for i in self.candidates for name in self.imports[i] for j in owners.get(name, ())
         }
         project = digest(*(f"{self.relative(self.files[i])}:{hashes[i]}" for i in sorted(related)))
         keys = {}

@@ -38,6 +38,12 @@ def diagnostic_line(diagnostic: Diagnostic) -> Text:
     return line
 
 
+def plain_line(diagnostic: Diagnostic) -> str:
+    """``diagnostic_line`` without styles, built directly."""
+    span = diagnostic.span
+    return f"{diagnostic.path}:{span.line}:{span.column}: {diagnostic.code} [{diagnostic.name}] {diagnostic.message}"
+
+
 def summary(result: RunResult) -> str:
     """The closing line: what was found, in how many files."""
     files = _plural(result.files, "file")
@@ -70,8 +76,11 @@ def render(result: RunResult, stream: TextIO, *, color: bool | None, quiet: bool
         color_system=None if plain else "auto",
         force_terminal=False if plain else None,
     )
-    for diagnostic in result.diagnostics:
-        console.print(diagnostic_line(diagnostic))
+    if console.color_system is None:  # no styling to apply: write the lines at once (thousands of them)
+        stream.write("".join(f"{plain_line(d)}\n" for d in result.diagnostics))
+    else:
+        for diagnostic in result.diagnostics:
+            console.print(diagnostic_line(diagnostic))
     if show_statistics and result.diagnostics:
         if not quiet:
             console.print()
