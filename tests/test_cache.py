@@ -69,6 +69,27 @@ def test_warm_equals_cold_and_reads_nothing_to_parse(project: Path, monkeypatch:
     assert lint(project, Cache(project, settings(project))) == cold
 
 
+def test_a_warm_run_reads_no_unchanged_file(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = lint(project, Cache(project, settings(project)))
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        read.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    assert lint(project, Cache(project, settings(project))) == cold
+    assert read == []
+    # Same size, new modification time: read again, and judged on what it now says.
+    (project / "plain.py").write_text("x = 1\n")
+    stamp = os.stat(project / "llm.py")
+    (project / "llm.py").write_text(LLM.replace('"m"', '"n"'))
+    os.utime(project / "llm.py", ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000))
+    assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401")]
+    assert sorted(read) == ["app.py", "llm.py", "plain.py"]  # app.py calls llm.py: judged again
+
+
 def test_a_change_in_a_wrapper_module_invalidates_its_callers(project: Path) -> None:
     assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
     (project / "llm.py").write_text(HANDLED_LLM)

@@ -99,25 +99,58 @@ class _File:
     modules: list[str]
     """Names the file may be imported by, the most likely first."""
     is_package: bool
-    data: bytes
     target: bool
+    stored: bytes | None = None
+    hashed: str | None = None
+    imported: list[str] | None = None
 
     @property
     def module(self) -> str:
         return self.modules[0]
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes, read on first use (a warm run reads no unchanged file)."""
+        if self.stored is None:
+            try:
+                self.stored = self.path.read_bytes()
+            except OSError:  # gone since the run started: nothing to check
+                self.stored = b""
+        return self.stored
+
+    @property
+    def digest(self) -> str:
+        if self.hashed is None:
+            from ailint.cache import digest
+
+            self.hashed = digest(self.data)
+        return self.hashed
+
+    @property
+    def imports(self) -> list[str]:
+        """What the file imports (``imported_modules``), from its bytes or the cache."""
+        if self.imported is None:
+            self.imported = sorted(imported_modules(self.data, self.module, self.is_package))
+        return self.imported
 
 
 class _Run:
     """One run's files, project and engine, shared by checking and the inventory."""
 
     def __init__(
-        self, paths: Iterable[Path], settings: Settings, cwd: Path | None, progress: Progress | None = None
+        self,
+        paths: Iterable[Path],
+        settings: Settings,
+        cwd: Path | None,
+        progress: Progress | None = None,
+        cache: Cache | None = None,
     ) -> None:
         from ailint.analysis.project import Project
         from ailint.engine import Engine
         from ailint.knowledge import builtin, with_extra_call_sites
 
         self.settings = settings
+        self.cache = cache
         self.cwd = (cwd or Path.cwd()).resolve()
         paths = list(paths)
         found = discover(paths, settings.root, settings.exclude, self.cwd)
@@ -151,24 +184,38 @@ class _Run:
         self.project.loader = self._load
 
     def _read(self, paths: list[Path], target: bool) -> None:
+        """Stat each file; read it now unless the cache knows it unchanged (same size and modification time)."""
+        cache = self.cache
         for path in paths:
             display = display_path(path, self.cwd)
             try:
-                data = path.read_bytes()
+                status = os.stat(path)
             except OSError as exc:
                 if target:
                     self.errors.append(f"cannot read {display}: {exc.strerror or exc}")
                 continue
-            self.files.append(
-                _File(
-                    path=path,
-                    display=display,
-                    modules=module_names(path, self.settings.root),
-                    is_package=path.name == "__init__.py",
-                    data=data,
-                    target=target,
-                )
+            file = _File(
+                path=path,
+                display=display,
+                modules=module_names(path, self.settings.root),
+                is_package=path.name == "__init__.py",
+                target=target,
             )
+            stamp = (status.st_mtime_ns, status.st_size)
+            key = f"{path}|{file.module}|{file.is_package}"
+            known = cache.facts(key, stamp) if cache is not None else None
+            if known is not None:
+                file.hashed, file.imported = known
+            else:
+                try:
+                    file.stored = path.read_bytes()
+                except OSError as exc:
+                    if target:
+                        self.errors.append(f"cannot read {display}: {exc.strerror or exc}")
+                    continue
+                if cache is not None:
+                    cache.remember(key, stamp, file.digest, file.imports)
+            self.files.append(file)
 
     def _importable(self) -> list[set[str]]:
         """Per file, the names it can be imported by; a folder never shadows a standard-library module."""
@@ -198,9 +245,7 @@ class _Run:
         """
         roots = self.engine.modules
         importable = self._importable()
-        imports = self.imports = [
-            {p for name in imported_modules(f.data, f.module, f.is_package) for p in prefixes(name)} for f in self.files
-        ]
+        imports = self.imports = [{p for name in f.imports for p in prefixes(name)} for f in self.files]
         defines = self.engine.knowledge.entry_prefixes  # the module of a configured extra, an SDK's own files
         selected = {i for i, names in enumerate(imports) if any(n in roots for n in names) or importable[i] & defines}
         frontier = set(selected)
@@ -335,7 +380,7 @@ class _Run:
         """The cache key of every target: its bytes, name and path, plus the project digest if analysed in depth."""
         from ailint.cache import digest
 
-        hashes = [digest(f.data) for f in self.files]
+        hashes = [f.digest for f in self.files]
         # What a deep file's diagnostics may depend on: every deep file, and the modules they import.
         owners: dict[str, list[int]] = {}
         for index, names in enumerate(self.importable):
@@ -392,7 +437,7 @@ def check_paths(
     project is parsed only if a file analysed in depth missed. Plain files
     (no model calls possible) are checked on up to ``jobs`` processes.
     """
-    run = _Run(paths, settings, cwd, progress)
+    run = _Run(paths, settings, cwd, progress, cache)
     result = RunResult(errors=run.errors, missing=run.missing)
     found: dict[int, list[Diagnostic]] = {}
     keys: dict[int, str] = {}

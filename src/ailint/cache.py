@@ -26,7 +26,7 @@ from ailint import __version__
 from ailint.diagnostics import Diagnostic, Severity, Span
 
 DIRECTORY = ".ailint_cache"
-_FORMAT = 1
+_FORMAT = 2
 
 
 def _canonical(value: Any) -> Any:
@@ -97,6 +97,7 @@ class Cache:
         self.enabled = True
         self.warning: str | None = None
         self._entries: dict[str, list[dict[str, Any]]] | None = None
+        self._files: dict[str, list[Any]] = {}
         self._dirty = False
 
     def key(self, *parts: bytes | str) -> str:
@@ -108,10 +109,40 @@ class Cache:
             try:
                 with open(self.path, encoding="utf-8") as handle:
                     loaded = json.load(handle)
-                self._entries = loaded if isinstance(loaded, dict) else {}
             except (OSError, ValueError):  # missing, unreadable or corrupt: start afresh
-                self._entries = {}
+                loaded = None
+            entries = loaded.get("entries") if isinstance(loaded, dict) else None
+            files = loaded.get("files") if isinstance(loaded, dict) else None
+            self._entries = entries if isinstance(entries, dict) else {}
+            self._files = files if isinstance(files, dict) else {}
         return self._entries
+
+    def facts(self, path: str, stamp: tuple[int, int]) -> tuple[str, list[str]] | None:
+        """The digest and imports recorded for ``path`` when it had this ``(mtime_ns, size)``.
+
+        A warm run then neither reads nor hashes an unchanged file.
+        """
+        if not self.enabled:
+            return None
+        _ = self.entries  # loads the index
+        found = self._files.get(path)
+        if (
+            isinstance(found, list)
+            and len(found) == 4
+            and found[:2] == list(stamp)
+            and isinstance(found[2], str)
+            and isinstance(found[3], list)
+            and all(isinstance(name, str) for name in found[3])
+        ):
+            return found[2], found[3]
+        return None
+
+    def remember(self, path: str, stamp: tuple[int, int], hashed: str, imports: list[str]) -> None:
+        """Record what ``facts`` returns for an unchanged file."""
+        if self.enabled:
+            _ = self.entries
+            self._files[path] = [*stamp, hashed, imports]
+            self._dirty = True
 
     def get(self, key: str, path: str) -> list[Diagnostic] | None:
         """The cached diagnostics for ``key``, shown at ``path``; None on a miss or a bad entry."""
@@ -167,7 +198,7 @@ class Cache:
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".index.", suffix=".tmp")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump(entries, stream, separators=(",", ":"))
+                    json.dump({"entries": entries, "files": self._files}, stream, separators=(",", ":"))
                 os.replace(temporary, self.path)
             except BaseException:
                 with contextlib.suppress(OSError):
