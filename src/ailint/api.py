@@ -145,12 +145,12 @@ class _Run:
         progress: Progress | None = None,
         cache: Cache | None = None,
     ) -> None:
-        from ailint.analysis.project import Project
         from ailint.engine import Engine
         from ailint.knowledge import builtin, with_extra_call_sites
 
         self.settings = settings
         self.cache = cache
+        self.packages: dict[Path, bool] = {}
         self.cwd = (cwd or Path.cwd()).resolve()
         paths = list(paths)
         found = discover(paths, settings.root, settings.exclude, self.cwd)
@@ -158,7 +158,6 @@ class _Run:
         self.missing = list(found.missing)
         knowledge = with_extra_call_sites(builtin(), settings.call_site_extra)
         self.engine: Engine = Engine(settings, knowledge)
-        self.project: Project = Project(knowledge)
         self.files: list[_File] = []
         self._read(found.files, target=True)
         targets = {f.path for f in self.files}
@@ -181,7 +180,7 @@ class _Run:
         self.done, self.total = 0, len(self.files) + sum(1 for f in self.files if f.target)
         self.candidates = self._candidates()
         self._deep: set[int] | None = None
-        self.project.loader = self._load
+        self._project: Project | None = None
 
     def _read(self, paths: list[Path], target: bool) -> None:
         """Stat each file; read it now unless the cache knows it unchanged (same size and modification time)."""
@@ -197,7 +196,7 @@ class _Run:
             file = _File(
                 path=path,
                 display=display,
-                modules=module_names(path, self.settings.root),
+                modules=module_names(path, self.settings.root, self.packages),
                 is_package=path.name == "__init__.py",
                 target=target,
             )
@@ -261,6 +260,16 @@ class _Run:
             return file.path.relative_to(self.settings.root).as_posix()
         except ValueError:
             return file.display
+
+    @property
+    def project(self) -> Project:
+        """The project of the files analysed in depth (made on first use: a warm run needs none)."""
+        if self._project is None:
+            from ailint.analysis.project import Project
+
+            self._project = Project(self.engine.knowledge)
+            self._project.loader = self._load
+        return self._project
 
     @property
     def deep(self) -> set[int]:

@@ -69,6 +69,12 @@ def display_path(path: Path, cwd: Path) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def _inside(path: Path, base: Path) -> str | None:
+    """``path`` relative to ``base`` as a POSIX string, or None when it is not under it (string work, no ``relative_to``)."""
+    text, prefix = path.as_posix(), base.as_posix().rstrip("/") + "/"
+    return text[len(prefix) :] if text.startswith(prefix) else None
+
+
 def _dangling(link: Path) -> str:
     """Why a symbolic link leads to no file: a loop of links, or a missing target."""
     try:
@@ -102,18 +108,13 @@ class _Walker:
         if path.name in DEFAULT_EXCLUDES and is_dir:
             return True
         suffix = "/" if is_dir else ""
-        try:
-            relative = path.relative_to(self.root).as_posix()
-        except ValueError:
-            relative = None
-        if relative is not None and self.exclude.match_file(relative + suffix):
-            return True
+        if self.exclude.patterns:
+            relative = _inside(path, self.root)
+            if relative is not None and self.exclude.match_file(relative + suffix):
+                return True
         for base, spec in ignores:
-            try:
-                inner = path.relative_to(base).as_posix()
-            except ValueError:
-                continue
-            if spec.match_file(inner + suffix):
+            inner = _inside(path, base)
+            if inner is not None and spec.match_file(inner + suffix):
                 return True
         return False
 
@@ -201,28 +202,37 @@ def _root_relative(path: Path, root: Path) -> list[str]:
     return parts
 
 
-def _package_relative(path: Path, root: Path) -> list[str]:
+def _package_relative(path: Path, root: Path, packages: dict[Path, bool]) -> list[str]:
     """The name Python gives the file when its outermost ``__init__.py`` package is importable."""
     parts = [] if path.name == "__init__.py" else [path.stem]
     directory = path.parent
-    while (directory / "__init__.py").is_file() and directory != root.parent:
+    while _is_package(directory, packages) and directory != root.parent:
         parts.insert(0, directory.name)
         directory = directory.parent
     return parts
 
 
-def module_names(path: Path, root: Path) -> list[str]:
+def _is_package(directory: Path, packages: dict[Path, bool]) -> bool:
+    found = packages.get(directory)
+    if found is None:
+        found = packages[directory] = (directory / "__init__.py").is_file()
+    return found
+
+
+def module_names(path: Path, root: Path, packages: dict[Path, bool] | None = None) -> list[str]:
     """Dotted names the file may be imported by, the most likely first.
 
     ``__init__.py`` packages decide first (``examples/app/helpdesk/llm.py`` is
     ``helpdesk.llm`` when ``helpdesk/`` is a package and ``examples/app/`` is
     not), then the path relative to the project root, with a ``src/`` layout
     understood. Outside packages the root-relative name comes first, then the
-    bare name a script's sibling would import it by.
+    bare name a script's sibling would import it by. ``packages`` remembers
+    which folders are packages across the files of one run.
     """
+    packages = {} if packages is None else packages
     names: list[str] = []
-    candidates = [_package_relative(path, root), _root_relative(path, root)]
-    if not (path.parent / "__init__.py").is_file():
+    candidates = [_package_relative(path, root, packages), _root_relative(path, root)]
+    if not _is_package(path.parent, packages):
         candidates.reverse()  # not in a package: a namespace path first, then a script's sibling name
     for parts in candidates:
         name = ".".join(parts)

@@ -98,6 +98,8 @@ class PlainChecker:
         After a pool breaks, its files are retried one per fresh process, so the
         culprit is named and the others are still checked.
         """
+        if not self.jobs:
+            return []
         from ailint.analysis.project import Project
 
         if self.pool is None:
