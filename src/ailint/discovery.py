@@ -70,7 +70,7 @@ def display_path(path: Path, cwd: Path) -> str:
 
 
 def _inside(path: Path, base: Path) -> str | None:
-    """``path`` relative to ``base`` as a POSIX string, or None when it is not under it (string work, no ``relative_to``)."""
+    """``path`` relative to ``base`` as a POSIX string, or None when it is not under it."""
     text, prefix = path.as_posix(), base.as_posix().rstrip("/") + "/"
     return text[len(prefix) :] if text.startswith(prefix) else None
 
