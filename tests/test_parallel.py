@@ -16,6 +16,7 @@ from tests.conftest import FIXTURES
 
 def test_jobs_and_cache_give_the_same_diagnostics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ailint.parallel, "MIN_FILES", 1)  # use the pool even for a small tree
+    monkeypatch.setattr(ailint.parallel, "MIN_LEAVES", 1)
     root = FIXTURES / "ail4xx"
     settings = Settings(root=root, enabled=registry.DEFAULT_CODES)
     plain = tmp_path / "plain"
@@ -63,3 +64,34 @@ def test_a_worker_that_dies_costs_its_file_only(tmp_path: Path, monkeypatch: pyt
     assert result.errors == ["internal error while checking killer.py: its worker process died"]
     assert [(d.path, d.code) for d in result.diagnostics] == [("a.py", "AIL001"), ("z.py", "AIL001")]
     assert result.files == 3
+
+
+LLM = """\
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def complete(prompt):
+    return client.chat.completions.create(model="m", messages=[]).choices[0].message.content
+"""
+
+
+@pytest.mark.skipif(
+    "fork" not in __import__("multiprocessing").get_all_start_methods(), reason="files are judged apart by fork"
+)
+def test_files_judged_apart_still_move_a_wrappers_concerns_to_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``app.py`` and ``job.py`` import ``llm.complete`` and nothing imports them: they are judged on workers."""
+    monkeypatch.setattr(ailint.parallel, "MIN_LEAVES", 1)
+    (tmp_path / "llm.py").write_text(LLM)
+    (tmp_path / "app.py").write_text("from llm import complete\n\n\ndef answer(q):\n    return complete(q)\n")
+    (tmp_path / "job.py").write_text("import llm\n\nprint(llm.complete('x'))\n")
+    settings = Settings(root=tmp_path, enabled=frozenset({"AIL401"}))
+    found = []
+    for jobs in (1, 2):
+        result = check_paths([tmp_path], settings, cwd=tmp_path, jobs=jobs)
+        assert not result.errors
+        found.append([(d.path, d.span.line, d.code) for d in result.diagnostics])
+    assert found[0] == found[1] == [("app.py", 5, "AIL401"), ("job.py", 3, "AIL401")]

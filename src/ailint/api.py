@@ -180,6 +180,8 @@ class _Run:
         self.done, self.total = 0, len(self.files) + sum(1 for f in self.files if f.target)
         self.candidates = self._candidates()
         self._deep: set[int] | None = None
+        self.leaves: set[int] = set()
+        """Files analysed in depth that no other file imports (a subset of ``deep``)."""
         self._project: Project | None = None
 
     def _read(self, paths: list[Path], target: bool) -> None:
@@ -304,36 +306,79 @@ class _Run:
                     return True
             return False
 
-        new = {i for i in self.candidates if is_root(bound[i], self.files[i].data, self.importable[i], knowledge)}
+        roots = {i for i in self.candidates if is_root(bound[i], self.files[i].data, self.importable[i], knowledge)}
+        # Files no other file imports matter to no other file: they are chosen last and
+        # analysed apart (on worker processes when checking), never parsed here first.
+        unimported = self._unimported()
+        definers = self.candidates - unimported
+        new = roots & definers
         verified = False
         while True:
             for index in sorted(new):
                 self._prepare(index, ignores, deep=True)
             selected |= new
-            new = {i for i in self.candidates - selected if any(leads(d) for d in bound[i])}
+            new = {i for i in definers - selected if any(leads(d) for d in bound[i])}
             if new:
                 verified = False
                 continue
             if verified:
-                return selected
+                break
             # Facts were memoised while the project grew: compute them again on the whole.
             self.project.forget()
             exports = Exports(self.project)
             verified = True
-            new = {i for i in self.candidates - selected if any(leads(d) for d in bound[i])}
+            new = {i for i in definers - selected if any(leads(d) for d in bound[i])}
+        self.leaves = (roots & unimported) | {i for i in unimported - roots if any(leads(d) for d in bound[i])}
+        return selected | self.leaves
 
-    def prepare(self, wanted: set[int] | None = None) -> None:
+    def _unimported(self) -> set[int]:
+        """Candidates that no other file of the project imports (by any of their names)."""
+        importers: dict[str, set[int]] = {}
+        for index, names in enumerate(self.imports):
+            for name in names:
+                found = importers.setdefault(name, set())
+                if len(found) < 2:
+                    found.add(index)
+        return {i for i in self.candidates if not any(importers.get(name, set()) - {i} for name in self.importable[i])}
+
+    def leaf(
+        self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]
+    ) -> tuple[int, list[Diagnostic] | None, list[str], list[str]]:
+        """Analyse and judge one file no other file imports: its diagnostics, error lines and the wrappers it calls.
+
+        Only the project's record of who calls which wrapper changes when it
+        is added, so that record is all that is computed again.
+        """
+        errors = len(self.errors)
+        self._prepare(index, ignores, deep=True)
+        self.project.forget_callers()
+        file = self.files[index]
+        prepared = self.prepared.get(file.path)
+        judged = self.judge(file, lambda p: self.engine.finish(p, self.project)) if file.target else []
+        called: list[str] = []
+        if prepared is not None and prepared.analysis is not None:
+            called = self.project.wrappers_called_by(prepared.analysis)
+        reported = self.errors[errors:]
+        del self.errors[errors:]  # the caller reports them (they may come from another process)
+        return index, judged, reported, called
+
+    def prepare(self, wanted: set[int] | None = None, leaves: bool = True) -> None:
         """Parse the files analysed in depth, and syntax-check the targets in ``wanted`` (all if None).
 
         Every file analysed in depth is prepared whatever ``wanted`` says: the
-        project must be whole for any of its call sites to be judged.
+        project must be whole for any of its call sites to be judged. With
+        ``leaves=False`` the files no other file imports are left to :meth:`leaf`.
         """
         deep = self.deep
         ignores = self.ignores()
         for index, file in enumerate(self.files):
             self.tick()
-            if index not in deep and file.target and (wanted is None or index in wanted):
+            if index in self.leaves and leaves:
+                self._prepare(index, ignores, deep=True)
+            elif index not in deep and file.target and (wanted is None or index in wanted):
                 self._prepare(index, ignores, deep=False)
+        if leaves and self.leaves:
+            self.project.forget_callers()
 
     def _prepare(self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]], deep: bool) -> None:
         file = self.files[index]
@@ -486,7 +531,7 @@ def _check_missing(
     Plain files go to worker processes first, so they are checked while this
     process parses and judges the files analysed in depth.
     """
-    from ailint.parallel import PlainChecker
+    from ailint.parallel import PlainChecker, judge_leaves
 
     ignores = run.ignores()
     checker = PlainChecker(run.settings, run.engine, jobs, expected=len(missing))
@@ -500,7 +545,15 @@ def _check_missing(
         send(sorted(missing - run.candidates))
         if missing & run.candidates:
             send(sorted((missing & run.candidates) - run.deep))
-            run.prepare(set())
+            run.prepare(set(), leaves=False)
+            for index, judged, errors, called in judge_leaves(run, sorted(run.leaves), jobs):
+                run.errors.extend(errors)
+                run.project.called_elsewhere.update(called)
+                if index in missing and judged is not None:
+                    found[index] = judged
+                    if cache is not None:
+                        cache.put(keys[index], judged)
+            run.project.forget_callers()
         else:
             for _ in run.files:  # nothing to parse: every file is read already
                 run.tick()
@@ -508,7 +561,7 @@ def _check_missing(
             if not file.target:
                 continue
             run.tick()
-            if index not in missing or index not in run.candidates or index not in run.deep:
+            if index not in missing or index not in run.candidates or index not in run.deep or index in run.leaves:
                 continue
             judged = run.judge(file, lambda prepared: run.engine.finish(prepared, run.project))
             gc.freeze()

@@ -465,8 +465,7 @@ class Engine:
         Every call rule is consulted, whatever the selection: the inventory
         describes readiness, and agrees with the diagnostics by construction.
         """
-        from libcst.metadata import PositionProvider
-
+        from ailint.analysis.positions import positions
         from ailint.api import CallRecord
 
         if prepared.analysis is None or prepared.wrapper is None or prepared.directives.ignore_file:
@@ -478,7 +477,7 @@ class Engine:
         from ailint.analysis.concerns import authority
 
         rules = self.all_call_rules
-        positions = prepared.wrapper.resolve(PositionProvider)
+        where_is = positions(prepared.wrapper)
         records = []
         for site in sites:
             checks = dict.fromkeys(CHECKS, "n/a")
@@ -488,7 +487,7 @@ class Engine:
                 failed = next(iter(rule.check(site, context)), None) is not None
                 if failed or checks[rule.check_name] != "fail":
                     checks[rule.check_name] = "fail" if failed else "pass"
-            where = positions[site.node]
+            where = where_is[site.node]
             records.append(
                 CallRecord(
                     path=prepared.task.display,
@@ -507,7 +506,7 @@ class Engine:
         return records
 
     def _judge(self, prepared: Prepared, project: Project) -> list[Diagnostic]:
-        from libcst.metadata import PositionProvider
+        from ailint.analysis.positions import positions
 
         assert prepared.analysis is not None and prepared.wrapper is not None
         context = RuleContext(analysis=prepared.analysis, settings=self.settings, project=project)
@@ -518,13 +517,13 @@ class Engine:
                     findings.extend((site.function, finding) for finding in rule.check(site, context))
         if not findings:
             return []
-        positions = prepared.wrapper.resolve(PositionProvider)
+        where_is = positions(prepared.wrapper)
         diagnostics = []
         task = prepared.task
         module = prepared.wrapper.module
         for function, finding in findings:
             meta = registry.BY_CODE[finding.code]
-            where = positions[finding.node]
+            where = where_is[finding.node]
             diagnostics.append(
                 Diagnostic(
                     path=task.display,

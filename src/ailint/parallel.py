@@ -10,11 +10,12 @@ pool would cost more than it saves.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ailint.diagnostics import Diagnostic
 
@@ -130,3 +131,41 @@ def _isolated(job: tuple[FileTask, bytes], settings: Settings) -> list[Diagnosti
             return pool.submit(_check, job).result()
     except BrokenProcessPool:
         return None
+
+
+MIN_LEAVES = 40
+"""Below this many files no other file imports, judging them in-process is faster than forking."""
+_run: Any = None
+LeafResult = tuple[int, "list[Diagnostic] | None", list[str], list[str]]
+
+
+def _leaf_chunk(indices: list[int]) -> list[LeafResult]:
+    assert _run is not None
+    ignores = _run.ignores()
+    return [_run.leaf(index, ignores) for index in indices]
+
+
+def judge_leaves(run: Any, indices: list[int], workers: int) -> list[LeafResult]:
+    """Analyse and judge the files no other file imports, on forked workers that inherit the project.
+
+    Each worker starts from the project as the parent built it (the files
+    others import), adds its share of files and judges them; it sends back
+    plain diagnostics, error lines and the paths of the wrappers each file
+    calls (their callers decide where the wrappers' concerns are judged).
+    Without ``fork`` (or with few files, or if a worker dies) they are judged
+    here, one after another.
+    """
+    global _run
+    if workers > 1 and len(indices) >= MIN_LEAVES and "fork" in multiprocessing.get_all_start_methods():
+        size = max(4, len(indices) // (workers * 6))
+        chunks = [indices[i : i + size] for i in range(0, len(indices), size)]
+        _run = run
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                return [result for chunk in pool.map(_leaf_chunk, chunks) for result in chunk]
+        except (BrokenProcessPool, OSError):
+            pass  # judged here instead
+        finally:
+            _run = None
+    ignores = run.ignores()
+    return [run.leaf(index, ignores) for index in indices]

@@ -84,12 +84,12 @@ class FileAnalysis:
 
     def line(self, node: cst.CSTNode) -> int:
         """The first line of ``node`` (position metadata is computed on first use)."""
-        from libcst.metadata import PositionProvider
+        from ailint.analysis.positions import positions
 
         if self.metadata is None:
             return 0
-        positions = self.metadata.resolve(PositionProvider)
-        return positions[node].start.line if node in positions else 0
+        found = positions(self.metadata)
+        return found[node].start.line if node in found else 0
 
 
 @dataclass(frozen=True, eq=False)

@@ -60,6 +60,8 @@ class Project:
         self.loader: Callable[[str], FileAnalysis | None] | None = None
         """Reads a project module that was not analysed, on demand (set by the run)."""
         self._outputs: dict[int, Output] = {}
+        self.called_elsewhere: set[str] = set()
+        """Paths of wrappers called from files judged apart from this project (files no other file imports)."""
 
     def add(self, analysis: FileAnalysis, aliases: Iterable[str] = ()) -> None:
         """Add a collected file, under its module name and the other names it may be imported by."""
@@ -365,13 +367,24 @@ class Project:
         if self._called is None:
             called: set[int] = set()
             for analysis in set(self.files.values()):
-                if _is_test(analysis):  # a test calling a wrapper does not move its concerns into the tests
-                    continue
-                for site in self.sites(analysis):
-                    if site.wrapper is not None:
-                        called.add(id(site.wrapper.record))
+                called.update(id(record) for record in self._called_records(analysis))
+            called.update(id(self.functions[path][1]) for path in self.called_elsewhere if path in self.functions)
             self._called = called
         return self._called
+
+    def _called_records(self, analysis: FileAnalysis) -> list[FunctionRecord]:
+        """The wrappers a file calls; none for a test (a test does not move their concerns into it)."""
+        if _is_test(analysis):
+            return []
+        return [site.wrapper.record for site in self.sites(analysis) if site.wrapper is not None]
+
+    def wrappers_called_by(self, analysis: FileAnalysis) -> list[str]:
+        """The paths of the wrappers a file calls, for a run that judged the file in another process."""
+        return [record.paths[0] for record in self._called_records(analysis) if record.paths]
+
+    def forget_callers(self) -> None:
+        """A file was added that no other file imports: only who calls which wrapper can change."""
+        self._called = None
 
     def judged_at_callers(self, site: CallSite) -> bool:
         """Whether the output concerns of ``site`` are judged where its wrapper is called."""

@@ -73,6 +73,5 @@ class OutputToExec(CallRule):
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import exec_sinks
 
-        line = site.file.line(site.node)
         for sink, what in exec_sinks(site, ctx.project):
-            yield self.finding(sink, site, call=site.label, line=line, what=what)
+            yield self.finding(sink, site, call=site.label, line=site.file.line(site.node), what=what)
