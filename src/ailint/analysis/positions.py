@@ -1,20 +1,33 @@
-"""Line and column of nodes, computed once per file and only when something is reported.
+"""Line and column of nodes, computed only when something is reported, and cheaply when possible.
 
-LibCST's ``MetadataWrapper.resolve(PositionProvider)`` renders the module to
-count lines and columns, then walks the whole tree once more in an empty
-batched visit (it does so after any provider that is not batchable). The
-walk costs as much as the rendering and yields nothing, so the provider's
-own pass is run directly and its result stored where ``resolve`` finds it.
+Findings sit on calls (and a message may name the line of an ``except``).
+CPython's parser, which runs on every file before LibCST, already knows
+where each call and handler is; matching them in source order to LibCST's
+nodes gives their positions without rendering the module. Each match is
+checked against the source text (the callee's code must be there), and a
+file where anything disagrees falls back to LibCST's position provider.
+
+That provider renders the module to count lines and columns, and
+``MetadataWrapper.resolve`` then walks the whole tree once more in an empty
+batched visit (after any provider that is not batchable); the provider's own
+pass is run directly instead, and stored where ``resolve`` finds it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+import libcst as cst
+
+from ailint.analysis.tree import children
+
 if TYPE_CHECKING:
-    import libcst as cst
     from libcst.metadata import CodeRange, MetadataWrapper
+
+Span = tuple[int, int, int, int]
+"""``(line, column, end line, end column)`` as CPython gives them: lines from 1, columns in UTF-8 bytes
+(``engine.stdlib_spans`` records them)."""
 
 
 def positions(wrapper: MetadataWrapper) -> Mapping[cst.CSTNode, CodeRange]:
@@ -28,3 +41,111 @@ def positions(wrapper: MetadataWrapper) -> Mapping[cst.CSTNode, CodeRange]:
     if found is None:
         found = stored[PositionProvider] = PositionProvider()._gen(wrapper)
     return cast("Mapping[cst.CSTNode, CodeRange]", found)
+
+
+def _source_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node below ``node`` in the order its code appears (``tree.walk`` keeps field order)."""
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(_ordered_children(current)))
+
+
+def _ordered_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """``tree.children`` in source order: the few node types whose fields are not in that order."""
+    if isinstance(node, cst.FunctionDef):
+        return [*node.decorators, node.params, *([node.returns] if node.returns else []), node.body]
+    if isinstance(node, cst.ClassDef):
+        return [*node.decorators, *node.bases, *node.keywords, node.body]
+    if isinstance(node, cst.IfExp):
+        return [node.body, node.test, node.orelse]
+    if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
+        return [*([node.type] if node.type else []), *([node.name] if node.name else []), node.body]
+    if isinstance(node, cst.MatchCase):
+        return [node.pattern, *([node.guard] if node.guard else []), node.body]
+    if isinstance(node, cst.TypeAlias):
+        return [node.name, *([node.type_parameters] if node.type_parameters else []), node.value]
+    if isinstance(node, cst.Parameters):
+        star = [node.star_arg] if isinstance(node.star_arg, cst.CSTNode) else []
+        kwargs = [node.star_kwarg] if node.star_kwarg is not None else []
+        return [*node.posonly_params, *node.params, *star, *node.kwonly_params, *kwargs]
+    return list(children(node))
+
+
+class FastPositions:
+    """Positions of a file's calls and ``except`` clauses from CPython's spans, when they match LibCST's nodes."""
+
+    def __init__(self, module: cst.Module, data: bytes, calls: list[Span], handlers: list[Span]) -> None:
+        self.module = module
+        self.data = data
+        self.spans: dict[type[cst.CSTNode], list[Span]] = {
+            cst.Call: sorted(calls, key=_order),
+            cst.ExceptHandler: sorted(handlers, key=_order),
+        }
+        self._by_node: dict[int, Span] | None = None
+        self._lines: list[bytes] | None = None
+
+    def get(self, node: cst.CSTNode) -> tuple[int, int, int, int] | None:
+        """``(line, column, end line, end column)`` with columns in characters from 0, or None if unknown."""
+        by_node = self._index()
+        span = by_node.get(id(node))
+        if span is None:
+            return None
+        line, column, end_line, end_column = span
+        start, end = self._characters(line, column), self._characters(end_line, end_column)
+        if start is None or end is None or not self._confirmed(node, line, column):
+            return None
+        return line, start, end_line, end
+
+    def _index(self) -> dict[int, Span]:
+        if self._by_node is None:
+            self._by_node = {}
+            if (
+                self.module.encoding.lower().replace("_", "-") not in ("utf-8", "utf8")
+                or self.data.startswith(b"\xef\xbb\xbf")
+                or b"\r" in self.data
+                or b"\x0c" in self.data
+            ):
+                return self._by_node  # columns, line breaks or a BOM the two parsers may count differently
+            found: dict[type[cst.CSTNode], list[cst.CSTNode]] = {cst.Call: [], cst.ExceptHandler: []}
+            for node in _source_order(self.module):
+                kind = type(node)
+                if kind in found:
+                    found[kind].append(node)
+            if all(len(found[kind]) == len(self.spans[kind]) for kind in found):
+                for kind, nodes in found.items():
+                    self._by_node.update((id(n), s) for n, s in zip(nodes, self.spans[kind], strict=True))
+        return self._by_node
+
+    def _line(self, number: int) -> bytes | None:
+        if self._lines is None:
+            self._lines = self.data.split(b"\n")
+        return self._lines[number - 1] if 0 < number <= len(self._lines) else None
+
+    def _characters(self, line: int, column: int) -> int | None:
+        text = self._line(line)
+        if text is None or column > len(text):
+            return None
+        try:
+            return len(text[:column].decode())
+        except (UnicodeDecodeError, LookupError):
+            return None
+
+    def _confirmed(self, node: cst.CSTNode, line: int, column: int) -> bool:
+        """The source at the span's start is the node's own code (its callee, or ``except``)."""
+        text = self._line(line)
+        if text is None:
+            return False
+        head = self.module.code_for_node(node.func) if isinstance(node, cst.Call) else "except"
+        head = head.split("\n", 1)[0]
+        try:
+            return text[column:].decode().startswith(head)
+        except (UnicodeDecodeError, LookupError):
+            return False
+
+
+def _order(span: Span) -> tuple[int, int, int, int]:
+    """Source order of nodes: by start, the enclosing node (which ends later) first."""
+    line, column, end_line, end_column = span
+    return line, column, -end_line, -end_column
