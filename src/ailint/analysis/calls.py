@@ -377,6 +377,9 @@ class _Collector:
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._flow(node.target, node.value)
 
+    def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
+        self.scope.bind(node.name.value, Binding("expr", self.scope, expr=node.value))  # ``type Client = A | B``
+
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_target(node.target, node.value)
         self._flow(node.target, node.value)

@@ -54,6 +54,7 @@ class Project:
         self._names: dict[str, str | None] = {}
         self._names_active: set[str] = set()
         self._returns: dict[str, str | None] = {}
+        self._aliases: dict[str, str | None] = {}
         self._called: set[int] | None = None
         self._bodies: dict[tuple[int, int], Body] = {}
         self.loader: Callable[[str], FileAnalysis | None] | None = None
@@ -106,6 +107,19 @@ class Project:
                 return None
             return ".".join([value, *rest])
         return None
+
+    def type_alias(self, dotted: str) -> str | None:
+        """The class a module-level type alias of a project module names (``Client = A | B`` in ``acme.types``)."""
+        if dotted in self._aliases:
+            return self._aliases[dotted]
+        self._aliases[dotted] = None  # an alias defined through itself names nothing
+        result = None
+        module, _, name = dotted.rpartition(".")
+        analysis = self.files.get(module) if module and dotted not in self.knowledge.known_names else None
+        if analysis is not None:
+            result = analysis.resolver.alias_type(name, analysis.module_scope)
+        self._aliases[dotted] = result
+        return result
 
     def returned(self, function: str) -> str | None:
         """The client a project function returns, when its ``return`` statements build or hold one."""

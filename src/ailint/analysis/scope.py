@@ -32,6 +32,8 @@ _MAX_DEPTH = 32
 _PARTIAL = frozenset({"functools.partial"})
 UNINFORMATIVE = frozenset({"typing.Any", "Any", "object", "typing_extensions.Any"})
 """Return annotations that say nothing: the function body is read instead."""
+TYPE_ALIAS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
+"""``Client: TypeAlias = A | B`` declares a type, not an instance of ``TypeAlias``."""
 
 
 class ProjectNames(Protocol):
@@ -42,6 +44,9 @@ class ProjectNames(Protocol):
 
     def returned(self, function: str) -> str | None:
         """What a project function returns, read from its ``return`` statements."""
+
+    def type_alias(self, dotted: str) -> str | None:
+        """The class a module-level type alias of another project module names."""
 
 
 @dataclass(eq=False)
@@ -156,7 +161,7 @@ class Resolver:
             return None
         if binding.kind == "annotation":
             kind = self.resolve_type(binding.expr, binding.scope, depth + 1)
-            return f"{kind}()" if kind else None
+            return f"{kind}()" if kind and kind not in TYPE_ALIAS else None
         if binding.kind == "iter":  # ``for x in stream``: not the stream itself
             return None
         return self.resolve(binding.expr, binding.scope, depth + 1)
@@ -312,9 +317,9 @@ class Resolver:
         if isinstance(annotation, (cst.Name, cst.Attribute)):
             found = self.resolve(annotation, scope, depth + 1)
             if found is None and isinstance(annotation, cst.Name):  # a type alias: ``Client = A | B``
-                for binding in reversed(self.lookup(annotation.value, scope)):
-                    if binding.kind == "expr" and isinstance(binding.expr, (cst.BinaryOperation, cst.Subscript)):
-                        return self.resolve_type(binding.expr, binding.scope, depth + 1)
+                return self.alias_type(annotation.value, scope, depth + 1)
+            if found is not None and "(" not in found and self.project is not None:
+                return self.project.type_alias(found) or found  # an alias imported from another module
             return found
         if isinstance(annotation, cst.SimpleString):
             text = string_value(annotation)
@@ -343,6 +348,13 @@ class Resolver:
                         if found:
                             return found
             return None
+        return None
+
+    def alias_type(self, name: str, scope: Scope, depth: int = 0) -> str | None:
+        """The class a type alias bound to ``name`` names (``Client = A | B``, ``type Client = A | B``)."""
+        for binding in reversed(self.lookup(name, scope)):
+            if binding.kind == "expr" and isinstance(binding.expr, (cst.BinaryOperation, cst.Subscript)):
+                return self.resolve_type(binding.expr, binding.scope, depth + 1)
         return None
 
     def resolve_exception(self, expr: cst.BaseExpression, scope: Scope) -> list[str]:
