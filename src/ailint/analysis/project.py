@@ -15,7 +15,7 @@ import libcst as cst
 from ailint.analysis.body import Body
 from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord, PendingCall, Wrapper
 from ailint.analysis.dataflow import Output
-from ailint.analysis.scope import STRUCTURED, UNINFORMATIVE, string_value
+from ailint.analysis.scope import PARTIAL, STRUCTURED, UNINFORMATIVE, Resolver, string_value
 from ailint.knowledge import ApiSpec, HttpKnowledge, Knowledge, practices
 
 _MAX_DEPTH = 12
@@ -284,12 +284,13 @@ class Project:
         if canonical is not None and canonical.split("(", 1)[0] in self.knowledge.known_names:
             return None
         for arg in pending.node.args:
-            if isinstance(arg.value, (cst.Name, cst.Attribute)):
-                passed = resolver.resolve(arg.value, pending.scope)
+            value = _partial_target(arg.value, resolver, pending)  # ``run_sync(partial(client.invoke_model, ...))``
+            if isinstance(value, (cst.Name, cst.Attribute)):
+                passed = resolver.resolve(value, pending.scope)
                 if passed is not None and not passed.endswith(("()", STRUCTURED)):
                     found = self.api(passed)
                     if found is not None:
-                        return self._direct(analysis, pending, *found, canonical=passed, callee=arg.value)
+                        return self._direct(analysis, pending, *found, canonical=passed, callee=value)
         if canonical is not None:
             for http in self.knowledge.http:
                 if canonical in http.functions:
@@ -421,3 +422,16 @@ def _url_text(expr: cst.BaseExpression, pending: PendingCall, analysis: FileAnal
             if binding.kind == "expr" and binding.expr is not None:
                 return _url_text(binding.expr, pending, analysis, depth + 1)
     return None
+
+
+def _partial_target(expr: cst.BaseExpression, resolver: Resolver, pending: PendingCall) -> cst.BaseExpression:
+    """The callable a ``functools.partial(api, ...)`` argument wraps, else ``expr`` itself."""
+    if (
+        isinstance(expr, cst.Call)
+        and expr.args
+        and expr.args[0].keyword is None
+        and not expr.args[0].star
+        and resolver.resolve(expr.func, pending.scope) in PARTIAL
+    ):
+        return expr.args[0].value
+    return expr

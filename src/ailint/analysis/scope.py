@@ -29,7 +29,11 @@ from ailint.knowledge import Knowledge
 BindingKind = Literal["import", "expr", "annotation", "function", "class", "iter"]
 STRUCTURED = "#s"
 _MAX_DEPTH = 32
-_PARTIAL = frozenset({"functools.partial"})
+PARTIAL = frozenset({"functools.partial"})
+"""Callables whose call binds a function (the function is its first argument)."""
+_EXIT_STACKS = frozenset({"contextlib.ExitStack()", "contextlib.AsyncExitStack()"})
+_ENTER_CONTEXT = frozenset({"enter_context", "enter_async_context"})
+"""Their methods that enter a context manager and return what ``with ... as`` would bind."""
 UNINFORMATIVE = frozenset({"typing.Any", "Any", "object", "typing_extensions.Any"})
 """Return annotations that say nothing: the function body is read instead."""
 TYPE_ALIAS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
@@ -246,10 +250,14 @@ class Resolver:
                     if method in self.knowledge.structuring_calls and not inner.endswith(STRUCTURED):
                         return inner + STRUCTURED
                     return inner
+            if method in _ENTER_CONTEXT and expr.args and expr.args[0].keyword is None:
+                stack = self.resolve(func.value, scope, depth + 1)
+                if stack in _EXIT_STACKS:  # ``stack.enter_async_context(cm)`` is ``async with cm as x``
+                    return self.resolve(expr.args[0].value, scope, depth + 1)
         base = self.resolve(func, scope, depth + 1)
         if base is None:
             return None
-        if base in _PARTIAL:
+        if base in PARTIAL:
             if expr.args and expr.args[0].keyword is None:
                 return self.resolve(expr.args[0].value, scope, depth + 1)
             return None
