@@ -214,9 +214,39 @@ class Resolver:
         if isinstance(expr, cst.IfExp):  # ``create = client.stream if streaming else client.create``
             return self.resolve(expr.body, scope, depth + 1) or self.resolve(expr.orelse, scope, depth + 1)
         if isinstance(expr, cst.Subscript):  # a generic class: ``Agent[Deps, Output](...)``
+            value = self._dict_value(expr.value, scope, depth + 1)  # ``AGENTS[name]``
+            if value is not None:
+                return value
             base = self.resolve(expr.value, scope, depth + 1)
             return base if base is not None and not base.endswith(("()", STRUCTURED)) else None
         return None
+
+    def _dict_value(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """What any value of a dict literal bound to ``expr`` is, when all its values are the same thing.
+
+        ``AGENTS = {"a": agent_a, "b": agent_b}`` with both agents ``pydantic_ai.Agent()``
+        makes ``AGENTS.get(name)`` and ``AGENTS[name]`` one; a dict that mixes kinds, or
+        is filled from ``**other``, says nothing.
+        """
+        bindings: list[Binding] = []
+        if isinstance(expr, cst.Name):
+            bindings = self.lookup(expr.value, scope)
+        elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            method = self.method_scope(expr.value.value, scope)
+            if method is not None and method.owner is not None:
+                bindings = method.owner.attrs.get(expr.attr.value) or method.owner.bindings.get(expr.attr.value) or []
+        literal = next((b for b in reversed(bindings) if b.kind == "expr"), None)
+        if literal is None or not isinstance(literal.expr, cst.Dict) or not literal.expr.elements:
+            return None
+        found: set[str | None] = set()
+        for element in literal.expr.elements:
+            if not isinstance(element, cst.DictElement):
+                return None
+            found.add(self.resolve(element.value, literal.scope, depth + 1))
+            if len(found) > 1:
+                return None
+        value = found.pop()
+        return value if value is not None and value.endswith(("()", STRUCTURED)) else None
 
     def _resolve_attribute(self, expr: cst.Attribute, scope: Scope, depth: int) -> str | None:
         attr = expr.attr.value
@@ -250,6 +280,10 @@ class Resolver:
                     if method in self.knowledge.structuring_calls and not inner.endswith(STRUCTURED):
                         return inner + STRUCTURED
                     return inner
+            if method == "get" and expr.args:  # ``AGENTS.get(name)``
+                value = self._dict_value(func.value, scope, depth + 1)
+                if value is not None:
+                    return value
             if method in _ENTER_CONTEXT and expr.args and expr.args[0].keyword is None:
                 stack = self.resolve(func.value, scope, depth + 1)
                 if stack in _EXIT_STACKS:  # ``stack.enter_async_context(cm)`` is ``async with cm as x``
