@@ -288,9 +288,14 @@ class Resolver:
                 stack = self.resolve(func.value, scope, depth + 1)
                 if stack in _EXIT_STACKS:  # ``stack.enter_async_context(cm)`` is ``async with cm as x``
                     return self.resolve(expr.args[0].value, scope, depth + 1)
+        if isinstance(func, cst.Name) and func.value == "__import__" and not self.lookup(func.value, scope):
+            name = self._module_argument(expr)  # ``ollama = __import__("ollama")``
+            return name.split(".", 1)[0] if name is not None else None
         base = self.resolve(func, scope, depth + 1)
         if base is None:
             return None
+        if base == "importlib.import_module":
+            return self._module_argument(expr)
         if base in PARTIAL:
             if expr.args and expr.args[0].keyword is None:
                 return self.resolve(expr.args[0].value, scope, depth + 1)
@@ -310,6 +315,14 @@ class Resolver:
             if inferred is not None:
                 return inferred
         return f"{base}()"
+
+    @staticmethod
+    def _module_argument(expr: cst.Call) -> str | None:
+        """The absolute module name a dynamic import is given as its only argument, as a literal."""
+        if len(expr.args) != 1 or expr.args[0].keyword is not None or expr.args[0].star:
+            return None
+        name = string_value(expr.args[0].value)
+        return name if name and all(part.isidentifier() for part in name.split(".")) else None
 
     @staticmethod
     def _factory_key(expr: cst.Call, index: int) -> str | None:
