@@ -55,6 +55,7 @@ class Project:
         self._names_active: set[str] = set()
         self._returns: dict[str, str | None] = {}
         self._aliases: dict[str, str | None] = {}
+        self._attributes: dict[str, str | None] = {}
         self._called: set[int] | None = None
         self._bodies: dict[tuple[int, int], Body] = {}
         self.loader: Callable[[str], FileAnalysis | None] | None = None
@@ -119,6 +120,32 @@ class Project:
         if analysis is not None:
             result = analysis.resolver.alias_type(name, analysis.module_scope)
         self._aliases[dotted] = result
+        return result
+
+    def instance_attribute(self, instance: str, attr: str) -> str | None:
+        """What ``attr`` of ``instance`` (``acme.Deps()``) is: a class-level annotation or a ``self`` assignment.
+
+        The class's bases are searched too; methods are not attributes here (they are
+        reached as wrappers through ``acme.Deps().method``).
+        """
+        key = f"{instance}.{attr}"
+        if key in self._attributes:
+            return self._attributes[key]
+        self._attributes[key] = None  # an attribute defined through itself names nothing
+        result = None
+        if instance.removesuffix("()") in self.knowledge.known_prefixes:  # the SDK's own classes: knowledge decides
+            return None
+        for variant in self._variants(instance):
+            located = self._class_file(variant.removesuffix("()"))
+            if located is None:
+                continue
+            analysis, head = located
+            owner = next((c for c in analysis.classes if c.canonical == head), None)
+            bindings = owner.attrs.get(attr) if owner is not None else None
+            if bindings:
+                result = analysis.resolver.first(bindings)
+                break
+        self._attributes[key] = result
         return result
 
     def returned(self, function: str) -> str | None:

@@ -52,6 +52,9 @@ class ProjectNames(Protocol):
     def type_alias(self, dotted: str) -> str | None:
         """The class a module-level type alias of another project module names."""
 
+    def instance_attribute(self, instance: str, attr: str) -> str | None:
+        """What an attribute of an instance of a project class is, from its class body or methods."""
+
 
 @dataclass(eq=False)
 class Binding:
@@ -265,6 +268,10 @@ class Resolver:
             return None
         if attr in self.knowledge.transparent:
             return base
+        if self.project is not None and base.endswith("()") and base.count("(") == 1:
+            found = self.project.instance_attribute(base, attr)  # ``deps.client`` with ``client: OpenAI`` in ``Deps``
+            if found is not None:
+                return found
         dotted = f"{base}.{attr}"
         if self.project is not None and "(" not in base:
             return self.project.global_name(dotted) or dotted
