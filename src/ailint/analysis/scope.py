@@ -263,6 +263,10 @@ class Resolver:
                 if found is not None:
                     return found
             return f"{owner.canonical}().{attr}"
+        if self.knowledge.generic_attributes and isinstance(value, cst.Name):
+            typed = self._generic_attribute(value, attr, scope, depth)
+            if typed is not None:
+                return typed
         base = self.resolve(value, scope, depth + 1)
         if base is None:
             return None
@@ -276,6 +280,21 @@ class Resolver:
         if self.project is not None and "(" not in base:
             return self.project.global_name(dotted) or dotted
         return dotted
+
+    def _generic_attribute(self, value: cst.Name, attr: str, scope: Scope, depth: int) -> str | None:
+        """``ctx.deps`` with ``ctx: RunContext[Deps]``: an attribute typed by a type argument."""
+        annotation = next((b for b in reversed(self.lookup(value.value, scope)) if b.kind == "annotation"), None)
+        if annotation is None or not isinstance(annotation.expr, cst.Subscript):
+            return None
+        head = self.resolve(annotation.expr.value, annotation.scope, depth + 1)
+        index = self.knowledge.generic_attributes.get(f"{head}.{attr}") if head is not None else None
+        if index is None or index >= len(annotation.expr.slice):
+            return None
+        argument = annotation.expr.slice[index].slice
+        if not isinstance(argument, cst.Index):
+            return None
+        kind = self.resolve_type(argument.value, annotation.scope, depth + 1)
+        return f"{kind}()" if kind and kind not in UNINFORMATIVE else None
 
     def _resolve_call(self, expr: cst.Call, scope: Scope, depth: int) -> str | None:
         func = expr.func
