@@ -133,9 +133,10 @@ class Project:
             return self._attributes[key]
         self._attributes[key] = None  # an attribute defined through itself names nothing
         result = None
-        if instance.removesuffix("()") in self.knowledge.known_prefixes:  # the SDK's own classes: knowledge decides
-            return None
-        for variant in self._variants(instance):
+        variants = list(self._variants(instance))
+        if any(v.removesuffix("()") in self.knowledge.known_prefixes for v in variants):
+            return None  # an SDK class or a subclass of one (the SDK's own repository): knowledge decides
+        for variant in variants:
             located = self._class_file(variant.removesuffix("()"))
             if located is None:
                 continue
