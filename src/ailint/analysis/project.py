@@ -56,6 +56,8 @@ class Project:
         self._returns: dict[str, str | None] = {}
         self._aliases: dict[str, str | None] = {}
         self._attributes: dict[str, str | None] = {}
+        self._parameters: dict[str, str | None] = {}
+        self._by_name: dict[str, list[tuple[FileAnalysis, PendingCall]]] | None = None
         self._called: set[int] | None = None
         self._bodies: dict[tuple[int, int], Body] = {}
         self.loader: Callable[[str], FileAnalysis | None] | None = None
@@ -68,6 +70,7 @@ class Project:
         for alias in aliases:
             self.files.setdefault(alias, analysis)
         analysis.resolver.project = self
+        self._by_name = None
         for record in analysis.functions:
             for path in record.paths:
                 known = self.functions.get(path)
@@ -148,6 +151,55 @@ class Project:
                 break
         self._attributes[key] = result
         return result
+
+    def parameter(self, function: str, name: str) -> str | None:
+        """The instance every call of a plain project function passes for its unannotated parameter ``name``.
+
+        Only what the project says counts: each call (tests aside, which pass doubles) must
+        pass that parameter, by position or keyword, without ``*args``/``**kwargs``, and all
+        of them the same kind of instance; a function nobody calls says nothing.
+        """
+        key = f"{function}:{name}"
+        if key in self._parameters:
+            return self._parameters[key]
+        self._parameters[key] = None  # a parameter passed through itself names nothing
+        entry = self.functions.get(function)
+        result = None
+        if entry is not None and entry[1].scope.owner is None:
+            result = self._parameter(entry[1], name)
+        self._parameters[key] = result
+        return result
+
+    def _parameter(self, record: FunctionRecord, name: str) -> str | None:
+        positional = record.scope.positional
+        index = positional.index(name) if name in positional else None
+        found: set[str] = set()
+        for analysis, pending in self._calls_named(record.node.name.value):
+            if _is_test(analysis):
+                continue
+            if analysis.resolver.resolve(pending.node.func, pending.scope) not in record.paths:
+                continue
+            argument = _argument(pending.node, index, name)
+            value = analysis.resolver.resolve(argument, pending.scope) if argument is not None else None
+            if value is None or not value.endswith(("()", STRUCTURED)):
+                return None
+            found.add(value)
+        return found.pop() if len(found) == 1 else None
+
+    def _calls_named(self, name: str) -> list[tuple[FileAnalysis, PendingCall]]:
+        """Calls of ``name(...)`` or ``x.name(...)`` anywhere in the project (read from the syntax only)."""
+        if self._by_name is None:
+            index: dict[str, list[tuple[FileAnalysis, PendingCall]]] = {}
+            for analysis in {id(a): a for a in self.files.values()}.values():
+                for pending in analysis.calls:
+                    func = pending.node.func
+                    called = func.value if isinstance(func, cst.Name) else None
+                    if isinstance(func, cst.Attribute):
+                        called = func.attr.value
+                    if called is not None:
+                        index.setdefault(called, []).append((analysis, pending))
+            self._by_name = index
+        return self._by_name.get(name, [])
 
     def returned(self, function: str) -> str | None:
         """The client a project function returns, when its ``return`` statements build or hold one."""
@@ -463,3 +515,16 @@ def _partial_target(expr: cst.BaseExpression, resolver: Resolver, pending: Pendi
     ):
         return expr.args[0].value
     return expr
+
+
+def _argument(call: cst.Call, index: int | None, name: str) -> cst.BaseExpression | None:
+    """The expression a call passes for parameter ``name`` (at ``index`` when positional), if it says."""
+    positional: list[cst.BaseExpression] = []
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            positional.append(arg.value)
+        elif arg.keyword.value == name:
+            return arg.value
+    return positional[index] if index is not None and index < len(positional) else None

@@ -52,6 +52,9 @@ class ProjectNames(Protocol):
     def type_alias(self, dotted: str) -> str | None:
         """The class a module-level type alias of another project module names."""
 
+    def parameter(self, function: str, name: str) -> str | None:
+        """The instance every call of a project function passes for an unannotated parameter."""
+
     def instance_attribute(self, instance: str, attr: str) -> str | None:
         """What an attribute of an instance of a project class is, from its class body or methods."""
 
@@ -83,6 +86,10 @@ class Scope:
     """For methods: the class scope they belong to."""
     canonical: str = ""
     """For classes: the class's canonical path (``acme.llm.Client``)."""
+    positional: tuple[str, ...] = ()
+    """For functions: the names of the positional parameters, in order."""
+    untyped: frozenset[str] = frozenset()
+    """For functions: the parameters without an annotation (their callers may say what they are)."""
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -141,6 +148,18 @@ class Resolver:
             if current.self_name == name:
                 return current
             if name in current.bindings:  # rebound in a nested function: not that ``self``
+                return None
+            current = current.parent
+        return None
+
+    @staticmethod
+    def parameter_scope(name: str, scope: Scope) -> Scope | None:
+        """The plain function (not a method) whose unannotated parameter ``name`` is, seen from ``scope``."""
+        current: Scope | None = scope
+        while current is not None and current.kind == "function":
+            if name in current.untyped:
+                return current if current.owner is None else None
+            if name in current.bindings:
                 return None
             current = current.parent
         return None
@@ -205,6 +224,11 @@ class Resolver:
             method = self.method_scope(expr.value, scope) if found is None else None
             if method is not None and method.owner is not None:
                 return f"{method.owner.canonical}()"
+            if found is None and self.project is not None:
+                function = self.parameter_scope(expr.value, scope)
+                if function is not None:  # ``def embed(img, client)`` called as ``embed(img, cohere_client)``
+                    path = f"{self.module}.{function.qualname}" if self.module else function.qualname
+                    return self.project.parameter(path, expr.value)
             return found
         if isinstance(expr, cst.Attribute):
             return self._resolve_attribute(expr, scope, depth)
