@@ -58,6 +58,7 @@ class Project:
         self._attributes: dict[str, str | None] = {}
         self._parameters: dict[str, str | None] = {}
         self._by_name: dict[str, list[tuple[FileAnalysis, PendingCall]]] | None = None
+        self._indexed: set[int] = set()
         self._called: set[int] | None = None
         self._bodies: dict[tuple[int, int], Body] = {}
         self.loader: Callable[[str], FileAnalysis | None] | None = None
@@ -70,7 +71,8 @@ class Project:
         for alias in aliases:
             self.files.setdefault(alias, analysis)
         analysis.resolver.project = self
-        self._by_name = None
+        if self._by_name is not None:  # read on demand after the index was built
+            self._index_calls(analysis, self._by_name)
         for record in analysis.functions:
             for path in record.paths:
                 known = self.functions.get(path)
@@ -191,15 +193,21 @@ class Project:
         if self._by_name is None:
             index: dict[str, list[tuple[FileAnalysis, PendingCall]]] = {}
             for analysis in {id(a): a for a in self.files.values()}.values():
-                for pending in analysis.calls:
-                    func = pending.node.func
-                    called = func.value if isinstance(func, cst.Name) else None
-                    if isinstance(func, cst.Attribute):
-                        called = func.attr.value
-                    if called is not None:
-                        index.setdefault(called, []).append((analysis, pending))
+                self._index_calls(analysis, index)
             self._by_name = index
         return self._by_name.get(name, [])
+
+    def _index_calls(self, analysis: FileAnalysis, index: dict[str, list[tuple[FileAnalysis, PendingCall]]]) -> None:
+        if id(analysis) in self._indexed:
+            return
+        self._indexed.add(id(analysis))
+        for pending in analysis.calls:
+            func = pending.node.func
+            called = func.value if isinstance(func, cst.Name) else None
+            if isinstance(func, cst.Attribute):
+                called = func.attr.value
+            if called is not None:
+                index.setdefault(called, []).append((analysis, pending))
 
     def returned(self, function: str) -> str | None:
         """The client a project function returns, when its ``return`` statements build or hold one."""
