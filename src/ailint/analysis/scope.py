@@ -2,10 +2,13 @@
 
 LibCST's ``QualifiedNameProvider`` reports ``client.chat.completions.create``
 as a local name once ``client = OpenAI()``; tracking instances is our job. The
-resolver follows what the code says (imports, aliases, assignments,
-annotations, ``with`` targets, ``self`` attributes set in any method, factory
-return annotations, keyed factories such as ``boto3.client("bedrock-runtime")``,
-``functools.partial``, LangChain compositions) and produces canonical strings
+resolver follows what the code says (imports, dynamic imports of a literal
+name, aliases, assignments, annotations and type aliases, ``with`` targets and
+``ExitStack.enter_context``, ``self`` attributes set in any method, attributes
+a project class declares, factory return annotations, keyed factories such as
+``boto3.client("bedrock-runtime")``, ``functools.partial``, LangChain
+compositions, dict literals of one kind of instance, and the instances every
+project call passes for an unannotated parameter) and produces canonical strings
 such as ``openai.OpenAI().chat.completions.create``, where ``()`` means "the
 result of calling". Provider knowledge is keyed by the same strings.
 
