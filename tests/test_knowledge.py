@@ -88,6 +88,10 @@ def test_every_builtin_document_loads() -> None:
             "bad.toml [client-apis] a: operation must be one of generate, embed, moderate, image, audio, rerank",
         ),
         ('name = "x"\nbase-error = "E"\nclient = 1\n', "bad.toml: unknown keys ['client']"),
+        (
+            'name = "x"\nbase-error = "E"\n[generic-attributes]\n"x.Ctx.deps" = "0"\n',
+            "bad.toml [generic-attributes] x.Ctx.deps: expected a type parameter index",
+        ),
     ],
 )
 def test_malformed_provider_data(text: str, message: str) -> None:

@@ -304,9 +304,14 @@ class _Collector:
                     scope.self_name = None
                 else:
                     paths = (f"{owner.canonical}().{name}", path)
+            untyped = set()
             for param in [*params, *node.params.kwonly_params]:
                 if param.annotation is not None:
                     scope.bind(param.name.value, Binding("annotation", scope, expr=param.annotation.annotation))
+                else:
+                    untyped.add(param.name.value)
+            scope.positional = tuple(param.name.value for param in params)
+            scope.untyped = frozenset(untyped - {scope.self_name})
             record = FunctionRecord(node=node, scope=scope, paths=paths)
             self.analysis.functions.append(record)
             self.records.append(record)
@@ -394,6 +399,9 @@ class _Collector:
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._flow(node.target, node.value)
+
+    def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
+        self.scope.bind(node.name.value, Binding("expr", self.scope, expr=node.value))  # ``type Client = A | B``
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_target(node.target, node.value)

@@ -19,6 +19,8 @@ _FROM = re.compile(
 )
 _IMPORT = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*import[ \t]+([^\n#;]+)", re.MULTILINE)
 _NAME = re.compile(r"[A-Za-z_][\w.]*")
+_DYNAMIC = re.compile(rb"\b(?:__import__|import_module)\(\s*[\"']([A-Za-z_][\w.]*)[\"']\s*\)")
+"""``__import__("ollama")``, ``importlib.import_module("google.genai")``: a literal module name."""
 
 STDLIB_MODULES: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
 
@@ -33,6 +35,8 @@ def _statements(data: bytes, module: str, is_package: bool) -> Iterator[tuple[st
             name = _NAME.match(part.strip())
             if name:
                 yield name.group(0), None
+    for match in _DYNAMIC.finditer(data):
+        yield match.group(1).decode("latin-1"), None
     package = module.split(".") if module else []
     if not is_package:
         package = package[:-1]

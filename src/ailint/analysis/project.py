@@ -16,7 +16,7 @@ import libcst as cst
 from ailint.analysis.body import Body
 from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord, PendingCall, Wrapper
 from ailint.analysis.dataflow import Output
-from ailint.analysis.scope import STRUCTURED, UNINFORMATIVE, string_value
+from ailint.analysis.scope import PARTIAL, STRUCTURED, UNINFORMATIVE, Resolver, string_value
 from ailint.knowledge import ApiSpec, HttpKnowledge, Knowledge, practices
 
 _MAX_DEPTH = 12
@@ -55,11 +55,19 @@ class Project:
         self._names: dict[str, str | None] = {}
         self._names_active: set[str] = set()
         self._returns: dict[str, str | None] = {}
+        self._aliases: dict[str, str | None] = {}
+        self._attributes: dict[str, str | None] = {}
+        self._parameters: dict[str, str | None] = {}
+        self._by_name: dict[str, list[tuple[FileAnalysis, PendingCall]]] | None = None
+        self._indexed: set[int] = set()
         self._called: set[int] | None = None
         self._bodies: dict[tuple[int, int], Body] = {}
         self.loader: Callable[[str], FileAnalysis | None] | None = None
         """Reads a project module that was not analysed, on demand (set by the run)."""
         self._outputs: dict[int, Output] = {}
+        self.called_apart: dict[str, set[str]] = {}
+        """Names called in files judged apart from this project, and those files' relative paths: the
+        parameters of a function called from another such file are not inferred from callers."""
         self.called_elsewhere: set[str] = set()
         """Paths of wrappers called from files judged apart from this project (files no other file imports)."""
 
@@ -69,6 +77,8 @@ class Project:
         for alias in aliases:
             self.files.setdefault(alias, analysis)
         analysis.resolver.project = self
+        if self._by_name is not None:  # read on demand after the index was built
+            self._index_calls(analysis, self._by_name)
         for record in analysis.functions:
             for path in record.paths:
                 known = self.functions.get(path)
@@ -79,9 +89,11 @@ class Project:
     def forget(self) -> None:
         """Drop every memoised fact: files were added after facts were computed (selection rounds)."""
         memos: list[dict[Any, Any]] = [self._sites, self._pending, self._wrappers, self._names, self._returns]
-        for memo in (*memos, self._bodies, self._outputs):
+        for memo in (*memos, self._aliases, self._attributes, self._parameters, self._bodies, self._outputs):
             memo.clear()
         self._called = None
+        self._by_name = None
+        self._indexed.clear()
         for analysis in set(self.files.values()):
             analysis.resolver.forget()
 
@@ -118,6 +130,103 @@ class Project:
                 return None
             return ".".join([value, *rest])
         return None
+
+    def type_alias(self, dotted: str) -> str | None:
+        """The class a module-level type alias of a project module names (``Client = A | B`` in ``acme.types``)."""
+        if dotted in self._aliases:
+            return self._aliases[dotted]
+        self._aliases[dotted] = None  # an alias defined through itself names nothing
+        result = None
+        module, _, name = dotted.rpartition(".")
+        analysis = self.files.get(module) if module and dotted not in self.knowledge.known_names else None
+        if analysis is not None:
+            result = analysis.resolver.alias_type(name, analysis.module_scope)
+        self._aliases[dotted] = result
+        return result
+
+    def instance_attribute(self, instance: str, attr: str) -> str | None:
+        """What ``attr`` of ``instance`` (``acme.Deps()``) is: a class-level annotation or a ``self`` assignment.
+
+        The class's bases are searched too; methods are not attributes here (they are
+        reached as wrappers through ``acme.Deps().method``).
+        """
+        key = f"{instance}.{attr}"
+        if key in self._attributes:
+            return self._attributes[key]
+        self._attributes[key] = None  # an attribute defined through itself names nothing
+        result = None
+        variants = list(self._variants(instance))
+        if any(v.removesuffix("()") in self.knowledge.known_prefixes for v in variants):
+            return None  # an SDK class or a subclass of one (the SDK's own repository): knowledge decides
+        for variant in variants:
+            located = self._class_file(variant.removesuffix("()"))
+            if located is None:
+                continue
+            analysis, head = located
+            owner = next((c for c in analysis.classes if c.canonical == head), None)
+            bindings = owner.attrs.get(attr) if owner is not None else None
+            if bindings:
+                result = analysis.resolver.first(bindings)
+                break
+        self._attributes[key] = result
+        return result
+
+    def parameter(self, function: str, name: str) -> str | None:
+        """The instance every call of a plain project function passes for its unannotated parameter ``name``.
+
+        Only what the project says counts: each call (tests aside, which pass doubles) must
+        pass that parameter, by position or keyword, without ``*args``/``**kwargs``, and all
+        of them the same kind of instance; a function nobody calls says nothing.
+        """
+        key = f"{function}:{name}"
+        if key in self._parameters:
+            return self._parameters[key]
+        self._parameters[key] = None  # a parameter passed through itself names nothing
+        entry = self.functions.get(function)
+        result = None
+        if entry is not None and entry[1].scope.owner is None:
+            apart = self.called_apart.get(entry[1].node.name.value, set())
+            if not apart - {entry[0].relative_path}:
+                result = self._parameter(entry[1], name)
+        self._parameters[key] = result
+        return result
+
+    def _parameter(self, record: FunctionRecord, name: str) -> str | None:
+        positional = record.scope.positional
+        index = positional.index(name) if name in positional else None
+        found: set[str] = set()
+        for analysis, pending in self._calls_named(record.node.name.value):
+            if _is_test(analysis):
+                continue
+            if analysis.resolver.resolve(pending.node.func, pending.scope) not in record.paths:
+                continue
+            argument = _argument(pending.node, index, name)
+            value = analysis.resolver.resolve(argument, pending.scope) if argument is not None else None
+            if value is None or not value.endswith(("()", STRUCTURED)):
+                return None
+            found.add(value)
+        return found.pop() if len(found) == 1 else None
+
+    def _calls_named(self, name: str) -> list[tuple[FileAnalysis, PendingCall]]:
+        """Calls of ``name(...)`` or ``x.name(...)`` anywhere in the project (read from the syntax only)."""
+        if self._by_name is None:
+            index: dict[str, list[tuple[FileAnalysis, PendingCall]]] = {}
+            for analysis in {id(a): a for a in self.files.values()}.values():
+                self._index_calls(analysis, index)
+            self._by_name = index
+        return self._by_name.get(name, [])
+
+    def _index_calls(self, analysis: FileAnalysis, index: dict[str, list[tuple[FileAnalysis, PendingCall]]]) -> None:
+        if id(analysis) in self._indexed:
+            return
+        self._indexed.add(id(analysis))
+        for pending in analysis.calls:
+            func = pending.node.func
+            called = func.value if isinstance(func, cst.Name) else None
+            if isinstance(func, cst.Attribute):
+                called = func.attr.value
+            if called is not None:
+                index.setdefault(called, []).append((analysis, pending))
 
     def returned(self, function: str) -> str | None:
         """The client a project function returns, when its ``return`` statements build or hold one."""
@@ -282,12 +391,13 @@ class Project:
         if canonical is not None and canonical.split("(", 1)[0] in self.knowledge.known_names:
             return None
         for arg in pending.node.args:
-            if isinstance(arg.value, (cst.Name, cst.Attribute)):
-                passed = resolver.resolve(arg.value, pending.scope)
+            value = _partial_target(arg.value, resolver, pending)  # ``run_sync(partial(client.invoke_model, ...))``
+            if isinstance(value, (cst.Name, cst.Attribute)):
+                passed = resolver.resolve(value, pending.scope)
                 if passed is not None and not passed.endswith(("()", STRUCTURED)):
                     found = self.api(passed)
                     if found is not None:
-                        return self._direct(analysis, pending, *found, canonical=passed, callee=arg.value)
+                        return self._direct(analysis, pending, *found, canonical=passed, callee=value)
         if canonical is not None:
             for http in self.knowledge.http:
                 if canonical in http.functions:
@@ -430,3 +540,29 @@ def _url_text(expr: cst.BaseExpression, pending: PendingCall, analysis: FileAnal
             if binding.kind == "expr" and binding.expr is not None:
                 return _url_text(binding.expr, pending, analysis, depth + 1)
     return None
+
+
+def _partial_target(expr: cst.BaseExpression, resolver: Resolver, pending: PendingCall) -> cst.BaseExpression:
+    """The callable a ``functools.partial(api, ...)`` argument wraps, else ``expr`` itself."""
+    if (
+        isinstance(expr, cst.Call)
+        and expr.args
+        and expr.args[0].keyword is None
+        and not expr.args[0].star
+        and resolver.resolve(expr.func, pending.scope) in PARTIAL
+    ):
+        return expr.args[0].value
+    return expr
+
+
+def _argument(call: cst.Call, index: int | None, name: str) -> cst.BaseExpression | None:
+    """The expression a call passes for parameter ``name`` (at ``index`` when positional), if it says."""
+    positional: list[cst.BaseExpression] = []
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            positional.append(arg.value)
+        elif arg.keyword.value == name:
+            return arg.value
+    return positional[index] if index is not None and index < len(positional) else None

@@ -2,10 +2,13 @@
 
 LibCST's ``QualifiedNameProvider`` reports ``client.chat.completions.create``
 as a local name once ``client = OpenAI()``; tracking instances is our job. The
-resolver follows what the code says (imports, aliases, assignments,
-annotations, ``with`` targets, ``self`` attributes set in any method, factory
-return annotations, keyed factories such as ``boto3.client("bedrock-runtime")``,
-``functools.partial``, LangChain compositions) and produces canonical strings
+resolver follows what the code says (imports, dynamic imports of a literal
+name, aliases, assignments, annotations and type aliases, ``with`` targets and
+``ExitStack.enter_context``, ``self`` attributes set in any method, attributes
+a project class declares, factory return annotations, keyed factories such as
+``boto3.client("bedrock-runtime")``, ``functools.partial``, LangChain
+compositions, dict literals of one kind of instance, and the instances every
+project call passes for an unannotated parameter) and produces canonical strings
 such as ``openai.OpenAI().chat.completions.create``, where ``()`` means "the
 result of calling". Provider knowledge is keyed by the same strings.
 
@@ -29,9 +32,15 @@ from ailint.knowledge import Knowledge
 BindingKind = Literal["import", "expr", "annotation", "function", "class", "iter"]
 STRUCTURED = "#s"
 _MAX_DEPTH = 32
-_PARTIAL = frozenset({"functools.partial"})
+PARTIAL = frozenset({"functools.partial"})
+"""Callables whose call binds a function (the function is its first argument)."""
+_EXIT_STACKS = frozenset({"contextlib.ExitStack()", "contextlib.AsyncExitStack()"})
+_ENTER_CONTEXT = frozenset({"enter_context", "enter_async_context"})
+"""Their methods that enter a context manager and return what ``with ... as`` would bind."""
 UNINFORMATIVE = frozenset({"typing.Any", "Any", "object", "typing_extensions.Any"})
 """Return annotations that say nothing: the function body is read instead."""
+TYPE_ALIAS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
+"""``Client: TypeAlias = A | B`` declares a type, not an instance of ``TypeAlias``."""
 
 
 class ProjectNames(Protocol):
@@ -42,6 +51,15 @@ class ProjectNames(Protocol):
 
     def returned(self, function: str) -> str | None:
         """What a project function returns, read from its ``return`` statements."""
+
+    def type_alias(self, dotted: str) -> str | None:
+        """The class a module-level type alias of another project module names."""
+
+    def parameter(self, function: str, name: str) -> str | None:
+        """The instance every call of a project function passes for an unannotated parameter."""
+
+    def instance_attribute(self, instance: str, attr: str) -> str | None:
+        """What an attribute of an instance of a project class is, from its class body or methods."""
 
 
 @dataclass(eq=False)
@@ -71,6 +89,10 @@ class Scope:
     """For methods: the class scope they belong to."""
     canonical: str = ""
     """For classes: the class's canonical path (``acme.llm.Client``)."""
+    positional: tuple[str, ...] = ()
+    """For functions: the names of the positional parameters, in order."""
+    untyped: frozenset[str] = frozenset()
+    """For functions: the parameters without an annotation (their callers may say what they are)."""
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -133,6 +155,18 @@ class Resolver:
             current = current.parent
         return None
 
+    @staticmethod
+    def parameter_scope(name: str, scope: Scope) -> Scope | None:
+        """The plain function (not a method) whose unannotated parameter ``name`` is, seen from ``scope``."""
+        current: Scope | None = scope
+        while current is not None and current.kind == "function":
+            if name in current.untyped:
+                return current if current.owner is None else None
+            if name in current.bindings:
+                return None
+            current = current.parent
+        return None
+
     def lookup(self, name: str, scope: Scope) -> list[Binding]:
         """Bindings visible for ``name`` from ``scope`` (Python's LEGB, minus builtins)."""
         current: Scope | None = scope
@@ -156,7 +190,7 @@ class Resolver:
             return None
         if binding.kind == "annotation":
             kind = self.resolve_type(binding.expr, binding.scope, depth + 1)
-            return f"{kind}()" if kind else None
+            return f"{kind}()" if kind and kind not in TYPE_ALIAS else None
         if binding.kind == "iter":  # ``for x in stream``: not the stream itself
             return None
         return self.resolve(binding.expr, binding.scope, depth + 1)
@@ -197,6 +231,11 @@ class Resolver:
             method = self.method_scope(expr.value, scope) if found is None else None
             if method is not None and method.owner is not None:
                 return f"{method.owner.canonical}()"
+            if found is None and self.project is not None:
+                function = self.parameter_scope(expr.value, scope)
+                if function is not None:  # ``def embed(img, client)`` called as ``embed(img, cohere_client)``
+                    path = f"{self.module}.{function.qualname}" if self.module else function.qualname
+                    return self.project.parameter(path, expr.value)
             return found
         if isinstance(expr, cst.Attribute):
             return self._resolve_attribute(expr, scope, depth)
@@ -209,9 +248,39 @@ class Resolver:
         if isinstance(expr, cst.IfExp):  # ``create = client.stream if streaming else client.create``
             return self.resolve(expr.body, scope, depth + 1) or self.resolve(expr.orelse, scope, depth + 1)
         if isinstance(expr, cst.Subscript):  # a generic class: ``Agent[Deps, Output](...)``
+            value = self._dict_value(expr.value, scope, depth + 1)  # ``AGENTS[name]``
+            if value is not None:
+                return value
             base = self.resolve(expr.value, scope, depth + 1)
             return base if base is not None and not base.endswith(("()", STRUCTURED)) else None
         return None
+
+    def _dict_value(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """What any value of a dict literal bound to ``expr`` is, when all its values are the same thing.
+
+        ``AGENTS = {"a": agent_a, "b": agent_b}`` with both agents ``pydantic_ai.Agent()``
+        makes ``AGENTS.get(name)`` and ``AGENTS[name]`` one; a dict that mixes kinds, or
+        is filled from ``**other``, says nothing.
+        """
+        bindings: list[Binding] = []
+        if isinstance(expr, cst.Name):
+            bindings = self.lookup(expr.value, scope)
+        elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            method = self.method_scope(expr.value.value, scope)
+            if method is not None and method.owner is not None:
+                bindings = method.owner.attrs.get(expr.attr.value) or method.owner.bindings.get(expr.attr.value) or []
+        literal = next((b for b in reversed(bindings) if b.kind == "expr"), None)
+        if literal is None or not isinstance(literal.expr, cst.Dict) or not literal.expr.elements:
+            return None
+        found: set[str | None] = set()
+        for element in literal.expr.elements:
+            if not isinstance(element, cst.DictElement):
+                return None
+            found.add(self.resolve(element.value, literal.scope, depth + 1))
+            if len(found) > 1:
+                return None
+        value = found.pop()
+        return value if value is not None and value.endswith(("()", STRUCTURED)) else None
 
     def _resolve_attribute(self, expr: cst.Attribute, scope: Scope, depth: int) -> str | None:
         attr = expr.attr.value
@@ -225,15 +294,38 @@ class Resolver:
                 if found is not None:
                     return found
             return f"{owner.canonical}().{attr}"
+        if self.knowledge.generic_attributes and isinstance(value, cst.Name):
+            typed = self._generic_attribute(value, attr, scope, depth)
+            if typed is not None:
+                return typed
         base = self.resolve(value, scope, depth + 1)
         if base is None:
             return None
         if attr in self.knowledge.transparent:
             return base
+        if self.project is not None and base.endswith("()") and base.count("(") == 1:
+            found = self.project.instance_attribute(base, attr)  # ``deps.client`` with ``client: OpenAI`` in ``Deps``
+            if found is not None:
+                return found
         dotted = f"{base}.{attr}"
         if self.project is not None and "(" not in base:
             return self.project.global_name(dotted) or dotted
         return dotted
+
+    def _generic_attribute(self, value: cst.Name, attr: str, scope: Scope, depth: int) -> str | None:
+        """``ctx.deps`` with ``ctx: RunContext[Deps]``: an attribute typed by a type argument."""
+        annotation = next((b for b in reversed(self.lookup(value.value, scope)) if b.kind == "annotation"), None)
+        if annotation is None or not isinstance(annotation.expr, cst.Subscript):
+            return None
+        head = self.resolve(annotation.expr.value, annotation.scope, depth + 1)
+        index = self.knowledge.generic_attributes.get(f"{head}.{attr}") if head is not None else None
+        if index is None or index >= len(annotation.expr.slice):
+            return None
+        argument = annotation.expr.slice[index].slice
+        if not isinstance(argument, cst.Index):
+            return None
+        kind = self.resolve_type(argument.value, annotation.scope, depth + 1)
+        return f"{kind}()" if kind and kind not in UNINFORMATIVE else None
 
     def _resolve_call(self, expr: cst.Call, scope: Scope, depth: int) -> str | None:
         func = expr.func
@@ -245,10 +337,23 @@ class Resolver:
                     if method in self.knowledge.structuring_calls and not inner.endswith(STRUCTURED):
                         return inner + STRUCTURED
                     return inner
+            if method == "get" and expr.args:  # ``AGENTS.get(name)``
+                value = self._dict_value(func.value, scope, depth + 1)
+                if value is not None:
+                    return value
+            if method in _ENTER_CONTEXT and expr.args and expr.args[0].keyword is None:
+                stack = self.resolve(func.value, scope, depth + 1)
+                if stack in _EXIT_STACKS:  # ``stack.enter_async_context(cm)`` is ``async with cm as x``
+                    return self.resolve(expr.args[0].value, scope, depth + 1)
+        if isinstance(func, cst.Name) and func.value == "__import__" and not self.lookup(func.value, scope):
+            name = self._module_argument(expr)  # ``ollama = __import__("ollama")``
+            return name.split(".", 1)[0] if name is not None else None
         base = self.resolve(func, scope, depth + 1)
         if base is None:
             return None
-        if base in _PARTIAL:
+        if base == "importlib.import_module":
+            return self._module_argument(expr)
+        if base in PARTIAL:
             if expr.args and expr.args[0].keyword is None:
                 return self.resolve(expr.args[0].value, scope, depth + 1)
             return None
@@ -267,6 +372,14 @@ class Resolver:
             if inferred is not None:
                 return inferred
         return f"{base}()"
+
+    @staticmethod
+    def _module_argument(expr: cst.Call) -> str | None:
+        """The absolute module name a dynamic import is given as its only argument, as a literal."""
+        if len(expr.args) != 1 or expr.args[0].keyword is not None or expr.args[0].star:
+            return None
+        name = string_value(expr.args[0].value)
+        return name if name and all(part.isidentifier() for part in name.split(".")) else None
 
     @staticmethod
     def _factory_key(expr: cst.Call, index: int) -> str | None:
@@ -316,9 +429,9 @@ class Resolver:
         if isinstance(annotation, (cst.Name, cst.Attribute)):
             found = self.resolve(annotation, scope, depth + 1)
             if found is None and isinstance(annotation, cst.Name):  # a type alias: ``Client = A | B``
-                for binding in reversed(self.lookup(annotation.value, scope)):
-                    if binding.kind == "expr" and isinstance(binding.expr, (cst.BinaryOperation, cst.Subscript)):
-                        return self.resolve_type(binding.expr, binding.scope, depth + 1)
+                return self.alias_type(annotation.value, scope, depth + 1)
+            if found is not None and "(" not in found and self.project is not None:
+                return self.project.type_alias(found) or found  # an alias imported from another module
             return found
         if isinstance(annotation, cst.SimpleString):
             text = string_value(annotation)
@@ -347,6 +460,13 @@ class Resolver:
                         if found:
                             return found
             return None
+        return None
+
+    def alias_type(self, name: str, scope: Scope, depth: int = 0) -> str | None:
+        """The class a type alias bound to ``name`` names (``Client = A | B``, ``type Client = A | B``)."""
+        for binding in reversed(self.lookup(name, scope)):
+            if binding.kind == "expr" and isinstance(binding.expr, (cst.BinaryOperation, cst.Subscript)):
+                return self.resolve_type(binding.expr, binding.scope, depth + 1)
         return None
 
     def resolve_exception(self, expr: cst.BaseExpression, scope: Scope) -> list[str]:

@@ -87,6 +87,10 @@ class Exports:
             if value is not None and self.leads_to_model(value):
                 yield name
                 continue
+            alias = resolver.alias_type(name, analysis.module_scope)  # ``Client: TypeAlias = A | B``
+            if alias is not None and self.leads_to_model(alias):
+                yield name
+                continue
             scope = classes.get(name)
             if scope is not None and self._class_leads(analysis, scope):
                 yield name

@@ -42,6 +42,7 @@ _PROVIDER_KEYS = {
     "http",
     "collapse",
     "request-checks",
+    "generic-attributes",
 }
 _CLIENT_KEYS = {"sync", "async", "packages", "async-packages", "transparent", "transparent-calls", "structuring-calls"}
 _API_KEYS = {"operation", "async", "streaming", "structured"}
@@ -102,6 +103,9 @@ class Knowledge:
     (``langchain_community.chat_models.openai.ChatOpenAI``)."""
     providers: tuple[Provider, ...] = ()
     http: tuple[HttpKnowledge, ...] = ()
+    generic_attributes: Mapping[str, int] = field(default_factory=dict)
+    """Attributes typed by a class's type parameter: ``pydantic_ai.RunContext.deps`` is
+    parameter 0, so ``ctx.deps`` with ``ctx: RunContext[Deps]`` is a ``Deps``."""
 
     @property
     def modules(self) -> frozenset[str]:
@@ -227,6 +231,7 @@ class _Builder:
         self.collapse: set[str] = set()
         self.providers: list[Provider] = []
         self.http: list[HttpKnowledge] = []
+        self.generic_attributes: dict[str, int] = {}
 
     def add(self, data: Mapping[str, Any], origin: str) -> None:
         unknown = set(data) - _PROVIDER_KEYS
@@ -269,6 +274,10 @@ class _Builder:
             if not isinstance(index, int):
                 raise KnowledgeError(f"{origin} [keyed-factories] {factory}: expected an argument index")
             self.keyed_factories[factory] = index
+        for attribute, index in _table(data, "generic-attributes", origin).items():
+            if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+                raise KnowledgeError(f"{origin} [generic-attributes] {attribute}: expected a type parameter index")
+            self.generic_attributes[attribute] = index
         self.validating_parsers |= set(_str_list(data, "validating-parsers", origin))
         self.collapse |= set(_str_list(data, "collapse", origin))
         http = _table(data, "http", origin)
@@ -297,6 +306,7 @@ class _Builder:
             collapse=tuple(sorted(self.collapse, key=len, reverse=True)),
             providers=tuple(self.providers),
             http=tuple(self.http),
+            generic_attributes=self.generic_attributes,
         )
 
 
@@ -365,6 +375,7 @@ def with_extra_call_sites(knowledge: Knowledge, extra: Iterable[str]) -> Knowled
         collapse=knowledge.collapse,
         providers=(*knowledge.providers, provider),
         http=knowledge.http,
+        generic_attributes=knowledge.generic_attributes,
     )
 
 
