@@ -115,6 +115,9 @@ def test_unreadable_file_is_one_line(project: Path, monkeypatch: pytest.MonkeyPa
         (b"import openai_helpers\n", False),
         (b"from myopenai import x\n", False),
         (b"description = 'openai and anthropic'\n", False),
+        (b"sdk = __import__('openai')\n", True),
+        (b'lib = importlib.import_module("anthropic.lib")\n', True),
+        (b"helpers = __import__('openai_helpers')\n", False),
     ],
 )
 def test_prefilter_needs_an_import(source: bytes, expected: bool) -> None:

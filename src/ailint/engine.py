@@ -99,8 +99,10 @@ def _known_codes() -> dict[str, str]:
 def _import_pattern(modules: frozenset[str]) -> re.Pattern[bytes]:
     """Matches an import of any of ``modules`` (at any indentation)."""
     names = b"|".join(re.escape(m.encode()) for m in sorted(modules))
+    dynamic = rb"\b(?:__import__|import_module)\(\s*[\"'](?:" + names + rb")\b"  # ``__import__("ollama")``
     return re.compile(
-        rb"^(?:\xef\xbb\xbf)?[ \t]*(?:from[ \t]+(?:" + names + rb")\b|import[ \t]+[^\n#]*\b(?:" + names + rb")\b)",
+        rb"^(?:\xef\xbb\xbf)?[ \t]*(?:from[ \t]+(?:" + names + rb")\b|import[ \t]+[^\n#]*\b(?:" + names + rb")\b)"
+        rb"|" + dynamic,
         re.MULTILINE,
     )
 
