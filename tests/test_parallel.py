@@ -100,16 +100,14 @@ def test_files_judged_apart_still_move_a_wrappers_concerns_to_them(
 def test_parameters_are_inferred_the_same_whatever_the_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``helpers.ask`` is called from a file judged apart: its parameter is not inferred, with one job or two.
 
-    ``local.py`` calls its own function, and that inference stands (a name called from another file
-    judged apart would not: the rule goes by names, read from the bytes of those files).
+    ``local.py`` calls its own function of the same name, and that inference stands: ``main.py`` does not
+    import ``local``.
     """
     monkeypatch.setattr(ailint.parallel, "MIN_LEAVES", 1)
     helpers = "def ask(client, q):\n    return client.chat.completions.create(model='m', messages=q)\n"
     (tmp_path / "helpers.py").write_text(helpers)
     (tmp_path / "main.py").write_text("from openai import OpenAI\nfrom helpers import ask\n\nask(OpenAI(), [])\n")
-    (tmp_path / "local.py").write_text(
-        "from openai import OpenAI\n\n" + helpers.replace("ask", "reply") + "\n\nprint(reply(OpenAI(), []))\n"
-    )
+    (tmp_path / "local.py").write_text("from openai import OpenAI\n\n" + helpers + "\n\nprint(ask(OpenAI(), []))\n")
     settings = Settings(root=tmp_path, enabled=frozenset({"AIL401"}))
     found = []
     for jobs in (1, 2):

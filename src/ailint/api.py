@@ -312,13 +312,13 @@ class _Run:
         # analysed apart (on worker processes when checking), never parsed here first.
         unimported = self._unimported()
         definers = self.candidates - unimported
-        # Files judged apart may call a function with arguments this project never sees; what
-        # a parameter holds is then not inferred from callers, however the files are judged.
+        # Files judged apart may call a function of a module they import with arguments this
+        # project never sees; its parameters are then not inferred from callers, however the
+        # files are judged.
         called = re.compile(rb"\b([A-Za-z_]\w*)\s*\(")
         for index in unimported:
-            where = self.relative(self.files[index])
             for match in called.finditer(self.files[index].data):
-                self.project.called_apart.setdefault(match.group(1).decode(), set()).add(where)
+                self.project.called_apart.setdefault(match.group(1).decode(), set()).update(self.imports[index])
         new = roots & definers
         verified = False
         while True:

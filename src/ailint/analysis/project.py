@@ -66,8 +66,8 @@ class Project:
         """Reads a project module that was not analysed, on demand (set by the run)."""
         self._outputs: dict[int, Output] = {}
         self.called_apart: dict[str, set[str]] = {}
-        """Names called in files judged apart from this project, and those files' relative paths: the
-        parameters of a function called from another such file are not inferred from callers."""
+        """Names called in files judged apart from this project, and the modules those files import:
+        the parameters of a function such a file may call are not inferred from callers."""
         self.called_elsewhere: set[str] = set()
         """Paths of wrappers called from files judged apart from this project (files no other file imports)."""
 
@@ -184,10 +184,12 @@ class Project:
         self._parameters[key] = None  # a parameter passed through itself names nothing
         entry = self.functions.get(function)
         result = None
-        if entry is not None and entry[1].scope.owner is None:
-            apart = self.called_apart.get(entry[1].node.name.value, set())
-            if not apart - {entry[0].relative_path}:
-                result = self._parameter(entry[1], name)
+        if (
+            entry is not None
+            and entry[1].scope.owner is None
+            and entry[0].module not in self.called_apart.get(entry[1].node.name.value, ())
+        ):
+            result = self._parameter(entry[1], name)
         self._parameters[key] = result
         return result
 
