@@ -223,6 +223,16 @@ def test_version_does_not_import_libcst(tmp_path: Path) -> None:
     assert done.stdout.splitlines()[-1] == "False False"
 
 
+def test_checking_a_file_without_model_calls_does_not_import_libcst(tmp_path: Path) -> None:
+    (tmp_path / "plain.py").write_text("import json\n\nprint(json.dumps({}))\n")
+    code = (
+        "import sys; from ailint.cli import main; sys.argv=['ailint','check','--no-cache','plain.py']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\nprint('libcst' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert done.stdout.splitlines()[-1] == "False", done.stdout
+
+
 def test_colour_on_a_forced_terminal_and_no_color(tree: Path) -> None:
     coloured = _subprocess("src", cwd=tree, env={"FORCE_COLOR": "1", "NO_COLOR": ""})
     assert "\x1b[" in coloured.stdout

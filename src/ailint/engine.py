@@ -457,12 +457,17 @@ class Engine:
                 raise
             return None
 
-    def finish(self, prepared: Prepared, project: Project) -> list[Diagnostic]:
-        """Judge the call sites of a prepared file, now that the whole project is known."""
+    def finish(self, prepared: Prepared, project: Project | None) -> list[Diagnostic]:
+        """Judge the call sites of a prepared file, now that the whole project is known.
+
+        A file that was not analysed in depth needs no project (None): it is
+        finished without LibCST ever being imported.
+        """
         if prepared.directives.ignore_file:
             return []
         diagnostics = list(prepared.diagnostics)
         if prepared.analysis is not None and prepared.wrapper is not None:
+            assert project is not None, "a file analysed in depth is judged within its project"
             try:
                 diagnostics.extend(self._judge(prepared, project))
             except Exception as exc:

@@ -45,12 +45,11 @@ def _start(settings: Settings) -> None:
 
 
 def _check(job: tuple[FileTask, bytes]) -> list[Diagnostic]:
-    from ailint.analysis.project import Project
 
     assert _engine is not None
     task, data = job
     prepared = _engine.prepare(task, data, deep=False)
-    return _engine.finish(prepared, Project(_engine.knowledge))
+    return _engine.finish(prepared, None)
 
 
 def _check_chunk(jobs: list[tuple[FileTask, bytes]]) -> list[list[Diagnostic]]:
@@ -101,11 +100,8 @@ class PlainChecker:
         """
         if not self.jobs:
             return []
-        from ailint.analysis.project import Project
-
         if self.pool is None:
-            empty = Project(self.engine.knowledge)
-            return [self.engine.finish(self.engine.prepare(task, data, deep=False), empty) for task, data in self.jobs]
+            return [self.engine.finish(self.engine.prepare(task, data, deep=False), None) for task, data in self.jobs]
         found: list[list[Diagnostic] | None] = [None] * len(self.jobs)
         done = [False] * len(self.jobs)
         for first, count, future in self.futures:
