@@ -148,3 +148,15 @@ def test_cache_records_every_rule(project: Path) -> None:
     check_paths([Path(".")], every, cwd=project, cache=Cache(project, every))
     warm = check_paths([Path(".")], every, cwd=project, cache=Cache(project, every)).diagnostics
     assert warm == cold
+
+
+def test_facts_of_deleted_files_are_not_kept(project: Path) -> None:
+    import json
+
+    lint(project, Cache(project, settings(project)))
+    (project / "plain.py").unlink()
+    (project / "app.py").write_text(APP + "\n")  # a change, so that the index is written again
+    lint(project, Cache(project, settings(project)))
+    (index,) = (project / ".ailint_cache").glob("index-*.json")
+    files = json.loads(index.read_text())["files"]
+    assert sorted(Path(key.split("|")[0]).name for key in files) == ["app.py", "llm.py"]

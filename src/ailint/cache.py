@@ -98,6 +98,8 @@ class Cache:
         self.warning: str | None = None
         self._entries: dict[str, list[dict[str, Any]]] | None = None
         self._files: dict[str, list[Any]] = {}
+        self._seen: set[str] = set()
+        """Files looked up or recorded in this run: the only ones whose facts are written back."""
         self._dirty = False
 
     def key(self, *parts: bytes | str) -> str:
@@ -125,6 +127,7 @@ class Cache:
         if not self.enabled:
             return None
         _ = self.entries  # loads the index
+        self._seen.add(path)
         found = self._files.get(path)
         if (
             isinstance(found, list)
@@ -141,6 +144,7 @@ class Cache:
         """Record what ``facts`` returns for an unchanged file."""
         if self.enabled:
             _ = self.entries
+            self._seen.add(path)
             self._files[path] = [*stamp, hashed, imports]
             self._dirty = True
 
@@ -198,7 +202,8 @@ class Cache:
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".index.", suffix=".tmp")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump({"entries": entries, "files": self._files}, stream, separators=(",", ":"))
+                    files = {path: facts for path, facts in self._files.items() if path in self._seen}
+                    json.dump({"entries": entries, "files": files}, stream, separators=(",", ":"))
                 os.replace(temporary, self.path)
             except BaseException:
                 with contextlib.suppress(OSError):
