@@ -6,9 +6,12 @@ CLI adds only option parsing, output and exit codes.
 A run reads the whole project (the tree under the project root), not only
 the paths it reports on, so that a wrapper or client defined in another
 module is known when ailint is handed single files, as pre-commit does.
-Which files are parsed is decided before parsing, from their imports: files
-that import a provider SDK, then, transitively, files that import a module
-already selected. Every other file is only syntax-checked (when reported on).
+Which files are parsed is decided from their imports, in rounds (see
+``analysis.selection``): files that bind a name the provider knowledge
+defines, then files importing what leads to a model from those already
+parsed. Files no other file imports are judged on worker processes; every
+other file is only syntax-checked, on workers too. With a cache, a file
+whose size and modification time are unchanged is not even read.
 """
 
 from __future__ import annotations

@@ -1,11 +1,15 @@
-"""Checking plain files (files that call no model) on every core.
+"""Work spread over every core: plain files, and files no other file imports.
 
 Files that cannot hold a call site need no project: each is read,
 syntax-checked cheaply and has its pragmas validated on its own, so they are
-spread over a process pool. Workers are set up once (settings and knowledge
-travel once, not per file), take files in chunks, and send back plain
-``Diagnostic`` lists, never syntax trees. Small runs stay in-process, where a
-pool would cost more than it saves.
+spread over a process pool, started before the project is parsed. Workers are
+set up once (settings and knowledge travel once, not per file), take files in
+chunks, and send back plain ``Diagnostic`` lists, never syntax trees. Small
+runs stay in-process, where a pool would cost more than it saves.
+
+Files analysed in depth that no other file imports are judged on workers
+forked once the rest of the project is parsed: they inherit it, and send
+back diagnostics and the wrappers they call.
 """
 
 from __future__ import annotations
@@ -132,7 +136,8 @@ def _isolated(job: tuple[FileTask, bytes], settings: Settings) -> list[Diagnosti
 MIN_LEAVES = 40
 """Below this many files no other file imports, judging them in-process is faster than forking."""
 _run: Any = None
-LeafResult = tuple[int, "list[Diagnostic] | None", list[str], list[str]]
+LeafResult = tuple[int, list[Diagnostic] | None, list[str], list[str]]
+"""A file's index, its diagnostics (None if ailint failed on it), error lines, and the wrappers it calls."""
 
 
 def _leaf_chunk(indices: list[int]) -> list[LeafResult]:
