@@ -124,3 +124,36 @@ def test_module_names_follow_packages(tmp_path: Path) -> None:
     assert module_names(tmp_path / "src/acme/sub/x.py", tmp_path) == ["acme.sub.x"]
     assert module_names(tmp_path / "src/acme/__init__.py", tmp_path) == ["acme"]
     assert module_names(tmp_path / "scripts/run.py", tmp_path) == ["scripts.run", "run"]
+
+
+def test_the_quick_gitignore_check_agrees_with_pathspec() -> None:
+    """The combined expression only rules paths out; every verdict equals pathspec's own."""
+    import itertools
+
+    import pathspec
+
+    from ailint.discovery import _Patterns
+
+    lines = [
+        "*.pyc", "build/", "!build/keep.py", "/dist", "docs/**/gen_*.py", "\\#literal.py", "# comment", "",
+        "a?c.py", "[ab]x.py", "**/cache", "!important.pyc", "trailing\\ ", "logs/*", "!logs/keep/",
+    ]  # fmt: skip
+    names = ["x.py", "x.pyc", "important.pyc", "keep.py", "gen_a.py", "#literal.py", "abc.py", "bx.py", "cx.py"]
+    folders = [
+        "",
+        "build/",
+        "dist/",
+        "src/dist/",
+        "docs/",
+        "docs/api/v1/",
+        "cache/",
+        "src/cache/",
+        "logs/",
+        "logs/keep/",
+    ]
+    for count in (1, 3, len(lines)):
+        spec = pathspec.GitIgnoreSpec.from_lines(lines[:count])
+        quick = _Patterns(spec)
+        for folder, name in itertools.product(folders, names):
+            for path in (folder + name, folder.rstrip("/") + "/" if folder else name):
+                assert quick.match(path) == spec.match_file(path), (lines[:count], path)

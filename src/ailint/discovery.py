@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,10 +63,16 @@ def display_path(path: Path, cwd: Path) -> str:
     Bytes of a file name that are not UTF-8 print as U+FFFD, as Rust tools
     print them, so that every report and cache entry can be encoded.
     """
-    try:
-        text = Path(os.path.relpath(path, cwd)).as_posix()
-    except ValueError:
-        text = path.as_posix()
+    full, base = str(path), str(cwd)
+    if os.sep == "/" and full.startswith(base.rstrip("/") + "/") and "/." not in full:  # the common case, as text
+        text = full[len(base.rstrip("/")) + 1 :]
+    else:
+        try:
+            text = Path(os.path.relpath(path, cwd)).as_posix()
+        except ValueError:
+            text = path.as_posix()
+    if text.isascii():
+        return text
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
@@ -85,11 +92,48 @@ def _dangling(link: Path) -> str:
     return "broken symbolic link"
 
 
-def _gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
+class _Patterns:
+    """A gitignore spec, with one combined expression that rules most paths out at once.
+
+    ``pathspec`` tries every pattern in turn; a path that no including pattern
+    can match is not ignored whatever the negations say, so one search of the
+    patterns joined together answers for most paths, and the spec decides the rest.
+    """
+
+    def __init__(self, spec: pathspec.GitIgnoreSpec) -> None:
+        self.spec = spec
+        self.empty = not spec.patterns
+        sources: list[str] = []
+        self.exact = False
+        """True when every path must be asked of the spec (a pattern of a form not understood)."""
+        for pattern in spec.patterns:
+            regex = getattr(pattern, "regex", None)
+            if not pattern.include:
+                continue
+            if isinstance(regex, re.Pattern) and isinstance(regex.pattern, str):
+                sources.append(regex.pattern.replace("(?P<ps_d>", "(?:"))
+            else:
+                self.exact = True
+        self.quick: re.Pattern[str] | None = None
+        if sources and not self.exact:
+            try:
+                self.quick = re.compile("|".join(f"(?:{source})" for source in sources))
+            except re.error:
+                self.exact = True
+
+    def match(self, path: str) -> bool:
+        if self.empty:
+            return False
+        if not self.exact and (self.quick is None or self.quick.match(path) is None):
+            return False  # no pattern that ignores can match: the negations do not matter
+        return self.spec.match_file(path)
+
+
+def _gitignore(directory: Path) -> _Patterns | None:
     candidate = directory / ".gitignore"
     try:
         with open(candidate, encoding="utf-8", errors="replace") as handle:
-            return pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
+            return _Patterns(pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines()))
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError:
@@ -100,25 +144,25 @@ class _Walker:
     def __init__(self, root: Path, exclude: Iterable[str], cwd: Path) -> None:
         self.root = root
         self.cwd = cwd
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(list(exclude))
+        self.exclude = _Patterns(pathspec.GitIgnoreSpec.from_lines(list(exclude)))
         self.result = Discovery()
         self.seen: set[Path] = set()
 
-    def _excluded(self, path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]) -> bool:
+    def _excluded(self, path: Path, is_dir: bool, ignores: list[tuple[Path, _Patterns]]) -> bool:
         if path.name in DEFAULT_EXCLUDES and is_dir:
             return True
         suffix = "/" if is_dir else ""
-        if self.exclude.patterns:
+        if not self.exclude.empty:
             relative = _inside(path, self.root)
-            if relative is not None and self.exclude.match_file(relative + suffix):
+            if relative is not None and self.exclude.match(relative + suffix):
                 return True
         for base, spec in ignores:
             inner = _inside(path, base)
-            if inner is not None and spec.match_file(inner + suffix):
+            if inner is not None and spec.match(inner + suffix):
                 return True
         return False
 
-    def _inherited_ignores(self, directory: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
+    def _inherited_ignores(self, directory: Path) -> list[tuple[Path, _Patterns]]:
         """``.gitignore`` files of the directories above ``directory``, up to the project root."""
         ignores = []
         chain = [directory, *directory.parents]
@@ -130,7 +174,7 @@ class _Walker:
                 ignores.append((parent, spec))
         return ignores
 
-    def walk(self, directory: Path, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]) -> None:
+    def walk(self, directory: Path, ignores: list[tuple[Path, _Patterns]]) -> None:
         real = directory.resolve()
         if real in self.seen:
             return
