@@ -29,7 +29,7 @@ import pathspec
 
 from ailint.analysis.imports import STDLIB_MODULES, imported_modules, prefixes
 from ailint.diagnostics import Diagnostic, Span
-from ailint.discovery import discover, display_path, module_names
+from ailint.discovery import discover, display_path, module_names, relative_posix
 from ailint.settings import Settings
 
 T = TypeVar("T")
@@ -132,9 +132,10 @@ class _File:
 
     @property
     def imports(self) -> list[str]:
-        """What the file imports (``imported_modules``), from its bytes or the cache."""
+        """The modules the file imports and every package above them, from its bytes or the cache."""
         if self.imported is None:
-            self.imported = sorted(imported_modules(self.data, self.module, self.is_package))
+            found = imported_modules(self.data, self.module, self.is_package)
+            self.imported = sorted({prefix for name in found for prefix in prefixes(name)})
         return self.imported
 
 
@@ -154,7 +155,7 @@ class _Run:
 
         self.settings = settings
         self.cache = cache
-        self.packages: dict[Path, bool] = {}
+        self.packages: dict[str, bool] = {}
         self.cwd = (cwd or Path.cwd()).resolve()
         paths = list(paths)
         found = discover(paths, settings.root, settings.exclude, self.cwd)
@@ -250,7 +251,7 @@ class _Run:
         """
         roots = self.engine.modules
         importable = self._importable()
-        imports = self.imports = [{p for name in f.imports for p in prefixes(name)} for f in self.files]
+        imports = self.imports = [set(f.imports) for f in self.files]
         defines = self.engine.knowledge.entry_prefixes  # the module of a configured extra, an SDK's own files
         selected = {i for i, names in enumerate(imports) if any(n in roots for n in names) or importable[i] & defines}
         frontier = set(selected)
@@ -262,10 +263,9 @@ class _Run:
         return selected
 
     def relative(self, file: _File) -> str:
-        try:
-            return file.path.relative_to(self.settings.root).as_posix()
-        except ValueError:
-            return file.display
+        """The file's path from the project root (its display path when outside it)."""
+        found = relative_posix(file.path, self.settings.root)
+        return file.display if found is None else found
 
     @property
     def project(self) -> Project:

@@ -76,7 +76,7 @@ def display_path(path: Path, cwd: Path) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _inside(path: Path, base: Path) -> str | None:
+def relative_posix(path: Path, base: Path) -> str | None:
     """``path`` relative to ``base`` as a POSIX string, or None when it is not under it."""
     text, prefix = path.as_posix(), base.as_posix().rstrip("/") + "/"
     return text[len(prefix) :] if text.startswith(prefix) else None
@@ -153,11 +153,11 @@ class _Walker:
             return True
         suffix = "/" if is_dir else ""
         if not self.exclude.empty:
-            relative = _inside(path, self.root)
+            relative = relative_posix(path, self.root)
             if relative is not None and self.exclude.match(relative + suffix):
                 return True
         for base, spec in ignores:
-            inner = _inside(path, base)
+            inner = relative_posix(path, base)
             if inner is not None and spec.match(inner + suffix):
                 return True
         return False
@@ -235,10 +235,12 @@ def discover(paths: Iterable[Path], root: Path, exclude: Iterable[str], cwd: Pat
 
 
 def _root_relative(path: Path, root: Path) -> list[str]:
-    try:
-        parts = list(path.relative_to(root).with_suffix("").parts)
-    except ValueError:
+    inside = relative_posix(path, root)
+    if inside is None:
         parts = [path.stem]
+    else:
+        parts = inside.split("/")
+        parts[-1] = os.path.splitext(parts[-1])[0]
     if len(parts) > 1 and parts[0] == "src":
         parts = parts[1:]
     if parts and parts[-1] == "__init__":
@@ -246,24 +248,24 @@ def _root_relative(path: Path, root: Path) -> list[str]:
     return parts
 
 
-def _package_relative(path: Path, root: Path, packages: dict[Path, bool]) -> list[str]:
+def _package_relative(path: Path, root: Path, packages: dict[str, bool]) -> list[str]:
     """The name Python gives the file when its outermost ``__init__.py`` package is importable."""
     parts = [] if path.name == "__init__.py" else [path.stem]
-    directory = path.parent
-    while _is_package(directory, packages) and directory != root.parent:
-        parts.insert(0, directory.name)
-        directory = directory.parent
+    directory, stop = os.path.dirname(str(path)), os.path.dirname(str(root))
+    while directory != stop and _is_package(directory, packages):
+        directory, name = os.path.split(directory)
+        parts.insert(0, name)
     return parts
 
 
-def _is_package(directory: Path, packages: dict[Path, bool]) -> bool:
+def _is_package(directory: str, packages: dict[str, bool]) -> bool:
     found = packages.get(directory)
     if found is None:
-        found = packages[directory] = (directory / "__init__.py").is_file()
+        found = packages[directory] = os.path.isfile(os.path.join(directory, "__init__.py"))
     return found
 
 
-def module_names(path: Path, root: Path, packages: dict[Path, bool] | None = None) -> list[str]:
+def module_names(path: Path, root: Path, packages: dict[str, bool] | None = None) -> list[str]:
     """Dotted names the file may be imported by, the most likely first.
 
     ``__init__.py`` packages decide first (``examples/app/helpdesk/llm.py`` is
@@ -276,7 +278,7 @@ def module_names(path: Path, root: Path, packages: dict[Path, bool] | None = Non
     packages = {} if packages is None else packages
     names: list[str] = []
     candidates = [_package_relative(path, root, packages), _root_relative(path, root)]
-    if not _is_package(path.parent, packages):
+    if not _is_package(os.path.dirname(str(path)), packages):
         candidates.reverse()  # not in a package: a namespace path first, then a script's sibling name
     for parts in candidates:
         name = ".".join(parts)
