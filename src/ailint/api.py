@@ -358,20 +358,23 @@ class _Run:
         """Analyse and judge one file no other file imports: its diagnostics, error lines and the wrappers it calls.
 
         Only the project's record of who calls which wrapper changes when it
-        is added, so that record is all that is computed again.
+        is added: the file's own calls are added to it.
         """
         errors = len(self.errors)
         self._prepare(index, ignores, deep=True)
-        self.project.forget_callers()
         file = self.files[index]
-        prepared = self.prepared.get(file.path)
-        judged = self.judge(file, lambda p: self.engine.finish(p, self.project)) if file.target else []
         called: list[str] = []
-        if prepared is not None and prepared.analysis is not None:
-            called = self.project.wrappers_called_by(prepared.analysis)
+
+        def judged(prepared: Prepared) -> list[Diagnostic]:
+            if prepared.analysis is not None:
+                self.project.add_callers(prepared.analysis)
+                called.extend(self.project.wrappers_called_by(prepared.analysis))
+            return self.engine.finish(prepared, self.project) if file.target else []
+
+        diagnostics = self.judge(file, judged)
         reported = self.errors[errors:]
         del self.errors[errors:]  # the caller reports them (they may come from another process)
-        return index, judged, reported, called
+        return index, diagnostics, reported, called
 
     def prepare(self, wanted: set[int] | None = None, leaves: bool = True) -> None:
         """Parse the files analysed in depth, and syntax-check the targets in ``wanted`` (all if None).

@@ -495,8 +495,13 @@ class Project:
         return [record.paths[0] for record in self._called_records(analysis) if record.paths]
 
     def forget_callers(self) -> None:
-        """A file was added that no other file imports: only who calls which wrapper can change."""
+        """Files were added that no other file imports: only who calls which wrapper can change."""
         self._called = None
+
+    def add_callers(self, analysis: FileAnalysis) -> None:
+        """A file no other file imports was added: record the wrappers it calls (nothing else changes)."""
+        if self._called is not None:
+            self._called.update(id(record) for record in self._called_records(analysis))
 
     def judged_at_callers(self, site: CallSite) -> bool:
         """Whether the output concerns of ``site`` are judged where its wrapper is called."""

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from ailint.analysis.calls import FileAnalysis
 from ailint.analysis.imports import prefixes
 from ailint.analysis.project import Project
+from ailint.analysis.scope import Scope
 from ailint.knowledge import Knowledge
 
 _MAX_DEPTH = 12
@@ -95,11 +96,8 @@ class Exports:
             if scope is not None and self._class_leads(analysis, scope):
                 yield name
 
-    def _class_leads(self, analysis: FileAnalysis, scope: object) -> bool:
+    def _class_leads(self, analysis: FileAnalysis, scope: Scope) -> bool:
         """A class whose bases or attributes lead to a model: ``class Chat(ChatOpenAI)``, ``self.client = OpenAI()``."""
-        from ailint.analysis.scope import Scope
-
-        assert isinstance(scope, Scope)
         resolver = analysis.resolver
         found = resolver.class_bases.get(scope.canonical)
         if found is not None:
