@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -286,71 +285,26 @@ class _Run:
 
     def _select(self) -> set[int]:
         from ailint.analysis.imports import bound_imports
-        from ailint.analysis.selection import Exports, is_root
+        from ailint.analysis.selection import Rounds
 
-        knowledge = self.engine.knowledge
-        files = self.files
-        bound = {i: bound_imports(files[i].data, files[i].module, files[i].is_package) for i in self.candidates}
-        owners = {name: i for i in sorted(self.candidates, reverse=True) for name in self.importable[i]}
-        ignores = self.ignores()
-        selected: set[int] = set()
-        exports = Exports(self.project)
+        files, ignores = self.files, self.ignores()
 
-        def leads(dotted: str) -> bool:
-            dotted = dotted.removesuffix(".*")
-            module, _, name = dotted.rpartition(".")
-            for owner, wanted in ((owners.get(dotted), None), (owners.get(module), name)):
-                if owner is None or owner not in selected:
-                    continue
-                prepared = self.prepared.get(self.files[owner].path)
-                if prepared is None or prepared.analysis is None:
-                    continue
-                found = exports.of(prepared.analysis)
-                if found if wanted is None else wanted in found:
-                    return True
-            return False
+        def parse(index: int) -> FileAnalysis | None:
+            self._prepare(index, ignores, deep=True)
+            prepared = self.prepared.get(files[index].path)
+            return prepared.analysis if prepared is not None else None
 
-        roots = {i for i in self.candidates if is_root(bound[i], self.files[i].data, self.importable[i], knowledge)}
-        # Files no other file imports matter to no other file: they are chosen last and
-        # analysed apart (on worker processes when checking), never parsed here first.
-        unimported = self._unimported()
-        definers = self.candidates - unimported
-        # Files judged apart may call a function of a module they import with arguments this
-        # project never sees; its parameters are then not inferred from callers, however the
-        # files are judged.
-        called = re.compile(rb"\b([A-Za-z_]\w*)\s*\(")
-        for index in unimported:
-            for match in called.finditer(self.files[index].data):
-                self.project.called_apart.setdefault(match.group(1).decode(), set()).update(self.imports[index])
-        new = roots & definers
-        verified = False
-        while True:
-            for index in sorted(new):
-                self._prepare(index, ignores, deep=True)
-            selected |= new
-            new = {i for i in definers - selected if any(leads(d) for d in bound[i])}
-            if new:
-                verified = False
-                continue
-            if verified:
-                break
-            # Facts were memoised while the project grew: compute them again on the whole.
-            self.project.forget()
-            exports = Exports(self.project)
-            verified = True
-            new = {i for i in definers - selected if any(leads(d) for d in bound[i])}
-        self.leaves = (roots & unimported) | {i for i in unimported - roots if any(leads(d) for d in bound[i])}
-        return selected | self.leaves
-
-    def _unimported(self) -> set[int]:
-        """Candidates that no other file of the project imports (by any of their names)."""
-        importers: dict[str, set[int]] = {}
-        for index, names in enumerate(self.imports):
-            for name in names:
-                found = importers.setdefault(name, set())
-                if len(found) < 2:
-                    found.add(index)
-        return {i for i in self.candidates if not any(importers.get(name, set()) - {i} for name in self.importable[i])}
+        rounds = Rounds(
+            self.project,
+            self.candidates,
+            self.importable,
+            {i: bound_imports(files[i].data, files[i].module, files[i].is_package) for i in self.candidates},
+            self.imports,
+            lambda index: files[index].data,
+            parse,
+        )
+        deep, self.leaves = rounds.select()
+        return deep
 
     def leaf(
         self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]

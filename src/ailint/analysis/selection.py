@@ -1,4 +1,4 @@
-"""Which project files are analysed in depth: roots from their imports, then what matters spreads.
+"""Which project files are analysed in depth (``Rounds``): roots from their imports, then what matters spreads.
 
 Only a file that can hold a call site needs LibCST. Deciding that is done
 in rounds, and each round reads less than a plain import graph would:
@@ -22,7 +22,8 @@ the project leads to no model call, and it imports no model API.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 
 from ailint.analysis.calls import FileAnalysis
 from ailint.analysis.imports import prefixes
@@ -133,3 +134,93 @@ class Exports:
                 return parts[cut] in self.of(found)
         module = self.project.files.get(head)
         return module is not None and bool(self.of(module))
+
+
+_CALLED = re.compile(rb"\b([A-Za-z_]\w*)\s*\(")
+
+
+class Rounds:
+    """The selection of one run: which candidate files are analysed in depth, and which of those apart.
+
+    ``names[i]`` are the module names file ``i`` is imported by, ``bound[i]``
+    the names its imports bind, ``imports[i]`` the modules it imports (with
+    their packages); ``parse(i)`` adds file ``i`` to the project and returns
+    its analysis (None if it cannot be analysed).
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        candidates: set[int],
+        names: list[set[str]],
+        bound: Mapping[int, set[str]],
+        imports: list[set[str]],
+        data: Callable[[int], bytes],
+        parse: Callable[[int], FileAnalysis | None],
+    ) -> None:
+        self.project = project
+        self.candidates = candidates
+        self.names = names
+        self.bound = bound
+        self.imports = imports
+        self.data = data
+        self.parse = parse
+        self.owners = {name: i for i in sorted(candidates, reverse=True) for name in names[i]}
+        self.parsed: dict[int, FileAnalysis | None] = {}
+        self.exports = Exports(project)
+
+    def select(self) -> tuple[set[int], set[int]]:
+        """The files analysed in depth, and among them those no other file imports (judged apart, unparsed here).
+
+        Files no other file imports matter to no other file: they are chosen
+        last and never parsed here. They may call a function of a module they
+        import with arguments the project never sees, so its parameters are
+        not inferred from callers, however the files are judged.
+        """
+        knowledge = self.project.knowledge
+        roots = {i for i in self.candidates if is_root(self.bound[i], self.data(i), self.names[i], knowledge)}
+        unimported = self._unimported()
+        for index in unimported:
+            for match in _CALLED.finditer(self.data(index)):
+                self.project.called_apart.setdefault(match.group(1).decode(), set()).update(self.imports[index])
+        definers = self.candidates - unimported
+        new, verified = roots & definers, False
+        while True:
+            for index in sorted(new):
+                self.parsed[index] = self.parse(index)
+            new = {i for i in definers - self.parsed.keys() if self._leads(i)}
+            if new:
+                verified = False
+                continue
+            if verified:
+                break
+            # Facts were memoised while the project grew: compute them again on the whole.
+            self.project.forget()
+            self.exports, verified = Exports(self.project), True
+            new = {i for i in definers - self.parsed.keys() if self._leads(i)}
+        apart = (roots & unimported) | {i for i in unimported - roots if self._leads(i)}
+        return set(self.parsed) | apart, apart
+
+    def _leads(self, index: int) -> bool:
+        """Whether file ``index`` imports something of a parsed file that leads to a model."""
+        for dotted in self.bound[index]:
+            dotted = dotted.removesuffix(".*")
+            module, _, name = dotted.rpartition(".")
+            for owner, wanted in ((self.owners.get(dotted), None), (self.owners.get(module), name)):
+                analysis = self.parsed.get(owner) if owner is not None else None
+                if analysis is None:
+                    continue
+                found = self.exports.of(analysis)
+                if found if wanted is None else wanted in found:
+                    return True
+        return False
+
+    def _unimported(self) -> set[int]:
+        """Candidates that no other file of the project imports (by any of their names)."""
+        importers: dict[str, set[int]] = {}
+        for index, names in enumerate(self.imports):
+            for name in names:
+                found = importers.setdefault(name, set())
+                if len(found) < 2:
+                    found.add(index)
+        return {i for i in self.candidates if not any(importers.get(name, set()) - {i} for name in self.names[i])}
