@@ -125,3 +125,20 @@ def test_a_file_left_out_is_still_checked(tmp_path: Path) -> None:
     result = check_paths([tmp_path], settings, cwd=tmp_path)
     assert [(d.path, d.span.line, d.code) for d in result.diagnostics] == [("broken.py", 2, "AIL001")]
     assert result.files == 2
+
+
+def test_a_run_leaves_nothing_frozen(tmp_path: Path) -> None:
+    """Runs freeze what they keep from the collector while they work, and release it when they return."""
+    import gc
+
+    from ailint.api import list_calls
+
+    (tmp_path / "llm.py").write_text(
+        "import openai\n\ndef ask():\n    return openai.OpenAI().responses.create(model='m')\n"
+    )
+    settings = Settings(root=tmp_path, enabled=registry.DEFAULT_CODES)
+    before = gc.get_freeze_count()
+    check_paths([tmp_path], settings, cwd=tmp_path)
+    assert gc.get_freeze_count() == before
+    assert len(list_calls([tmp_path], settings, cwd=tmp_path).calls) == 1
+    assert gc.get_freeze_count() == before

@@ -552,10 +552,13 @@ def _check_missing(
 def list_calls(paths: Iterable[Path], settings: Settings, cwd: Path | None = None) -> CallsResult:
     """The inventory of model call sites under ``paths``, each concern judged where SPEC says."""
     run = _Run(paths, settings, cwd)
-    run.prepare()
     result = CallsResult(errors=run.errors, missing=run.missing)
-    for file in run.targets:
-        result.files += 1
-        result.calls.extend(run.judge(file, lambda prepared: run.engine.inventory(prepared, run.project)) or [])
+    try:
+        run.prepare()
+        for file in run.targets:
+            result.files += 1
+            result.calls.extend(run.judge(file, lambda prepared: run.engine.inventory(prepared, run.project)) or [])
+    finally:
+        gc.unfreeze()  # what the run kept is garbage once it returns
     result.calls.sort(key=lambda c: (c.path, c.span.line, c.span.column))
     return result
