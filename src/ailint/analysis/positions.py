@@ -15,7 +15,7 @@ pass is run directly instead, and stored where ``resolve`` finds it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import libcst as cst
@@ -46,31 +46,36 @@ def positions(wrapper: MetadataWrapper) -> Mapping[cst.CSTNode, CodeRange]:
 def _source_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node below ``node`` in the order its code appears (``tree.walk`` keeps field order)."""
     stack: list[cst.CSTNode] = [node]
+    pop, extend, orders = stack.pop, stack.extend, _ORDERS
     while stack:
-        current = stack.pop()
+        current = pop()
         yield current
-        stack.extend(reversed(_ordered_children(current)))
+        order = orders.get(type(current))
+        found = order(current) if order is not None else list(children(current))
+        found.reverse()
+        extend(found)
 
 
-def _ordered_children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """``tree.children`` in source order: the few node types whose fields are not in that order."""
-    if isinstance(node, cst.FunctionDef):
-        return [*node.decorators, node.params, *([node.returns] if node.returns else []), node.body]
-    if isinstance(node, cst.ClassDef):
-        return [*node.decorators, *node.bases, *node.keywords, node.body]
-    if isinstance(node, cst.IfExp):
-        return [node.body, node.test, node.orelse]
-    if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
-        return [*([node.type] if node.type else []), *([node.name] if node.name else []), node.body]
-    if isinstance(node, cst.MatchCase):
-        return [node.pattern, *([node.guard] if node.guard else []), node.body]
-    if isinstance(node, cst.TypeAlias):
-        return [node.name, *([node.type_parameters] if node.type_parameters else []), node.value]
-    if isinstance(node, cst.Parameters):
-        star = [node.star_arg] if isinstance(node.star_arg, cst.CSTNode) else []
-        kwargs = [node.star_kwarg] if node.star_kwarg is not None else []
-        return [*node.posonly_params, *node.params, *star, *node.kwonly_params, *kwargs]
-    return list(children(node))
+def _optional(*nodes: cst.CSTNode | None) -> list[cst.CSTNode]:
+    return [node for node in nodes if isinstance(node, cst.CSTNode)]
+
+
+def _parameters(node: cst.Parameters) -> list[cst.CSTNode]:
+    star = _optional(node.star_arg) if isinstance(node.star_arg, cst.CSTNode) else []
+    return [*node.posonly_params, *node.params, *star, *node.kwonly_params, *_optional(node.star_kwarg)]
+
+
+_ORDERS: dict[type[cst.CSTNode], Callable[[Any], list[cst.CSTNode]]] = {
+    cst.FunctionDef: lambda n: [*n.decorators, n.params, *_optional(n.returns), n.body],
+    cst.ClassDef: lambda n: [*n.decorators, *n.bases, *n.keywords, n.body],
+    cst.IfExp: lambda n: [n.body, n.test, n.orelse],
+    cst.ExceptHandler: lambda n: [*_optional(n.type, n.name), n.body],
+    cst.ExceptStarHandler: lambda n: [*_optional(n.type, n.name), n.body],
+    cst.MatchCase: lambda n: [n.pattern, *_optional(n.guard), n.body],
+    cst.TypeAlias: lambda n: [n.name, *_optional(n.type_parameters), n.value],
+    cst.Parameters: _parameters,
+}
+"""``tree.children`` in source order for the few node types whose fields are not in that order."""
 
 
 class FastPositions:

@@ -30,11 +30,32 @@ def _fields(kind: type) -> tuple[str, ...]:
     )
 
 
+def _node_types() -> frozenset[type]:
+    found: set[type] = set()
+    pending: list[type] = [cst.CSTNode]
+    while pending:
+        kind = pending.pop()
+        found.add(kind)
+        pending.extend(kind.__subclasses__())
+    return frozenset(found)
+
+
+_NODES = _node_types()
+"""Every LibCST node class: membership of an exact type is far cheaper than ``isinstance`` on their ABCs."""
+
+
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The node's children that can hold code (not whitespace or punctuation)."""
     for name in _fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = type(value)
+        if kind in _NODES:
+            yield value
+        elif kind is tuple or kind is list:
+            for item in value:
+                if type(item) in _NODES:
+                    yield item
+        elif isinstance(value, cst.CSTNode):  # a node class made after import (never in LibCST itself)
             yield value
         elif isinstance(value, Sequence) and not isinstance(value, str):
             for item in value:
