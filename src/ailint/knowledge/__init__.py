@@ -172,12 +172,9 @@ class Knowledge:
         """The API spec for a canonical callee path, if it is a model API."""
         spec = self.apis.get(canonical)
         if spec is None and self.collapse:
-            for package in self.collapse:
-                if canonical.startswith(package + "."):
-                    submodule, dot, rest = canonical[len(package) + 1 :].partition(".")
-                    if dot and "(" not in submodule:
-                        return self.apis.get(f"{package}.{rest}")
-                    break
+            collapsed = self.collapsed(canonical)
+            if collapsed != canonical:
+                return self.apis.get(collapsed)
         return spec
 
 
