@@ -46,11 +46,16 @@ def is_root(bound: Iterable[str], data: bytes, names: Iterable[str], knowledge: 
     http_only = False
     for dotted in bound:
         dotted = knowledge.collapsed(dotted.removesuffix(".*"))
-        if dotted in knowledge.entry_prefixes or any(p in knowledge.entry_names for p in prefixes(dotted)):
+        if _names_an_entry(dotted, knowledge):
             if dotted.split(".", 1)[0] not in knowledge.http_modules:
                 return True
             http_only = True
     return http_only and any(marker in data for marker in knowledge.http_markers)
+
+
+def _names_an_entry(dotted: str, knowledge: Knowledge) -> bool:
+    """``dotted`` is an entry name, a package or module on the way to one, or something under one."""
+    return dotted in knowledge.entry_prefixes or any(p in knowledge.entry_names for p in prefixes(dotted))
 
 
 class Exports:
@@ -115,9 +120,8 @@ class Exports:
 
     def leads_to_model(self, value: str, depth: int = 0) -> bool:
         """Whether a canonical value is a model API, a client, or a project export that leads to one."""
-        head = value.split("(", 1)[0].split("#", 1)[0]
-        head = self.knowledge.collapsed(head)
-        if head in self.knowledge.entry_prefixes or any(p in self.knowledge.entry_names for p in prefixes(head)):
+        head = self.knowledge.collapsed(value.split("(", 1)[0].split("#", 1)[0])
+        if _names_an_entry(head, self.knowledge):
             return True
         if depth > _MAX_DEPTH:
             return False
