@@ -504,10 +504,16 @@ def _check_missing(
     ignores = run.ignores()
     checker = PlainChecker(run.settings, run.engine, jobs, expected=len(missing))
     plain: list[int] = []
+    here: set[int] = set()  # analysed in depth and judged in this process
 
     def send(indices: list[int]) -> None:
         plain.extend(indices)
         checker.submit([(run.task(i, ignores), run.files[i].data) for i in indices])
+
+    def record(index: int, diagnostics: list[Diagnostic]) -> None:
+        found[index] = diagnostics
+        if cache is not None:
+            cache.put(keys[index], diagnostics)
 
     try:
         send(sorted(missing - run.candidates))
@@ -518,10 +524,9 @@ def _check_missing(
                 run.errors.extend(errors)
                 run.project.called_elsewhere.update(called)
                 if index in missing and judged is not None:
-                    found[index] = judged
-                    if cache is not None:
-                        cache.put(keys[index], judged)
+                    record(index, judged)
             run.project.forget_callers()
+            here = (missing & run.deep) - run.leaves
         else:
             for _ in run.files:  # nothing to parse: every file is read already
                 run.tick()
@@ -529,22 +534,17 @@ def _check_missing(
             if not file.target:
                 continue
             run.tick()
-            if index not in missing or index not in run.candidates or index not in run.deep or index in run.leaves:
+            if index not in here:
                 continue
             judged = run.judge(file, lambda prepared: run.engine.finish(prepared, run.project))
             gc.freeze()
-            if judged is None:
-                continue  # reported on stderr, and never cached
-            found[index] = judged
-            if cache is not None:
-                cache.put(keys[index], judged)
+            if judged is not None:  # None: reported on stderr, and never cached
+                record(index, judged)
         for index, diagnostics in zip(plain, checker.results(), strict=True):
             if diagnostics is None:
                 run.errors.append(f"internal error while checking {run.files[index].display}: its worker process died")
-                continue
-            found[index] = diagnostics
-            if cache is not None:
-                cache.put(keys[index], diagnostics)
+            else:
+                record(index, diagnostics)
     finally:
         checker.close()
 
