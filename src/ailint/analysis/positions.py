@@ -25,9 +25,7 @@ from ailint.analysis.tree import children
 if TYPE_CHECKING:
     from libcst.metadata import CodeRange, MetadataWrapper
 
-Span = tuple[int, int, int, int]
-"""``(line, column, end line, end column)`` as CPython gives them: lines from 1, columns in UTF-8 bytes
-(``engine.stdlib_spans`` records them)."""
+    from ailint.engine import StdlibSpan as Span  # line, column in UTF-8 bytes, end line, end column
 
 
 def positions(wrapper: MetadataWrapper) -> Mapping[cst.CSTNode, CodeRange]:
