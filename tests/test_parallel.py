@@ -16,7 +16,7 @@ from tests.conftest import FIXTURES
 
 def test_jobs_and_cache_give_the_same_diagnostics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ailint.parallel, "MIN_FILES", 1)  # use the pool even for a small tree
-    monkeypatch.setattr(ailint.parallel, "MIN_LEAVES", 1)
+    monkeypatch.setattr(ailint.parallel, "MIN_FORKED", 1)
     root = FIXTURES / "ail4xx"
     settings = Settings(root=root, enabled=registry.DEFAULT_CODES)
     plain = tmp_path / "plain"
@@ -84,7 +84,7 @@ def test_files_judged_apart_still_move_a_wrappers_concerns_to_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``app.py`` and ``job.py`` import ``llm.complete`` and nothing imports them: they are judged on workers."""
-    monkeypatch.setattr(ailint.parallel, "MIN_LEAVES", 1)
+    monkeypatch.setattr(ailint.parallel, "MIN_FORKED", 1)
     (tmp_path / "llm.py").write_text(LLM)
     (tmp_path / "app.py").write_text("from llm import complete\n\n\ndef answer(q):\n    return complete(q)\n")
     (tmp_path / "job.py").write_text("import llm\n\nprint(llm.complete('x'))\n")
@@ -103,7 +103,7 @@ def test_parameters_are_inferred_the_same_whatever_the_jobs(tmp_path: Path, monk
     ``local.py`` calls its own function of the same name, and that inference stands: ``main.py`` does not
     import ``local``.
     """
-    monkeypatch.setattr(ailint.parallel, "MIN_LEAVES", 1)
+    monkeypatch.setattr(ailint.parallel, "MIN_FORKED", 1)
     helpers = "def ask(client, q):\n    return client.chat.completions.create(model='m', messages=q)\n"
     (tmp_path / "helpers.py").write_text(helpers)
     (tmp_path / "main.py").write_text("from openai import OpenAI\nfrom helpers import ask\n\nask(OpenAI(), [])\n")

@@ -184,6 +184,9 @@ class _Run:
         self.done, self.total = 0, len(self.files) + sum(1 for f in self.files if f.target)
         self.candidates = self._candidates()
         self._deep: set[int] | None = None
+        self._roots: set[int] | None = None
+        self.bound: dict[int, set[str]] = {}
+        """The names each candidate's imports bind (computed with the roots)."""
         self.leaves: set[int] = set()
         """Files analysed in depth that no other file imports (a subset of ``deep``)."""
         self._project: Project | None = None
@@ -283,8 +286,21 @@ class _Run:
             self._deep = self._select()
         return self._deep
 
+    @property
+    def roots(self) -> set[int]:
+        """Candidates that bind a name the provider knowledge defines: analysed in depth whatever the rounds find."""
+        if self._roots is None:
+            from ailint.analysis.imports import bound_imports
+            from ailint.analysis.selection import is_root
+
+            files, knowledge, bound = self.files, self.engine.knowledge, self.bound
+            for i in self.candidates:
+                bound[i] = bound_imports(files[i].data, files[i].module, files[i].is_package)
+            names = self.importable
+            self._roots = {i for i in self.candidates if is_root(bound[i], files[i].data, names[i], knowledge)}
+        return self._roots
+
     def _select(self) -> set[int]:
-        from ailint.analysis.imports import bound_imports
         from ailint.analysis.selection import Rounds
 
         files, ignores = self.files, self.ignores()
@@ -294,11 +310,13 @@ class _Run:
             prepared = self.prepared.get(files[index].path)
             return prepared.analysis if prepared is not None else None
 
+        roots = self.roots
         rounds = Rounds(
             self.project,
             self.candidates,
+            roots,
             self.importable,
-            {i: bound_imports(files[i].data, files[i].module, files[i].is_package) for i in self.candidates},
+            self.bound,
             self.imports,
             lambda index: files[index].data,
             parse,
@@ -326,9 +344,21 @@ class _Run:
             return self.engine.finish(prepared, self.project) if file.target else []
 
         diagnostics = self.judge(file, judged)
-        reported = self.errors[errors:]
-        del self.errors[errors:]  # the caller reports them (they may come from another process)
-        return index, diagnostics, reported, called
+        return index, diagnostics, self._taken(errors), called
+
+    def verdict(
+        self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]
+    ) -> tuple[int, list[Diagnostic] | None, list[str], list[str]]:
+        """Judge one prepared file of the project, in the shape of :meth:`leaf` (it calls no wrapper of note)."""
+        errors = len(self.errors)
+        diagnostics = self.judge(self.files[index], lambda prepared: self.engine.finish(prepared, self.project))
+        return index, diagnostics, self._taken(errors), []
+
+    def _taken(self, start: int) -> list[str]:
+        """The error lines added since ``start``, taken out: the caller reports them (it may be another process)."""
+        reported = self.errors[start:]
+        del self.errors[start:]
+        return reported
 
     def prepare(self, wanted: set[int] | None = None, leaves: bool = True) -> None:
         """Parse the files analysed in depth, and syntax-check the targets in ``wanted`` (all if None).
@@ -499,52 +529,51 @@ def _check_missing(
     Plain files go to worker processes first, so they are checked while this
     process parses and judges the files analysed in depth.
     """
-    from ailint.parallel import PlainChecker, judge_leaves
+    from ailint.parallel import PlainChecker, on_forks
 
     ignores = run.ignores()
     checker = PlainChecker(run.settings, run.engine, jobs, expected=len(missing))
     plain: list[int] = []
-    here: set[int] = set()  # analysed in depth and judged in this process
+    judged: list[tuple[int, list[Diagnostic] | None, list[str], list[str]]] = []
 
-    def send(indices: list[int]) -> None:
-        plain.extend(indices)
-        checker.submit([(run.task(i, ignores), run.files[i].data) for i in indices])
+    def send(indices: set[int]) -> None:
+        plain.extend(sorted(indices))
+        checker.submit([(run.task(i, ignores), run.files[i].data) for i in sorted(indices)])
 
     def record(index: int, diagnostics: list[Diagnostic]) -> None:
         found[index] = diagnostics
         if cache is not None:
             cache.put(keys[index], diagnostics)
 
+    parsed = bool(missing & run.candidates)
     try:
-        send(sorted(missing - run.candidates))
-        if missing & run.candidates:
-            send(sorted((missing & run.candidates) - run.deep))
+        send(missing - run.candidates)
+        if parsed:
+            # Most candidates that are not roots are found plain: with workers to spare while
+            # this process selects, check them now, and drop the verdicts of those found deep.
+            early = (missing & run.candidates) - run.roots if checker.pool is not None else set()
+            send(early)
+            send((missing & run.candidates) - run.deep - early)
             run.prepare(set(), leaves=False)
-            for index, judged, errors, called in judge_leaves(run, sorted(run.leaves), jobs):
-                run.errors.extend(errors)
+            judged = on_forks(run, "leaf", sorted(run.leaves), jobs)
+            for _, _, _, called in judged:
                 run.project.called_elsewhere.update(called)
-                if index in missing and judged is not None:
-                    record(index, judged)
             run.project.forget_callers()
-            here = (missing & run.deep) - run.leaves
-        else:
-            for _ in run.files:  # nothing to parse: every file is read already
-                run.tick()
-        for index, file in enumerate(run.files):
-            if not file.target:
-                continue
-            run.tick()
-            if index not in here:
-                continue
-            judged = run.judge(file, lambda prepared: run.engine.finish(prepared, run.project))
-            gc.freeze()
-            if judged is not None:  # None: reported on stderr, and never cached
-                record(index, judged)
+            judged += on_forks(run, "verdict", sorted((missing & run.deep) - run.leaves), jobs)
+        for index, diagnostics, errors, _ in sorted(judged):
+            run.errors.extend(errors)
+            if index in missing and diagnostics is not None:  # None: reported on stderr, and never cached
+                record(index, diagnostics)
+        deep = run.deep if parsed else set()
         for index, diagnostics in zip(plain, checker.results(), strict=True):
+            if index in deep:
+                continue
             if diagnostics is None:
                 run.errors.append(f"internal error while checking {run.files[index].display}: its worker process died")
             else:
                 record(index, diagnostics)
+        for _ in range(run.total - run.done):
+            run.tick()  # files judged on workers, and every file read already when nothing was parsed
     finally:
         checker.close()
 

@@ -9,7 +9,8 @@ runs stay in-process, where a pool would cost more than it saves.
 
 Files analysed in depth that no other file imports are judged on workers
 forked once the rest of the project is parsed: they inherit it, and send
-back diagnostics and the wrappers they call.
+back diagnostics and the wrappers they call. The rest of the project is then
+judged on workers forked again, which inherit who calls which wrapper.
 """
 
 from __future__ import annotations
@@ -133,40 +134,42 @@ def _isolated(job: tuple[FileTask, bytes], settings: Settings) -> list[Diagnosti
         return None
 
 
-MIN_LEAVES = 40
-"""Below this many files no other file imports, judging them in-process is faster than forking."""
+MIN_FORKED = 40
+"""Below this many files to judge, judging them in-process is faster than forking."""
 _run: Any = None
-LeafResult = tuple[int, list[Diagnostic] | None, list[str], list[str]]
+_step: str = ""
+Judged = tuple[int, list[Diagnostic] | None, list[str], list[str]]
 """A file's index, its diagnostics (None if ailint failed on it), error lines, and the wrappers it calls."""
 
 
-def _leaf_chunk(indices: list[int]) -> list[LeafResult]:
+def _chunk(indices: list[int]) -> list[Judged]:
     assert _run is not None
     ignores = _run.ignores()
-    return [_run.leaf(index, ignores) for index in indices]
+    step = getattr(_run, _step)
+    return [step(index, ignores) for index in indices]
 
 
-def judge_leaves(run: Any, indices: list[int], workers: int) -> list[LeafResult]:
-    """Analyse and judge the files no other file imports, on forked workers that inherit the project.
+def on_forks(run: Any, step: str, indices: list[int], workers: int) -> list[Judged]:
+    """``run.<step>(index, ignores)`` for every index, on forked workers that inherit the run's project.
 
-    Each worker starts from the project as the parent built it (the files
-    others import), adds its share of files and judges them; it sends back
-    plain diagnostics, error lines and the paths of the wrappers each file
-    calls (their callers decide where the wrappers' concerns are judged).
-    Without ``fork`` (or with few files, or if a worker dies) they are judged
-    here, one after another.
+    Two steps go through here: ``leaf`` analyses and judges a file no other
+    file imports (the project as the parent built it, plus that file), and
+    ``verdict`` judges a file of the project once every caller of its
+    wrappers is known. Workers send back plain diagnostics, error lines and
+    the paths of the wrappers each file calls. Without ``fork`` (or with few
+    files, or if a worker dies) the files are judged here, one after another.
     """
-    global _run
-    if workers > 1 and len(indices) >= MIN_LEAVES and "fork" in multiprocessing.get_all_start_methods():
+    global _run, _step
+    if workers > 1 and len(indices) >= MIN_FORKED and "fork" in multiprocessing.get_all_start_methods():
         size = max(4, len(indices) // (workers * 6))
         chunks = [indices[i : i + size] for i in range(0, len(indices), size)]
-        _run = run
+        _run, _step = run, step
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                return [result for chunk in pool.map(_leaf_chunk, chunks) for result in chunk]
+                return [result for chunk in pool.map(_chunk, chunks) for result in chunk]
         except (BrokenProcessPool, OSError):
             pass  # judged here instead
         finally:
             _run = None
     ignores = run.ignores()
-    return [run.leaf(index, ignores) for index in indices]
+    return [getattr(run, step)(index, ignores) for index in indices]

@@ -146,16 +146,18 @@ _CALLED = re.compile(rb"\b([A-Za-z_]\w*)\s*\(")
 class Rounds:
     """The selection of one run: which candidate files are analysed in depth, and which of those apart.
 
-    ``names[i]`` are the module names file ``i`` is imported by, ``bound[i]``
-    the names its imports bind, ``imports[i]`` the modules it imports (with
-    their packages); ``parse(i)`` adds file ``i`` to the project and returns
-    its analysis (None if it cannot be analysed).
+    ``roots`` are the candidates ``is_root`` accepts (analysed in depth
+    whatever the rounds find), ``names[i]`` the module names file ``i`` is
+    imported by, ``bound[i]`` the names its imports bind, ``imports[i]`` the
+    modules it imports (with their packages); ``parse(i)`` adds file ``i`` to
+    the project and returns its analysis (None if it cannot be analysed).
     """
 
     def __init__(
         self,
         project: Project,
         candidates: set[int],
+        roots: set[int],
         names: list[set[str]],
         bound: Mapping[int, set[str]],
         imports: list[set[str]],
@@ -164,6 +166,7 @@ class Rounds:
     ) -> None:
         self.project = project
         self.candidates = candidates
+        self.roots = roots
         self.names = names
         self.bound = bound
         self.imports = imports
@@ -181,8 +184,7 @@ class Rounds:
         import with arguments the project never sees, so its parameters are
         not inferred from callers, however the files are judged.
         """
-        knowledge = self.project.knowledge
-        roots = {i for i in self.candidates if is_root(self.bound[i], self.data(i), self.names[i], knowledge)}
+        roots = self.roots
         unimported = self._unimported()
         for index in unimported:
             for match in _CALLED.finditer(self.data(index)):
