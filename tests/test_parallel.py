@@ -114,3 +114,78 @@ def test_parameters_are_inferred_the_same_whatever_the_jobs(tmp_path: Path, monk
         result = check_paths([tmp_path], settings, cwd=tmp_path, jobs=jobs)
         found.append([(d.path, d.span.line, d.code) for d in result.diagnostics])
     assert found[0] == found[1] == [("local.py", 7, "AIL401")]
+
+
+APP = "from llm import complete\n\n\ndef answer(q):\n    return complete(q)\n"
+
+
+def _judged(engine, prepared_files):  # type: ignore[no-untyped-def]
+    from ailint.analysis.project import Project
+
+    project = Project(engine.knowledge)
+    for prepared in prepared_files:
+        project.add(prepared.analysis)
+    return [engine.finish(prepared, project) for prepared in prepared_files]
+
+
+def test_a_file_prepared_in_a_worker_is_judged_as_if_prepared_here(tmp_path: Path) -> None:
+    """What a worker sends is the prepared file without the knowledge, and it judges the same once received."""
+    from ailint.engine import Engine, FileTask
+    from ailint.knowledge import builtin
+
+    settings = Settings(root=tmp_path, enabled=registry.DEFAULT_CODES)
+    engine = Engine(settings, builtin())
+    ailint.parallel._start(settings)
+    tasks = [
+        (FileTask(display=name, module=name[:-3], ignored=frozenset(), is_package=False, relative=name), text.encode())
+        for name, text in (("llm.py", LLM), ("app.py", APP))
+    ]
+    sent = [ailint.parallel._prepare_deep(job) for job in tasks]
+    assert all(data is not None and b"ailint.knowledge" not in data for data in sent)
+    received = [ailint.parallel.load_prepared(data, engine.knowledge) for data in sent if data is not None]
+    here = [engine.prepare(task, data, deep=True) for task, data in tasks]
+    expected = _judged(engine, here)
+    assert _judged(engine, received) == expected
+    assert [(d.path, d.span.line, d.code) for d in expected[1] if d.code == "AIL401"] == [("app.py", 5, "AIL401")]
+
+
+def test_prefetch_hands_over_the_files_workers_prepared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import wait
+
+    from ailint.engine import Engine, FileTask
+    from ailint.knowledge import builtin
+
+    monkeypatch.setattr(ailint.parallel, "MIN_FILES", 1)
+    settings = Settings(root=tmp_path, enabled=registry.DEFAULT_CODES)
+    engine = Engine(settings, builtin())
+    task = FileTask(display="llm.py", module="llm", ignored=frozenset(), is_package=False, relative="llm.py")
+    checker = ailint.parallel.PlainChecker(settings, engine, workers=2, expected=1)
+    try:
+        prefetch = ailint.parallel.Prefetch(checker, engine.knowledge)
+        prefetch.submit([(0, task, LLM.encode())])
+        wait(list(prefetch.futures.values()))
+        taken = prefetch.take(0)
+        assert taken is not None and taken.analysis is not None
+        assert taken.analysis.resolver.knowledge is engine.knowledge
+        assert prefetch.take(0) is None  # taken once; a file never submitted is prepared by the caller
+        assert _judged(engine, [taken]) == _judged(engine, [engine.prepare(task, LLM.encode(), deep=True)])
+    finally:
+        checker.close()
+
+
+def test_files_others_import_are_judged_the_same_on_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``llm.py`` is imported, so it is prefetched and judged in the second forked phase; ``app.py`` in the first."""
+    monkeypatch.setattr(ailint.parallel, "MIN_FILES", 1)
+    monkeypatch.setattr(ailint.parallel, "MIN_FORKED", 1)
+    (tmp_path / "llm.py").write_text(LLM + "\n\ndef raw(p):\n    return client.chat.completions.create(model='m')\n")
+    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "plain.py").write_text("import llm as _\nx = (\n")
+    settings = Settings(root=tmp_path, enabled=registry.DEFAULT_CODES)
+    found = []
+    for jobs in (1, 2):
+        result = check_paths([tmp_path], settings, cwd=tmp_path, jobs=jobs)
+        assert not result.errors
+        found.append([(d.path, d.span.line, d.code) for d in result.diagnostics])
+    assert found[0] == found[1]
+    assert ("plain.py", 2, "AIL001") in found[0] and ("app.py", 5, "AIL401") in found[0]
+    assert ("llm.py", 11, "AIL401") in found[0]

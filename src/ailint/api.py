@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ailint.analysis.project import Project
     from ailint.cache import Cache
     from ailint.engine import Engine, FileTask, Prepared
+    from ailint.parallel import Prefetch
 
 
 @dataclass
@@ -185,11 +186,14 @@ class _Run:
         self.candidates = self._candidates()
         self._deep: set[int] | None = None
         self._roots: set[int] | None = None
+        self._unimported: set[int] | None = None
         self.bound: dict[int, set[str]] = {}
         """The names each candidate's imports bind (computed with the roots)."""
         self.leaves: set[int] = set()
         """Files analysed in depth that no other file imports (a subset of ``deep``)."""
         self._project: Project | None = None
+        self.prefetch: Prefetch | None = None
+        """Files others import, prepared on idle workers while the run selects (see ``parallel.Prefetch``)."""
 
     def _read(self, paths: list[Path], target: bool) -> None:
         """Stat each file; read it now unless the cache knows it unchanged (same size and modification time)."""
@@ -300,6 +304,15 @@ class _Run:
             self._roots = {i for i in self.candidates if is_root(bound[i], files[i].data, names[i], knowledge)}
         return self._roots
 
+    @property
+    def unimported(self) -> set[int]:
+        """Candidates that no other file imports: analysed, if at all, apart from the project."""
+        if self._unimported is None:
+            from ailint.analysis.selection import unimported
+
+            self._unimported = unimported(self.candidates, self.importable, self.imports)
+        return self._unimported
+
     def _select(self) -> set[int]:
         from ailint.analysis.selection import Rounds
 
@@ -310,11 +323,11 @@ class _Run:
             prepared = self.prepared.get(files[index].path)
             return prepared.analysis if prepared is not None else None
 
-        roots = self.roots
         rounds = Rounds(
             self.project,
             self.candidates,
-            roots,
+            self.roots,
+            self.unimported,
             self.importable,
             self.bound,
             self.imports,
@@ -383,7 +396,9 @@ class _Run:
         if file.path in self.prepared:
             return
         try:
-            prepared = self.engine.prepare(self.task(index, ignores), file.data, deep=deep)
+            prepared = self.prefetch.take(index) if self.prefetch is not None and deep else None
+            if prepared is None:
+                prepared = self.engine.prepare(self.task(index, ignores), file.data, deep=deep)
         except Exception as exc:  # a bug in ailint must cost one file, not the run
             self.internal_error(file, exc)
             return
@@ -529,7 +544,7 @@ def _check_missing(
     Plain files go to worker processes first, so they are checked while this
     process parses and judges the files analysed in depth.
     """
-    from ailint.parallel import PlainChecker, on_forks
+    from ailint.parallel import PlainChecker, Prefetch, on_forks
 
     ignores = run.ignores()
     checker = PlainChecker(run.settings, run.engine, jobs, expected=len(missing))
@@ -552,8 +567,15 @@ def _check_missing(
             # Most candidates that are not roots are found plain: with workers to spare while
             # this process selects, check them now, and drop the verdicts of those found deep.
             early = (missing & run.candidates) - run.roots if checker.pool is not None else set()
+            first = sorted(run.roots - run.unimported)  # the first round of the selection
+            run.prefetch = Prefetch(checker, run.engine.knowledge)
+            run.prefetch.submit([(i, run.task(i, ignores), run.files[i].data) for i in first])
             send(early)
-            send((missing & run.candidates) - run.deep - early)
+            try:
+                send((missing & run.candidates) - run.deep - early)
+            finally:
+                run.prefetch.close()
+                run.prefetch = None
             run.prepare(set(), leaves=False)
             judged = on_forks(run, "leaf", sorted(run.leaves), jobs)
             for _, _, _, called in judged:

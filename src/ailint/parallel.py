@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 from ailint.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from ailint.engine import Engine, FileTask
+    from ailint.engine import Engine, FileTask, Prepared
+    from ailint.knowledge import Knowledge
     from ailint.settings import Settings
 
 MIN_FILES = 200
@@ -124,6 +126,67 @@ class PlainChecker:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
+
+
+def _prepare_deep(job: tuple[FileTask, bytes]) -> bytes | None:
+    """A file of the project parsed and collected here, pickled; None if that failed (the caller tries itself)."""
+    assert _engine is not None
+    task, data = job
+    try:
+        return pickle.dumps(_engine.prepare(task, data, deep=True), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a tree too deep to pickle, or a bug that the caller will meet and report
+        return None
+
+
+def load_prepared(data: bytes, knowledge: Knowledge) -> Prepared:
+    """A file prepared in another process; its resolver gets this process's knowledge (it travels without)."""
+    prepared: Prepared = pickle.loads(data)
+    if prepared.analysis is not None:
+        prepared.analysis.resolver.knowledge = knowledge
+    return prepared
+
+
+class Prefetch:
+    """Files of the project prepared on the pool's idle workers while the caller selects.
+
+    The caller prepares its files in order from the first and takes each one
+    a worker has finished instead; workers start from the last, so the two
+    meet in between and a file is prepared twice only if a worker is on it
+    when the caller gets there (the caller then waits for it). Receiving a
+    prepared file (unpickling it) costs about a fifth of preparing it.
+    """
+
+    def __init__(self, checker: PlainChecker, knowledge: Knowledge) -> None:
+        self.pool = checker.pool
+        self.knowledge = knowledge
+        self.futures: dict[int, Future[bytes | None]] = {}
+
+    def submit(self, jobs: Sequence[tuple[int, FileTask, bytes]]) -> None:
+        """Queue files (by index) that the caller will prepare in this order."""
+        if self.pool is None:
+            return
+        try:
+            for index, task, data in reversed(jobs):
+                self.futures[index] = self.pool.submit(_prepare_deep, (task, data))
+        except BrokenProcessPool:
+            pass  # the caller prepares them
+
+    def take(self, index: int) -> Prepared | None:
+        """File ``index`` as a worker prepared it, or None if no worker has started it (it is not started now)."""
+        future = self.futures.pop(index, None)
+        if future is None or future.cancel():
+            return None
+        try:
+            data = future.result()
+        except BrokenProcessPool:
+            return None
+        return None if data is None else load_prepared(data, self.knowledge)
+
+    def close(self) -> None:
+        """Cancel what was not taken: the caller's selection is over."""
+        for future in self.futures.values():
+            future.cancel()
+        self.futures.clear()
 
 
 def _isolated(job: tuple[FileTask, bytes], settings: Settings) -> list[Diagnostic] | None:

@@ -89,6 +89,10 @@ class FastPositions:
         self._by_node: dict[int, Span] | None = None
         self._lines: list[bytes] | None = None
 
+    def __getstate__(self) -> dict[str, object]:
+        """The positions as another process receives them: the index is keyed by object ids."""
+        return {**self.__dict__, "_by_node": None}
+
     def get(self, node: cst.CSTNode) -> tuple[int, int, int, int] | None:
         """``(line, column, end line, end column)`` with columns in characters from 0, or None if unknown."""
         by_node = self._index()

@@ -137,6 +137,13 @@ class Resolver:
         self._memo: dict[tuple[int, int], str | None] = {}
         self._active: set[tuple[int, int]] = set()
 
+    def __getstate__(self) -> dict[str, object]:
+        """The resolver as another process receives it (``parallel.load_prepared`` gives it the knowledge).
+
+        Memo keys are object ids, and the knowledge and the project are the receiver's.
+        """
+        return {**self.__dict__, "_memo": {}, "_active": set(), "knowledge": None, "project": None}
+
     def project_path(self, scope: Scope, name: str) -> str:
         """Canonical path of a definition ``name`` made in ``scope``."""
         inner = f"{scope.qualname}.{name}" if scope.qualname else name

@@ -140,6 +140,17 @@ class Exports:
         return module is not None and bool(self.of(module))
 
 
+def unimported(candidates: set[int], names: list[set[str]], imports: list[set[str]]) -> set[int]:
+    """Candidates that no other file of the project imports (by any of their names)."""
+    importers: dict[str, set[int]] = {}
+    for index, imported in enumerate(imports):
+        for name in imported:
+            found = importers.setdefault(name, set())
+            if len(found) < 2:
+                found.add(index)
+    return {i for i in candidates if not any(importers.get(name, set()) - {i} for name in names[i])}
+
+
 _CALLED = re.compile(rb"\b([A-Za-z_]\w*)\s*\(")
 
 
@@ -147,7 +158,8 @@ class Rounds:
     """The selection of one run: which candidate files are analysed in depth, and which of those apart.
 
     ``roots`` are the candidates ``is_root`` accepts (analysed in depth
-    whatever the rounds find), ``names[i]`` the module names file ``i`` is
+    whatever the rounds find), ``apart`` those no other file imports
+    (``unimported``), ``names[i]`` the module names file ``i`` is
     imported by, ``bound[i]`` the names its imports bind, ``imports[i]`` the
     modules it imports (with their packages); ``parse(i)`` adds file ``i`` to
     the project and returns its analysis (None if it cannot be analysed).
@@ -158,6 +170,7 @@ class Rounds:
         project: Project,
         candidates: set[int],
         roots: set[int],
+        apart: set[int],
         names: list[set[str]],
         bound: Mapping[int, set[str]],
         imports: list[set[str]],
@@ -167,6 +180,7 @@ class Rounds:
         self.project = project
         self.candidates = candidates
         self.roots = roots
+        self.unimported = apart
         self.names = names
         self.bound = bound
         self.imports = imports
@@ -184,8 +198,7 @@ class Rounds:
         import with arguments the project never sees, so its parameters are
         not inferred from callers, however the files are judged.
         """
-        roots = self.roots
-        unimported = self._unimported()
+        roots, unimported = self.roots, self.unimported
         for index in unimported:
             for match in _CALLED.finditer(self.data(index)):
                 self.project.called_apart.setdefault(match.group(1).decode(), set()).update(self.imports[index])
@@ -220,13 +233,3 @@ class Rounds:
                 if found if wanted is None else wanted in found:
                     return True
         return False
-
-    def _unimported(self) -> set[int]:
-        """Candidates that no other file of the project imports (by any of their names)."""
-        importers: dict[str, set[int]] = {}
-        for index, names in enumerate(self.imports):
-            for name in names:
-                found = importers.setdefault(name, set())
-                if len(found) < 2:
-                    found.add(index)
-        return {i for i in self.candidates if not any(importers.get(name, set()) - {i} for name in self.names[i])}
