@@ -189,3 +189,30 @@ def test_files_others_import_are_judged_the_same_on_workers(tmp_path: Path, monk
     assert found[0] == found[1]
     assert ("plain.py", 2, "AIL001") in found[0] and ("app.py", 5, "AIL401") in found[0]
     assert ("llm.py", 11, "AIL401") in found[0]
+
+
+@pytest.mark.skipif(
+    "fork" not in __import__("multiprocessing").get_all_start_methods(), reason="files are judged apart by fork"
+)
+def test_a_forked_process_that_dies_leaves_its_files_to_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import ailint.api
+
+    monkeypatch.setattr(ailint.parallel, "MIN_FORKED", 1)
+    parent, real = os.getpid(), ailint.api._Run.leaf
+
+    def leaf(self, index, ignores):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            os._exit(1)
+        return real(self, index, ignores)
+
+    monkeypatch.setattr(ailint.api._Run, "leaf", leaf)
+    (tmp_path / "llm.py").write_text(LLM)
+    (tmp_path / "app.py").write_text(APP)
+    settings = Settings(root=tmp_path, enabled=frozenset({"AIL401"}))
+    result = check_paths([tmp_path], settings, cwd=tmp_path, jobs=2)
+    assert not result.errors
+    assert [(d.path, d.span.line) for d in result.diagnostics] == [("app.py", 5)]

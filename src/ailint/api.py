@@ -9,9 +9,12 @@ module is known when ailint is handed single files, as pre-commit does.
 Which files are parsed is decided from their imports, in rounds (see
 ``analysis.selection``): files that bind a name the provider knowledge
 defines, then files importing what leads to a model from those already
-parsed. Files no other file imports are judged on worker processes; every
-other file is only syntax-checked, on workers too. With a cache, a file
-whose size and modification time are unchanged is not even read.
+parsed. While this process selects, idle workers syntax-check the files
+likely to be plain and prepare files of the first round (``parallel.Prefetch``).
+Files no other file imports are then analysed and judged on forked
+processes, and the rest of the project is judged on processes forked again;
+every other file is only syntax-checked, on workers too. With a cache, a
+file whose size and modification time are unchanged is not even read.
 """
 
 from __future__ import annotations
@@ -577,11 +580,12 @@ def _check_missing(
                 run.prefetch.close()
                 run.prefetch = None
             run.prepare(set(), leaves=False)
-            judged = on_forks(run, "leaf", sorted(run.leaves), jobs)
+            sizes = [len(file.stored or b"") for file in run.files]  # every file judged was read
+            judged = on_forks(run, "leaf", sorted(run.leaves), jobs, sizes)
             for _, _, _, called in judged:
                 run.project.called_elsewhere.update(called)
             run.project.forget_callers()
-            judged += on_forks(run, "verdict", sorted((missing & run.deep) - run.leaves), jobs)
+            judged += on_forks(run, "verdict", sorted((missing & run.deep) - run.leaves), jobs, sizes)
         for index, diagnostics, errors, _ in sorted(judged):
             run.errors.extend(errors)
             if index in missing and diagnostics is not None:  # None: reported on stderr, and never cached

@@ -202,12 +202,16 @@ class _Walker:
                 continue
             if not entry.name.endswith(PYTHON_SUFFIXES) or self._excluded(path, False, ignores):
                 continue
-            if is_link and not path.exists():
-                self.result.errors.append(f"cannot read {display_path(path, self.cwd)}: {_dangling(path)}")
-                continue
-            if path.is_dir():  # a symlink to a directory named like a module: not followed
-                continue
-            if not path.is_file():  # reading a named pipe or a device could block forever
+            if is_link:
+                if not path.exists():
+                    self.result.errors.append(f"cannot read {display_path(path, self.cwd)}: {_dangling(path)}")
+                    continue
+                if path.is_dir():  # a symlink to a directory named like a module: not followed
+                    continue
+                regular = path.is_file()
+            else:
+                regular = entry.is_file(follow_symlinks=False)  # known from the directory listing: no stat
+            if not regular:  # reading a named pipe or a device could block forever
                 self.result.errors.append(f"cannot read {display_path(path, self.cwd)}: not a regular file")
                 continue
             self.result.files.append(path)

@@ -1,26 +1,32 @@
-"""Work spread over every core: plain files, and files no other file imports.
+"""Work spread over every core: plain files, the project's files, and files no other file imports.
 
 Files that cannot hold a call site need no project: each is read,
 syntax-checked cheaply and has its pragmas validated on its own, so they are
 spread over a process pool, started before the project is parsed. Workers are
 set up once (settings and knowledge travel once, not per file), take files in
-chunks, and send back plain ``Diagnostic`` lists, never syntax trees. Small
-runs stay in-process, where a pool would cost more than it saves.
+chunks, and send back plain ``Diagnostic`` lists. Small runs stay
+in-process, where a pool would cost more than it saves.
 
-Files analysed in depth that no other file imports are judged on workers
-forked once the rest of the project is parsed: they inherit it, and send
-back diagnostics and the wrappers they call. The rest of the project is then
-judged on workers forked again, which inherit who calls which wrapper.
+While the caller selects the project, idle workers also prepare the files
+of its first round and send them pickled, syntax tree and all
+(``Prefetch``): receiving one costs a fifth of parsing it. Files analysed in
+depth that no other file imports are judged on processes forked once the
+rest of the project is parsed: they inherit it, and send back diagnostics
+and the wrappers they call. The rest of the project is then judged on
+processes forked again, which inherit who calls which wrapper.
 """
 
 from __future__ import annotations
 
+import heapq
 import multiprocessing
 import os
 import pickle
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
 from ailint.diagnostics import Diagnostic
@@ -212,27 +218,82 @@ def _chunk(indices: list[int]) -> list[Judged]:
     return [step(index, ignores) for index in indices]
 
 
-def on_forks(run: Any, step: str, indices: list[int], workers: int) -> list[Judged]:
-    """``run.<step>(index, ignores)`` for every index, on forked workers that inherit the run's project.
+def _send_chunk(sender: Connection, indices: list[int]) -> None:
+    with sender:
+        sender.send(_chunk(indices))
+
+
+def on_forks(run: Any, step: str, indices: list[int], workers: int, sizes: Sequence[int]) -> list[Judged]:
+    """``run.<step>(index, ignores)`` for every index, on forked processes that inherit the run's project.
+
+    Results come in chunk order: the caller sorts them.
 
     Two steps go through here: ``leaf`` analyses and judges a file no other
     file imports (the project as the parent built it, plus that file), and
     ``verdict`` judges a file of the project once every caller of its
-    wrappers is known. Workers send back plain diagnostics, error lines and
+    wrappers is known. Processes send back plain diagnostics, error lines and
     the paths of the wrappers each file calls. Without ``fork`` (or with few
-    files, or if a worker dies) the files are judged here, one after another.
+    files, or if a process dies) the files are judged here, one after another.
     """
     global _run, _step
     if workers > 1 and len(indices) >= MIN_FORKED and "fork" in multiprocessing.get_all_start_methods():
-        size = max(4, len(indices) // (workers * 6))
-        chunks = [indices[i : i + size] for i in range(0, len(indices), size)]
         _run, _step = run, step
+        chunks = _balanced(indices, sizes, min(workers * 6, len(indices)))
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                return [result for chunk in pool.map(_chunk, chunks) for result in chunk]
-        except (BrokenProcessPool, OSError):
-            pass  # judged here instead
+            found = _fork_each(chunks, workers)
         finally:
             _run = None
+        if found is not None:
+            return [result for chunk in found for result in chunk]
     ignores = run.ignores()
     return [getattr(run, step)(index, ignores) for index in indices]
+
+
+def _balanced(indices: list[int], sizes: Sequence[int], count: int) -> list[list[int]]:
+    """``count`` chunks of about the same total size (``sizes[index]``, in bytes), largest files placed first.
+
+    A chunk's time and memory follow the size of its files: balanced chunks
+    end together, and no process holds a run of the largest files at once.
+    """
+    chunks: list[list[int]] = [[] for _ in range(count)]
+    totals = [(0, number) for number in range(count)]
+    for index in sorted(indices, key=lambda i: -sizes[i]):
+        total, number = heapq.heappop(totals)
+        chunks[number].append(index)
+        heapq.heappush(totals, (total + sizes[index], number))
+    return [sorted(chunk) for chunk in chunks if chunk]
+
+
+def _fork_each(chunks: list[list[int]], workers: int) -> list[list[Judged]] | None:
+    """Each chunk judged in a process of its own, forked when one of ``workers`` is free; None if one died.
+
+    A process per chunk rather than a pool: what a chunk adds to the project
+    (the files no other file imports, parsed there) is freed with its
+    process, so no process holds more than the parent's project and one chunk.
+    """
+    context = multiprocessing.get_context("fork")
+    found: dict[int, list[Judged]] = {}
+    running: dict[Connection, tuple[int, BaseProcess]] = {}
+    waiting = list(enumerate(chunks))
+    waiting.reverse()
+    try:
+        while waiting or running:
+            while waiting and len(running) < workers:
+                number, chunk = waiting.pop()
+                receiver, sender = context.Pipe(duplex=False)
+                started: BaseProcess = context.Process(target=_send_chunk, args=(sender, chunk), daemon=True)
+                started.start()
+                sender.close()
+                running[receiver] = (number, started)
+            for ready in wait(list(running)):
+                assert isinstance(ready, Connection)
+                number, done = running.pop(ready)
+                with ready:
+                    found[number] = ready.recv()
+                done.join()
+    except (EOFError, OSError):  # a process died (or none could be made): the caller judges the files itself
+        for _, process in running.values():
+            process.kill()
+            process.join()
+        return None
+    return [found[number] for number in range(len(chunks))]
