@@ -18,6 +18,7 @@ processes forked again, which inherit who calls which wrapper.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import multiprocessing
 import os
@@ -138,10 +139,13 @@ def _prepare_deep(job: tuple[FileTask, bytes]) -> bytes | None:
     """A file of the project parsed and collected here, pickled; None if that failed (the caller tries itself)."""
     assert _engine is not None
     task, data = job
+    gc.disable()  # a tree is built and pickled at once: the collector would rescan it every few thousand nodes
     try:
         return pickle.dumps(_engine.prepare(task, data, deep=True), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # a tree too deep to pickle, or a bug that the caller will meet and report
         return None
+    finally:
+        gc.enable()
 
 
 def load_prepared(data: bytes, knowledge: Knowledge) -> Prepared:
