@@ -534,6 +534,10 @@ def check_paths(
     return result
 
 
+LEAF_CHUNKS = 6
+"""Chunks per worker for the files no other file imports: each process holds the project and one chunk's trees."""
+
+
 def _check_missing(
     run: _Run,
     missing: set[int],
@@ -550,7 +554,9 @@ def _check_missing(
     from ailint.parallel import PlainChecker, Prefetch, on_forks
 
     ignores = run.ignores()
-    checker = PlainChecker(run.settings, run.engine, jobs, expected=len(missing))
+    parsed = bool(missing & run.candidates)
+    # While this process selects the project, the pool leaves it a core of its own.
+    checker = PlainChecker(run.settings, run.engine, jobs, expected=len(missing), spare=parsed)
     plain: list[int] = []
     judged: list[tuple[int, list[Diagnostic] | None, list[str], list[str]]] = []
 
@@ -563,7 +569,6 @@ def _check_missing(
         if cache is not None:
             cache.put(keys[index], diagnostics)
 
-    parsed = bool(missing & run.candidates)
     try:
         send(missing - run.candidates)
         if parsed:
@@ -581,7 +586,7 @@ def _check_missing(
                 run.prefetch = None
             run.prepare(set(), leaves=False)
             sizes = [len(file.stored or b"") for file in run.files]  # every file judged was read
-            judged = on_forks(run, "leaf", sorted(run.leaves), jobs, sizes)
+            judged = on_forks(run, "leaf", sorted(run.leaves), jobs, sizes, per_worker=LEAF_CHUNKS)
             for _, _, _, called in judged:
                 run.project.called_elsewhere.update(called)
             run.project.forget_callers()

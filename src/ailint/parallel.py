@@ -79,16 +79,17 @@ class PlainChecker:
     starting a pool, files are checked in-process when results are asked for.
     """
 
-    def __init__(self, settings: Settings, engine: Engine, workers: int, expected: int) -> None:
+    def __init__(self, settings: Settings, engine: Engine, workers: int, expected: int, spare: bool = False) -> None:
+        """``workers`` processes in all; with ``spare``, one core is left to the caller (busy parsing)."""
         self.settings = settings
         self.engine = engine
-        self.workers = workers
+        self.workers = workers - 1 if spare else workers
         self.jobs: list[tuple[FileTask, bytes]] = []
         self.futures: list[tuple[int, int, Future[list[list[Diagnostic]]]]] = []
         self.pool: ProcessPoolExecutor | None = None
         if workers > 1 and expected >= MIN_FILES:
             try:
-                self.pool = ProcessPoolExecutor(workers, initializer=_start, initargs=(settings,))
+                self.pool = ProcessPoolExecutor(self.workers, initializer=_start, initargs=(settings,))
             except OSError:
                 self.pool = None  # no pool can be made here: check in-process instead
 
@@ -227,10 +228,15 @@ def _send_chunk(sender: Connection, indices: list[int]) -> None:
         sender.send(_chunk(indices))
 
 
-def on_forks(run: Any, step: str, indices: list[int], workers: int, sizes: Sequence[int]) -> list[Judged]:
+def on_forks(
+    run: Any, step: str, indices: list[int], workers: int, sizes: Sequence[int], per_worker: int = 1
+) -> list[Judged]:
     """``run.<step>(index, ignores)`` for every index, on forked processes that inherit the run's project.
 
-    Results come in chunk order: the caller sorts them.
+    The files are cut into ``per_worker`` chunks per worker, balanced by
+    size, and each chunk is judged by a process of its own: more chunks hold
+    less memory at once, fewer compute the project's memoised facts fewer
+    times. Results come in chunk order: the caller sorts them.
 
     Two steps go through here: ``leaf`` analyses and judges a file no other
     file imports (the project as the parent built it, plus that file), and
@@ -242,7 +248,7 @@ def on_forks(run: Any, step: str, indices: list[int], workers: int, sizes: Seque
     global _run, _step
     if workers > 1 and len(indices) >= MIN_FORKED and "fork" in multiprocessing.get_all_start_methods():
         _run, _step = run, step
-        chunks = _balanced(indices, sizes, min(workers * 6, len(indices)))
+        chunks = _balanced(indices, sizes, min(workers * per_worker, len(indices)))
         try:
             found = _fork_each(chunks, workers)
         finally:
