@@ -534,7 +534,7 @@ def check_paths(
     return result
 
 
-LEAF_CHUNKS = 6
+LEAF_CHUNKS = 2
 """Chunks per worker for the files no other file imports: each process holds the project and one chunk's trees."""
 
 
