@@ -25,7 +25,7 @@ import tokenize
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
 from ailint.diagnostics import Diagnostic, Severity, Span
@@ -236,9 +236,14 @@ def _stdlib_syntax_error(data: bytes) -> Error | None:
     builds settles it; otherwise the tree is parsed for the exact error, at
     the same depth of the stack as ever (its depth limit depends on it).
     """
-    if not _unguarded_too_deep(data) and _symtable_accepts(data):
+    if _parses(data):
         return None
     return _stdlib_parse(data)[1]
+
+
+def _parses(data: bytes) -> bool:
+    """Whether CPython's parser accepts ``data`` and its tree would be built; False when unsure."""
+    return not _unguarded_too_deep(data) and _symtable_accepts(data)
 
 
 _BLOCKS = (
@@ -460,21 +465,23 @@ class Engine:
     def prepare(self, task: FileTask, data: bytes, *, deep: bool) -> Prepared:
         """Read a file's directives and, if ``deep``, parse and collect it for the project.
 
-        Files that are not analysed in depth are only syntax-checked, cheaply.
+        Files that are not analysed in depth are only syntax-checked, cheaply,
+        and first: whether CPython parses them also spares reading their
+        comments with ``tokenize``.
         """
-        directives = scan(data, _known_codes())
+        deep = deep and bool(self.call_rules)
+        error = None if deep else _stdlib_syntax_error(data)
+        directives = scan(data, _known_codes(), parses=partial(_parses, data) if deep else lambda: error is None)
         prepared = Prepared(task=task, directives=directives)
         if directives.ignore_file:
             return prepared
         prepared.diagnostics.extend(self._problems(task, directives))
-        if deep and self.call_rules:
+        if deep:
             self._collect(prepared, data)
-        else:
-            error = _stdlib_syntax_error(data)
-            if error is not None:
-                module, error = _second_opinion(data, error)
-                if module is None:  # both parsers agree the file is broken
-                    prepared.diagnostics.append(_syntax_error_diagnostic(task, *error))
+        elif error is not None:
+            module, error = _second_opinion(data, error)
+            if module is None:  # both parsers agree the file is broken
+                prepared.diagnostics.append(_syntax_error_diagnostic(task, *error))
         return prepared
 
     def _problems(self, task: FileTask, directives: Directives) -> Iterable[Diagnostic]:
