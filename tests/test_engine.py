@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import symtable
+import sys
 from pathlib import Path
 
 import pytest
 
 from ailint.api import check_paths
-from ailint.engine import may_call_models
+from ailint.engine import _stdlib_parse, _stdlib_syntax_error, may_call_models
 from ailint.settings import Settings
 
 CALL = b"from openai import OpenAI\nOpenAI().chat.completions.create(model='m', messages=[])\n"
@@ -102,6 +104,52 @@ def test_unreadable_file_is_one_line(project: Path, monkeypatch: pytest.MonkeyPa
     result = check_paths([Path(".")], Settings(root=project, enabled=frozenset({"AIL401"})), cwd=project)
     assert result.errors == ["cannot read a.py: Permission denied"]
     assert [(d.path, d.code) for d in result.diagnostics] == [("b.py", "AIL401")]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"nonlocal x\n",
+        b"def f(a, a):\n    pass\n",
+        b"from __future__ import braces\n",
+        b"def f():\n    from os import *\n",
+    ],
+)
+def test_errors_of_the_symbol_table_alone_are_not_syntax_errors(project: Path, data: bytes) -> None:
+    """CPython's parser accepts these; only compiling them to bytecode fails, and ailint never does."""
+    assert lint(project, {"a.py": data}) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "column", "message"),
+    [
+        (b"x = 1\ndef f(:\n    pass\n", 2, 7, "invalid syntax"),
+        (b"# -*- coding: latin-1 -*-\nx = '\xe9'\nif True\n", 3, 8, "expected ':'"),
+        (b"\xef\xbb\xbfx = (\n", 1, 5, "'(' was never closed"),
+        (b"\xef\xbb\xbf# coding: latin-1\nx = 1\n", 1, 1, "encoding problem: iso-8859-1 with BOM"),
+        (b"x = '\\d'\ny = 1 +\n", 2, 8, "invalid syntax"),
+        (b"x = 1\n\x00\n", 2, 1, "source contains a null byte"),
+    ],
+)
+def test_plain_syntax_errors_keep_the_parsers_position_and_message(
+    project: Path, data: bytes, line: int, column: int, message: str
+) -> None:
+    assert lint(project, {"a.py": data}) == [("a.py", line, column, "AIL001", f"cannot parse file: {message}")]
+
+
+def nested_lambdas(lambdas: int, attributes: int) -> bytes:
+    """Lambdas nested in each other's defaults around an attribute chain: deeper as a tree than as a symbol table."""
+    return b"x = " + b"lambda a=" * lambdas + b"y" + b".b" * attributes + b": 0" * lambdas + b"\n"
+
+
+def test_a_tree_too_deep_for_python_is_reported_even_if_its_symbol_table_builds(project: Path) -> None:
+    """Each lambda is one level of the symbol table's walk but two of the tree's conversion to Python objects."""
+    data = nested_lambdas(700, 1700)
+    if (3, 11) <= sys.version_info < (3, 13):  # 3.10 has no limit on the conversion, 3.13 a higher one
+        symtable.symtable(data, "a.py", "exec")  # type: ignore[arg-type]  # (and raises nothing)
+        found = lint(project, {"a.py": data})
+        assert found == [("a.py", 1, 1, "AIL001", "cannot parse file: the file is too deeply nested to parse")]
+    assert _stdlib_syntax_error(data) == _stdlib_parse(data)[1]
 
 
 @pytest.mark.parametrize(

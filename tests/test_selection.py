@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ailint.analysis.imports import bound_imports
 from ailint.api import _Run, check_paths
 from ailint.rules import registry
@@ -26,6 +28,24 @@ def _deep(root: Path, files: dict[str, str], extra: tuple[str, ...] = ()) -> lis
 def test_bound_imports_are_the_names_bound() -> None:
     data = b"import a.b, c as d\nfrom e.f import (g,\n  h as i)\nfrom .j import k\nfrom m import *\n"
     assert bound_imports(data, "pkg.mod", is_package=False) == {"a.b", "c", "e.f.g", "e.f.h", "pkg.j.k", "m.*"}
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b'__import__("openai.types")\nimport_module("ollama")\n', {"openai.types", "ollama"}),
+        (b"\xef\xbb\xbfimport os\n", {"os"}),
+        # The second line lies inside the parenthesised import: it is no statement of its own.
+        (b"from x import (a,\nfrom y import b)\nimport z\n", {"x.a", "x.from", "z"}),
+        (b"if x:\n    import a.b; import c  # import d\n", {"a.b"}),
+        (
+            b'doc = """\nimport e\n"""\nfrom . import f\nfrom ..g import h as i, *\n',
+            {"e", "pkg.g.*", "pkg.g.h", "pkg.sub.f"},
+        ),
+    ],
+)
+def test_imports_are_read_wherever_the_word_import_is(data: bytes, expected: set[str]) -> None:
+    assert bound_imports(data, "pkg.sub.mod", is_package=False) == expected
 
 
 def test_a_provider_package_name_alone_is_not_a_root(tmp_path: Path) -> None:

@@ -19,12 +19,13 @@ from __future__ import annotations
 import ast
 import io
 import re
+import symtable
 import sys
 import tokenize
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
 from ailint.diagnostics import Diagnostic, Severity, Span
@@ -160,7 +161,7 @@ def _stdlib_parse(data: bytes) -> tuple[ast.Module | None, Error | None]:
     CPython's parser guards its own stack: nesting it cannot handle is a
     ``SyntaxError``, ``RecursionError`` or ``MemoryError``, never a crash.
     """
-    if sys.version_info < (3, 11) and len(data) > UNGUARDED_SIZE and _nesting(data, UNGUARDED_SIZE // 5) is True:
+    if _unguarded_too_deep(data):
         return None, (1, 1, TOO_DEEP)
     try:
         with warnings.catch_warnings():
@@ -178,9 +179,71 @@ def _stdlib_parse(data: bytes) -> tuple[ast.Module | None, Error | None]:
     return tree, None
 
 
+def _unguarded_too_deep(data: bytes) -> bool:
+    """Whether Python 3.10, whose parser has no depth limit, must not be handed ``data``."""
+    return sys.version_info < (3, 11) and len(data) > UNGUARDED_SIZE and _nesting(data, UNGUARDED_SIZE // 5) is True
+
+
+SYMTABLE_HEADROOM = 400
+"""Python frames below its caller at which :func:`_symtable_accepts` builds a symbol table.
+
+On Python 3.11 the symbol table's walk and the conversion of the tree to
+Python objects each stop at a depth limit set from the same budget, which
+shrinks by three levels per Python frame of the caller. The conversion
+counts more node kinds than the walk (the module, keywords, a lambda's
+arguments): up to about 750 more on one path, with lambdas nested as deep as
+the parser allows. Built 400 frames down (1,200 levels), the table fails on
+every file whose tree would, and on files deeper than real code ever is;
+those are parsed as a tree. Python 3.10's conversion has no limit at all.
+"""
+_FRAME_BUDGET = sys.version_info < (3, 12)
+"""Whether those budgets follow the Python stack: from 3.12 they follow the C stack, out of reach."""
+
+
+def _symtable_accepts(data: bytes) -> bool:
+    """Whether CPython builds the symbol table of ``data``: proof that its tree would parse.
+
+    The same parser reads the bytes (with the same coding cookie, BOM and
+    null-byte rules) and only the symbol table is built, at about half the
+    cost of the tree. Any refusal proves nothing: the symbol table rejects
+    valid trees too (``nonlocal`` at module level, an unknown ``__future__``
+    feature), so a refused file is parsed again as a tree, which gives the
+    error reported today or none at all.
+    """
+    if not _FRAME_BUDGET:
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _symtable_below(SYMTABLE_HEADROOM, data)
+    except Exception:  # whatever the reason, the tree decides
+        return False
+    return True
+
+
+def _symtable_below(frames: int, data: bytes) -> None:
+    """Build the symbol table of ``data`` ``frames`` Python frames below this one (see ``SYMTABLE_HEADROOM``)."""
+    if frames:
+        _symtable_below(frames - 1, data)
+    else:
+        symtable.symtable(data, "<ailint>", "exec")  # type: ignore[arg-type]  # bytes: the cookie is honoured
+
+
 def _stdlib_syntax_error(data: bytes) -> Error | None:
-    """The standard library parser's verdict: None if it parses, else line, column, message."""
+    """The standard library parser's verdict: None if it parses, else line, column, message.
+
+    Plain files need only the verdict, not the tree: a symbol table that
+    builds settles it; otherwise the tree is parsed for the exact error, at
+    the same depth of the stack as ever (its depth limit depends on it).
+    """
+    if _parses(data):
+        return None
     return _stdlib_parse(data)[1]
+
+
+def _parses(data: bytes) -> bool:
+    """Whether CPython's parser accepts ``data`` and its tree would be built; False when unsure."""
+    return not _unguarded_too_deep(data) and _symtable_accepts(data)
 
 
 _BLOCKS = (
@@ -402,21 +465,23 @@ class Engine:
     def prepare(self, task: FileTask, data: bytes, *, deep: bool) -> Prepared:
         """Read a file's directives and, if ``deep``, parse and collect it for the project.
 
-        Files that are not analysed in depth are only syntax-checked, cheaply.
+        Files that are not analysed in depth are only syntax-checked, cheaply,
+        and first: whether CPython parses them also spares reading their
+        comments with ``tokenize``.
         """
-        directives = scan(data, _known_codes())
+        deep = deep and bool(self.call_rules)
+        error = None if deep else _stdlib_syntax_error(data)
+        directives = scan(data, _known_codes(), parses=partial(_parses, data) if deep else lambda: error is None)
         prepared = Prepared(task=task, directives=directives)
         if directives.ignore_file:
             return prepared
         prepared.diagnostics.extend(self._problems(task, directives))
-        if deep and self.call_rules:
+        if deep:
             self._collect(prepared, data)
-        else:
-            error = _stdlib_syntax_error(data)
-            if error is not None:
-                module, error = _second_opinion(data, error)
-                if module is None:  # both parsers agree the file is broken
-                    prepared.diagnostics.append(_syntax_error_diagnostic(task, *error))
+        elif error is not None:
+            module, error = _second_opinion(data, error)
+            if module is None:  # both parsers agree the file is broken
+                prepared.diagnostics.append(_syntax_error_diagnostic(task, *error))
         return prepared
 
     def _problems(self, task: FileTask, directives: Directives) -> Iterable[Diagnostic]:

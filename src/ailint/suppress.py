@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ailint.diagnostics import Diagnostic
@@ -23,7 +25,6 @@ from ailint.diagnostics import Diagnostic
 AUTHORITY_MODES = ("recommend", "assist", "act")
 VALID_FORMS = "'# ailint: ignore[CODE, ...]', '# ailint: ignore-file', '# ailint: authority=recommend|assist|act'"
 
-_CANDIDATE = re.compile(rb"(?i)noqa|ailint")
 _NOQA = re.compile(r"^noqa(?P<sep>\s*:\s*(?P<codes>.*))?$", re.IGNORECASE)
 _PRAGMA = re.compile(r"^ailint\s*:\s*(?P<body>.*?)\s*$")
 _CODE = re.compile(r"^[A-Z]+[0-9]+$")
@@ -92,9 +93,55 @@ class Directives:
         return found
 
 
-def _comments(text: str) -> tuple[list[tuple[int, int, str]], int]:
-    """``(line, column, text)`` of each comment, and the line of the first code token."""
-    comments: list[tuple[int, int, str]] = []
+Comment = tuple[int, int, str]
+"""A comment's line, column (in characters) and text, as ``tokenize`` reports them."""
+
+_MENTION = re.compile(r"[nN][oO][qQ][aA]|ailint")
+"""What a comment must hold to be a directive: ``noqa`` in any case, as ``_NOQA`` reads it, or ``ailint``."""
+_QUICK = sys.version_info < (3, 12)
+"""Whether :func:`_read` may stand in for ``tokenize``.
+
+Up to Python 3.11 ``tokenize`` is pure Python (milliseconds for a file of a
+few hundred lines) and finds strings with the patterns of
+``_STRING_OR_COMMENT``; from 3.12 it is CPython's own tokenizer, quick, and
+it reads PEP 701 f-strings, whose nested quotes no pattern can follow.
+"""
+_STRING_OR_COMMENT = re.compile(
+    r"#[^\r\n]*"
+    r"|'''(?s:[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*)'''"
+    r'|"""(?s:[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*)"""'
+    r"|'[^\n'\\]*(?:\\.[^\n'\\]*)*'"
+    r'|"[^\n"\\]*(?:\\.[^\n"\\]*)*"'
+    r"|['\"]"
+)
+"""A comment, a string as ``tokenize`` delimits it (a prefix changes nothing), or a lone quote.
+
+No other token holds a ``#`` or a quote, so the next such character always
+starts one of these. A lone quote opens a string that ``tokenize`` does not
+close on its line (unterminated, or continued by a backslash), which it
+reads in ways these patterns do not follow.
+"""
+_LEADING = re.compile(r"(?:[ \t\f]*(?:#[^\r\n]*)?\\?\r?\n)*[ \t\f]*(?:#[^\r\n]*)?")
+"""Blank lines, comments and backslash continuations: what ``tokenize`` turns into no code token."""
+
+
+def _comments(text: str, parses: Callable[[], bool] | None) -> tuple[list[Comment], int]:
+    """The comments that may be directives, and the line of the first code token.
+
+    ``tokenize`` decides, with its own reading of files it cannot tokenize.
+    :func:`_read` gives the same answer much faster, and is trusted when a
+    failed tokenization would read the same, or when ``parses`` says CPython
+    parses the file (then ``tokenize`` does not fail).
+    """
+    read = _read(text) if _QUICK else None
+    if read is not None and (_as_if_untokenizable(text, read[0]) or (parses is not None and parses())):
+        return read
+    return _tokenized(text)
+
+
+def _tokenized(text: str) -> tuple[list[Comment], int]:
+    """``(line, column, text)`` of each comment, and the line of the first code token, from ``tokenize``."""
+    comments: list[Comment] = []
     first_code = 0
     skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENCODING, tokenize.INDENT, tokenize.DEDENT}
     try:
@@ -106,13 +153,78 @@ def _comments(text: str) -> tuple[list[tuple[int, int, str]], int]:
             elif not first_code and token.type not in skip and token.type != tokenize.ENDMARKER:
                 first_code = token.start[0]
     except (tokenize.TokenError, SyntaxError, ValueError):
-        # An untokenizable file still honours comments on whole lines it can read.
-        comments = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            index = line.find("#")
-            if index != -1 and "'" not in line[:index] and '"' not in line[:index]:
-                comments.append((number, index, line[index:]))
+        comments = _whole_line_comments(text.splitlines(), None)
     return comments, first_code or 10**9
+
+
+def _whole_line_comments(lines: list[str], numbers: list[int] | None) -> list[Comment]:
+    """An untokenizable file still honours comments on whole lines it can read: no quote before the ``#``.
+
+    Only the lines numbered ``numbers`` (1-based) are read, if given.
+    """
+    comments = []
+    for number in numbers if numbers is not None else range(1, len(lines) + 1):
+        line = lines[number - 1]
+        index = line.find("#")
+        if index != -1 and "'" not in line[:index] and '"' not in line[:index]:
+            comments.append((number, index, line[index:]))
+    return comments
+
+
+def _read(text: str) -> tuple[list[Comment], int] | None:
+    """What :func:`_tokenized` reads when ``tokenize`` succeeds, of the comments that mention noqa or ailint.
+
+    Only strings and comments are matched, not every token. None where
+    ``tokenize`` may read otherwise: a string it does not close on its line,
+    a NUL, or a carriage return that ends no line (``tokenize`` splits lines
+    at line feeds only, and takes a line that starts with one for blank).
+    """
+    if "\0" in text or text.count("\r") != text.count("\r\n"):
+        return None
+    comments = []
+    line, counted = 1, 0
+    for match in _STRING_OR_COMMENT.finditer(text):
+        token = match.group()
+        if token[0] != "#":
+            if len(token) == 1:
+                return None
+            continue
+        if _MENTION.search(token):
+            start = match.start()
+            line += text.count("\n", counted, start)
+            counted = start
+            comments.append((line, start - text.rfind("\n", 0, start) - 1, token))
+    leading = _LEADING.match(text)
+    code = leading.end() if leading is not None else 0
+    return comments, text.count("\n", 0, code) + 1 if code < len(text) else 10**9
+
+
+def _as_if_untokenizable(text: str, comments: list[Comment]) -> bool:
+    """Whether :func:`_whole_line_comments` finds the same comments that mention noqa or ailint.
+
+    If so, whether ``tokenize`` fails on the file does not matter, but for
+    the first code line, which would be wherever its tokens stopped: only an
+    ailint pragma (``ignore-file``, ``authority``) looks at it, so none may
+    be among the comments.
+    """
+    if any("ailint" in comment for _, _, comment in comments):
+        return False
+    lines = text.splitlines()
+    if len(lines) != text.count("\n") + (not text.endswith("\n")) - (not text):
+        return False  # a form feed, or another line break only splitlines() knows: the numbers differ
+    return [c for c in _whole_line_comments(lines, _lines_mentioning(text)) if _MENTION.search(c[2])] == comments
+
+
+def _lines_mentioning(text: str) -> list[int]:
+    """The numbers of the lines where noqa or ailint appears, in order."""
+    numbers: list[int] = []
+    line, counted = 1, 0
+    for match in _MENTION.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        if not numbers or numbers[-1] != line:
+            numbers.append(line)
+    return numbers
 
 
 def _decode(data: bytes) -> str | None:
@@ -123,15 +235,20 @@ def _decode(data: bytes) -> str | None:
         return None
 
 
-def scan(data: bytes, known_codes: dict[str, str]) -> Directives:
-    """Read the directives of a file. ``known_codes`` maps codes and names to codes."""
+def scan(data: bytes, known_codes: dict[str, str], parses: Callable[[], bool] | None = None) -> Directives:
+    """Read the directives of a file. ``known_codes`` maps codes and names to codes.
+
+    ``parses`` says, when asked, whether CPython parses ``data``: the
+    comments can then be found without ``tokenize`` (see :func:`_comments`).
+    """
     directives = Directives()
-    if not _CANDIDATE.search(data):
+    lowered = data.lower()  # ASCII letters only, as IGNORECASE in a bytes pattern, seven times faster
+    if b"noqa" not in lowered and b"ailint" not in lowered:
         return directives
     text = _decode(data)
     if text is None:
         return directives
-    comments, first_code = _comments(text)
+    comments, first_code = _comments(text, parses)
     for line, column, comment in comments:
         offset = 0
         for segment in comment.split("#")[1:]:

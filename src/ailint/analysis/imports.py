@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 _FROM = re.compile(
     rb"^(?:\xef\xbb\xbf)?[ \t]*from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)",
@@ -30,17 +30,19 @@ def _statements(data: bytes, module: str, is_package: bool) -> Iterator[tuple[st
 
     Relative bases are made absolute from ``module``; a star import gives the name ``*``.
     """
-    for match in _IMPORT.finditer(data):
+    found = list(_occurrences(data, b"import"))
+    lines = _line_starts(data, found)
+    for match in _matches(_IMPORT, data, lines):
         for part in match.group(1).decode("latin-1").split(","):
             name = _NAME.match(part.strip())
             if name:
                 yield name.group(0), None
-    for match in _DYNAMIC.finditer(data):
+    for match in _matches(_DYNAMIC, data, _dynamic_starts(data, found)):
         yield match.group(1).decode("latin-1"), None
     package = module.split(".") if module else []
     if not is_package:
         package = package[:-1]
-    for match in _FROM.finditer(data):
+    for match in _matches(_FROM, data, lines):
         dots = len(match.group(1))
         base = match.group(2).decode("latin-1")
         if dots:
@@ -55,6 +57,51 @@ def _statements(data: bytes, module: str, is_package: bool) -> Iterator[tuple[st
                 yield base, name.group(0)
             elif part.startswith("*"):
                 yield base, "*"
+
+
+def _occurrences(data: bytes, word: bytes) -> Iterator[int]:
+    """Where ``word`` occurs in ``data``, in order (``bytes.find`` skips ahead far faster than a pattern)."""
+    index = data.find(word)
+    while index != -1:
+        yield index
+        index = data.find(word, index + 1)
+
+
+def _line_starts(data: bytes, found: list[int]) -> list[int]:
+    """The start of each line holding one of ``found``: the only places ``_IMPORT`` and ``_FROM`` can match.
+
+    Both patterns start a line and name ``import`` on it.
+    """
+    starts: list[int] = []
+    for index in found:
+        start = data.rfind(b"\n", 0, index) + 1
+        if not starts or starts[-1] != start:
+            starts.append(start)
+    return starts
+
+
+def _dynamic_starts(data: bytes, found: list[int]) -> Iterator[int]:
+    """Where ``__import__`` or ``import_module`` may start, by each ``import``: where ``_DYNAMIC`` can match."""
+    for index in found:
+        if index >= 2 and data.startswith(b"__", index - 2):
+            yield index - 2
+        yield index
+
+
+def _matches(pattern: re.Pattern[bytes], data: bytes, starts: Iterable[int]) -> Iterator[re.Match[bytes]]:
+    """What ``pattern.finditer(data)`` finds, when it can only match at ``starts`` (in order).
+
+    As ``finditer`` does, a match hides those that would start inside it
+    (a parenthesised ``from`` import spans lines).
+    """
+    end = 0
+    for start in starts:
+        if start < end:
+            continue
+        match = pattern.match(data, start)
+        if match:
+            yield match
+            end = match.end()
 
 
 def imported_modules(data: bytes, module: str, is_package: bool) -> set[str]:
