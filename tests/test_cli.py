@@ -250,3 +250,35 @@ def test_output_file_has_ordinary_permissions(tree: Path) -> None:
     finally:
         os.umask(mask)
     assert (tree / "report.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_run_leaves_its_objects_frozen_only_for_a_process_that_exits(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API hands the run's garbage back to the collector; the CLI, which exits at once, does not."""
+    import gc
+
+    import ailint.api
+    from ailint.settings import Settings
+
+    settings = Settings(root=tree)
+    gc.unfreeze()
+    ailint.api.check_paths([tree], settings, cwd=tree)
+    assert gc.get_freeze_count() == 0
+    ailint.api.list_calls([tree], settings, cwd=tree)
+    assert gc.get_freeze_count() == 0
+    try:
+        ailint.api.check_paths([tree], settings, cwd=tree, release=False)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    asked: list[bool] = []
+    real = ailint.api.check_paths
+
+    def check_paths(*args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(kwargs["release"])
+        return real(*args, **{**kwargs, "release": True})
+
+    monkeypatch.setattr(ailint.api, "check_paths", check_paths)
+    CliRunner().invoke(main, ["check", "--no-cache", str(tree)])
+    assert asked == [False]

@@ -175,7 +175,9 @@ def check(
         from ailint.parallel import default_jobs
 
         workers = jobs or default_jobs()
-        result = check_paths(list(paths) or [Path(".")], settings, progress=progress, cache=cache, jobs=workers)
+        result = check_paths(
+            list(paths) or [Path(".")], settings, progress=progress, cache=cache, jobs=workers, release=False
+        )
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)
     for missing in result.missing:
@@ -294,7 +296,7 @@ def _inventory(paths: list[Path], config: Path | None) -> CallsResult:
         settings = load_settings(config)
     except ConfigError as exc:
         _fail(str(exc))
-    result = list_calls(paths, settings)
+    result = list_calls(paths, settings, release=False)
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)
     for missing in result.missing:
