@@ -75,18 +75,20 @@ client = OpenAI()
 def complete(prompt):
     return client.chat.completions.create(model="m", messages=[]).choices[0].message.content
 """
-
-
-@pytest.mark.skipif(
+APP = "from llm import complete\n\n\ndef answer(q):\n    return complete(q)\n"
+NEEDS_FORK = pytest.mark.skipif(
     "fork" not in __import__("multiprocessing").get_all_start_methods(), reason="files are judged apart by fork"
 )
+
+
+@NEEDS_FORK
 def test_files_judged_apart_still_move_a_wrappers_concerns_to_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``app.py`` and ``job.py`` import ``llm.complete`` and nothing imports them: they are judged on workers."""
     monkeypatch.setattr(ailint.parallel, "MIN_FORKED", 1)
     (tmp_path / "llm.py").write_text(LLM)
-    (tmp_path / "app.py").write_text("from llm import complete\n\n\ndef answer(q):\n    return complete(q)\n")
+    (tmp_path / "app.py").write_text(APP)
     (tmp_path / "job.py").write_text("import llm\n\nprint(llm.complete('x'))\n")
     settings = Settings(root=tmp_path, enabled=frozenset({"AIL401"}))
     found = []
@@ -114,9 +116,6 @@ def test_parameters_are_inferred_the_same_whatever_the_jobs(tmp_path: Path, monk
         result = check_paths([tmp_path], settings, cwd=tmp_path, jobs=jobs)
         found.append([(d.path, d.span.line, d.code) for d in result.diagnostics])
     assert found[0] == found[1] == [("local.py", 7, "AIL401")]
-
-
-APP = "from llm import complete\n\n\ndef answer(q):\n    return complete(q)\n"
 
 
 def _judged(engine, prepared_files):  # type: ignore[no-untyped-def]
@@ -191,9 +190,7 @@ def test_files_others_import_are_judged_the_same_on_workers(tmp_path: Path, monk
     assert ("llm.py", 11, "AIL401") in found[0]
 
 
-@pytest.mark.skipif(
-    "fork" not in __import__("multiprocessing").get_all_start_methods(), reason="files are judged apart by fork"
-)
+@NEEDS_FORK
 def test_a_forked_process_that_dies_leaves_its_files_to_the_parent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -559,7 +559,8 @@ def _check_missing(
     """Check the targets that were not cached, filling ``found`` (and the cache).
 
     Plain files go to worker processes first, so they are checked while this
-    process parses and judges the files analysed in depth.
+    process selects and parses the project; files analysed in depth are then
+    judged on forked processes (``parallel.on_forks``).
     """
     from ailint.parallel import PlainChecker, Prefetch, on_forks
 
@@ -601,7 +602,7 @@ def _check_missing(
                 run.project.called_elsewhere.update(called)
             run.project.forget_callers()
             judged += on_forks(run, "verdict", sorted((missing & run.deep) - run.leaves), jobs, sizes)
-        for index, diagnostics, errors, _ in sorted(judged):
+        for index, diagnostics, errors, _ in sorted(judged, key=lambda found: found[0]):
             run.errors.extend(errors)
             if index in missing and diagnostics is not None:  # None: reported on stderr, and never cached
                 record(index, diagnostics)

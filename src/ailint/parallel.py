@@ -73,9 +73,10 @@ def _check_chunk(jobs: list[tuple[FileTask, bytes]]) -> list[list[Diagnostic]]:
 class PlainChecker:
     """Checks plain files on worker processes while the caller analyses the project.
 
-    Files are submitted in batches (the ones known plain at once, the ones
-    found plain after selection later) and the results come back in the
-    order they were submitted. With one worker, or too few files to repay
+    Files are submitted in batches (the ones known plain at once, then the
+    ones likely plain, whose verdicts the caller drops if selection finds
+    them deep, then the rest found plain after selection) and the results
+    come back in the order they were submitted. With one worker, or too few files to repay
     starting a pool, files are checked in-process when results are asked for.
     """
 
