@@ -201,3 +201,24 @@ def test_a_bug_in_one_file_costs_that_file_only(project: Path, monkeypatch: pyte
     result = check_paths([Path(".")], Settings(root=project, enabled=frozenset({"AIL401"})), cwd=project)
     assert result.errors == ["internal error while checking a.py: KeyError: 'boom'"]
     assert [(d.path, d.code) for d in result.diagnostics] == [("b.py", "AIL401")]
+
+
+def _deeper(frames: int, data: bytes) -> object:
+    from ailint.engine import _stdlib_parse
+
+    if frames:
+        return _deeper(frames - 1, data)
+    tree, error = _stdlib_parse(data)
+    return error if tree is None else "parsed"
+
+
+def test_the_tree_of_a_file_nested_to_the_limit_is_judged_alike_from_any_depth() -> None:
+    """Where the tree is built decides how deep it may be (3.10, 3.11): a worker and the main process agree."""
+    nested = lambda levels: b"x = " + b"-" * levels + b"1\n"  # noqa: E731
+    low, high = 100, 20_000  # the deepest that parses, from this test's depth
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if _deeper(0, nested(middle)) == "parsed" else (low, middle - 1)
+    for levels in (low, low + 1):
+        assert _deeper(0, nested(levels)) == _deeper(60, nested(levels))
+    assert _deeper(60, nested(low + 1)) != "parsed"

@@ -23,10 +23,10 @@ import symtable
 import sys
 import tokenize
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ailint.diagnostics import Diagnostic, Severity, Span
 from ailint.fingerprint import fingerprint
@@ -166,7 +166,7 @@ def _stdlib_parse(data: bytes) -> tuple[ast.Module | None, Error | None]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = compile(data, "<ailint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = _at_depth(0, lambda: compile(data, "<ailint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True))
     except (SyntaxError, ValueError) as exc:  # ValueError: null bytes on Python < 3.12
         if "null byte" in str(exc):
             return None, _null_byte(data) or (1, 1, "source contains a null byte")
@@ -184,8 +184,35 @@ def _unguarded_too_deep(data: bytes) -> bool:
     return sys.version_info < (3, 11) and len(data) > UNGUARDED_SIZE and _nesting(data, UNGUARDED_SIZE // 5) is True
 
 
+T = TypeVar("T")
+
+
+def _at_depth(below: int, call: Callable[[], T]) -> T:
+    """``call()`` made ``below`` frames under a fixed depth of the Python stack, where that budget is spent.
+
+    On Python 3.10 and 3.11 how deep a tree CPython converts to Python
+    objects (and how deep a symbol table it walks) shrinks by three levels
+    for each Python frame of the caller. Called at the same depth from the
+    main process, a pool worker or a forked process, a file nested near that
+    limit gets the same verdict with any ``--jobs``. The depth is a quarter
+    of the recursion limit, above every caller's own (or where the caller
+    already is, if deeper).
+    """
+    if not _FRAME_BUDGET:
+        return call()
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    return _down(sys.getrecursionlimit() // 4 + below - depth, call)
+
+
+def _down(frames: int, call: Callable[[], T]) -> T:
+    return _down(frames - 1, call) if frames > 0 else call()
+
+
 SYMTABLE_HEADROOM = 400
-"""Python frames below its caller at which :func:`_symtable_accepts` builds a symbol table.
+"""Python frames below the tree's depth (``_at_depth``) at which :func:`_symtable_accepts` builds a symbol table.
 
 On Python 3.11 the symbol table's walk and the conversion of the tree to
 Python objects each stop at a depth limit set from the same budget, which
@@ -215,18 +242,11 @@ def _symtable_accepts(data: bytes) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _symtable_below(SYMTABLE_HEADROOM, data)
+            # bytes: the coding cookie is honoured
+            _at_depth(SYMTABLE_HEADROOM, lambda: symtable.symtable(data, "<ailint>", "exec"))  # type: ignore[arg-type]
     except Exception:  # whatever the reason, the tree decides
         return False
     return True
-
-
-def _symtable_below(frames: int, data: bytes) -> None:
-    """Build the symbol table of ``data`` ``frames`` Python frames below this one (see ``SYMTABLE_HEADROOM``)."""
-    if frames:
-        _symtable_below(frames - 1, data)
-    else:
-        symtable.symtable(data, "<ailint>", "exec")  # type: ignore[arg-type]  # bytes: the cookie is honoured
 
 
 def _stdlib_syntax_error(data: bytes) -> Error | None:
