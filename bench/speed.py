@@ -1,6 +1,6 @@
 """Speed benchmark: ailint against the LibCST parse floor, on the same tree, in one run.
 
-    python bench/speed.py [--jobs N] [--work DIR] [--corpus stdlib|langchain|PATH ...]
+    python bench/speed.py [--jobs N] [--repeat N] [--work DIR] [--corpus stdlib|langchain|PATH ...]
 
 Builds the corpora on a fresh machine (nothing is committed):
 
@@ -10,15 +10,17 @@ Builds the corpora on a fresh machine (nothing is committed):
   langchain-openai, langchain-anthropic and langchain-community, fetched
   with ``pip download --no-deps --no-binary :all:`` (an LLM-dense tree).
 
-For each corpus it measures, in this order and in the same run:
+For each corpus it measures, in the same run:
 
 1. the floor: a bare ``libcst.parse_module`` of every ``.py`` file with
    ``--jobs`` processes;
 2. ``ailint check --no-cache`` (cold);
 3. ``ailint check`` twice (the first fills the cache, the second is warm);
 
-and prints wall and CPU seconds, the peak RSS of the largest process (the
-main one; workers are smaller), and each time as a ratio to the floor.
+``--repeat`` times (3 by default), floor and cold in alternating order, and
+prints the median wall and CPU seconds, the median peak RSS of the largest
+process, and the median and range of each round's ratio to that round's
+floor.
 Benchmarks are not tests: CI does not run this.
 """
 
@@ -29,6 +31,7 @@ import contextlib
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import sysconfig
@@ -103,28 +106,58 @@ def ailint(tree: Path, *args: str) -> tuple[float, float, float]:
     return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
+def measure(tree: Path, jobs: int, repeat: int) -> dict[str, list[tuple[float, float, float]]]:
+    """``repeat`` rounds of floor, cold and warm on ``tree``; each round's ratios are taken within it.
+
+    A shared machine drifts over minutes (here the floor of one tree moved
+    from 12 s to 15 s within an hour), so the floor is measured afresh in
+    every round, and the order of floor and cold alternates between rounds:
+    whatever the drift, each cold run has a floor measured beside it.
+    """
+    runs: dict[str, list[tuple[float, float, float]]] = {"floor": [], "cold": [], "warm": []}
+    options = ("--jobs", str(jobs))
+    for number in range(repeat):
+        shutil.rmtree(tree / ".ailint_cache", ignore_errors=True)
+        steps = [("floor", lambda: (*floor(tree, jobs), 0.0)), ("cold", lambda: ailint(tree, "--no-cache", *options))]
+        for name, step in steps if number % 2 == 0 else reversed(steps):
+            runs[name].append(step())
+        ailint(tree, *options)  # fills the cache
+        runs["warm"].append(ailint(tree, *options))
+    return runs
+
+
+def report(name: str, files: int, jobs: int, runs: dict[str, list[tuple[float, float, float]]]) -> None:
+    """Medians of wall, CPU and peak per kind of run, and the median and range of the per-round ratios."""
+    repeat = len(runs["floor"])
+    print(f"\n{name}: {files} files, {jobs} processes, {repeat} round{'s' * (repeat > 1)}")
+    header = f"{'wall s':>9}{'cpu s':>9}{'ratio':>8}{'range':>13}{'peak MiB':>10}"
+    print(f"  {'':14}{header}  (medians; peak: the largest process)")
+    floors = [wall for wall, _, _ in runs["floor"]]
+    for label, kind in (("parse floor", "floor"), ("ailint cold", "cold"), ("ailint warm", "warm")):
+        walls = [wall for wall, _, _ in runs[kind]]
+        ratios = [wall / base for wall, base in zip(walls, floors, strict=True)]
+        cpu = statistics.median([c for _, c, _ in runs[kind]])
+        spread = f"{min(ratios):.2f}-{max(ratios):.2f}" if repeat > 1 else ""
+        peak = f"{statistics.median([p for _, _, p in runs[kind]]):10.0f}" if kind != "floor" else ""
+        wall, ratio = statistics.median(walls), statistics.median(ratios)
+        print(f"  {label:14}{wall:9.2f}{cpu:9.2f}{ratio:8.2f}{spread:>13}{peak}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--work", type=Path, default=Path("/tmp/ailint-bench"))
     parser.add_argument("--corpus", action="append", default=[])
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of floor, cold and warm (medians are reported)")
     options = parser.parse_args()
+    if options.repeat < 1:
+        parser.error("--repeat must be at least 1")
     options.work.mkdir(parents=True, exist_ok=True)
     builders = {"stdlib": build_stdlib, "langchain": build_langchain}
     for name in options.corpus or ["stdlib", "langchain"]:
         tree = builders[name](options.work) if name in builders else Path(name)
         files = sum(1 for _ in tree.rglob("*.py"))
-        shutil.rmtree(tree / ".ailint_cache", ignore_errors=True)
-        base_wall, base_cpu = floor(tree, options.jobs)
-        jobs = ("--jobs", str(options.jobs))
-        cold = ailint(tree, "--no-cache", *jobs)
-        ailint(tree, *jobs)
-        warm = ailint(tree, *jobs)
-        print(f"\n{name}: {files} files, {options.jobs} processes")
-        print(f"  {'':14}{'wall s':>9}{'cpu s':>9}{'ratio':>8}{'peak MiB':>10}  (peak: the largest process)")
-        print(f"  {'parse floor':14}{base_wall:9.2f}{base_cpu:9.2f}{1:8.2f}")
-        for label, (wall, cpu, peak) in (("ailint cold", cold), ("ailint warm", warm)):
-            print(f"  {label:14}{wall:9.2f}{cpu:9.2f}{wall / base_wall:8.2f}{peak:10.0f}")
+        report(name, files, options.jobs, measure(tree, options.jobs, options.repeat))
 
 
 if __name__ == "__main__":
