@@ -299,12 +299,16 @@ StdlibSpan = tuple[int, int, int, int]
 """Where CPython puts a node: line, column (UTF-8 bytes), end line, end column."""
 
 
+def _span(node: ast.expr | ast.excepthandler) -> StdlibSpan:
+    return node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0
+
+
 def stdlib_spans(node: ast.AST, calls: list[StdlibSpan], handlers: list[StdlibSpan]) -> None:
     """Record ``node``'s span if it is a call or an ``except`` clause (see ``analysis.positions``)."""
     if isinstance(node, ast.Call):
-        calls.append((node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0))
+        calls.append(_span(node))
     elif isinstance(node, ast.ExceptHandler):
-        handlers.append((node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0))
+        handlers.append(_span(node))
 
 
 _STEPS: dict[type[ast.AST], int] = {**dict.fromkeys(_BLOCKS, 3), **dict.fromkeys(_WRAPPED, 2)}
@@ -318,33 +322,43 @@ def _too_deep(tree: ast.Module, spans: tuple[list[StdlibSpan], list[StdlibSpan]]
     nests an ``and``/``or`` chain, which CPython keeps flat, one level per
     operand; an ``elif`` is one level, as in both trees (dispatch chains of a
     hundred branches are common). Every node of every file analysed in depth
-    passes through here, so the walk dispatches on exact node types and reads
-    fields directly (``ast.iter_child_nodes`` costs twice as much).
+    passes through here, so the walk dispatches on exact node types, reads
+    fields directly (``ast.iter_child_nodes`` costs twice as much) and records
+    the spans of calls and handlers itself (a call of ``stdlib_spans`` per
+    node cost as much as the rest of the walk).
     """
+    calls, handlers = spans if spans is not None else ([], [])
+    add_call, add_handler, step_of = calls.append, handlers.append, _STEPS.get
     stack: list[tuple[ast.AST, int, int, int, int]] = [(tree, 0, 0, 1, 0)]
     pop, push = stack.pop, stack.append
     while stack:
         node, depth, patterns, line, column = pop()
         kind = type(node)
-        if spans is not None:
-            stdlib_spans(node, *spans)
-        line, column = getattr(node, "lineno", line), getattr(node, "col_offset", column)
+        if kind is ast.Call or kind is ast.ExceptHandler:
+            span = _span(node)  # type: ignore[arg-type]
+            if kind is ast.Call:
+                add_call(span)
+            else:
+                add_handler(span)
+            line, column = span[0], span[1]
+        elif "lineno" in node._attributes:
+            line, column = node.lineno, node.col_offset  # type: ignore[attr-defined]
         if depth > MAX_DEPTH:
             return line, column + 1, f"{TOO_DEEP} (more than {MAX_DEPTH} levels)"
         if kind in _PATTERNS:
             patterns += 1
             if patterns > MAX_PATTERN_DEPTH:
                 return line, column + 1, f"{TOO_DEEP} (a pattern nested more than {MAX_PATTERN_DEPTH} levels)"
-        step = len(node.values) if kind is ast.BoolOp else _STEPS.get(kind, 1)  # type: ignore[attr-defined]
+        below = depth + (len(node.values) if kind is ast.BoolOp else step_of(kind, 1))  # type: ignore[attr-defined]
         following = _elif(node) if kind is ast.If else None
         for name in node._fields:
             value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
-                push((value, depth + (1 if value is following else step), patterns, line, column))
-            elif isinstance(value, list):
+            if type(value) is list:
                 for item in value:
                     if isinstance(item, ast.AST):
-                        push((item, depth + (1 if item is following else step), patterns, line, column))
+                        push((item, depth + 1 if item is following else below, patterns, line, column))
+            elif isinstance(value, ast.AST):
+                push((value, depth + 1 if value is following else below, patterns, line, column))
     return None
 
 
