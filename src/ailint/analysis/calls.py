@@ -244,7 +244,7 @@ class _Collector:
         handlers = self._handlers
         while stack:
             item = stack.pop()
-            if not isinstance(item, cst.CSTNode):
+            if callable(item):  # nodes are not: ``isinstance`` on LibCST's ABCs would cost a call into ``abc``
                 item()
                 continue
             handler = handlers.get(type(item))

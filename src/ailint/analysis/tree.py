@@ -40,8 +40,31 @@ def _node_types() -> frozenset[type]:
     return frozenset(found)
 
 
-_NODES = _node_types()
+NODE_TYPES = _node_types()
 """Every LibCST node class: membership of an exact type is far cheaper than ``isinstance`` on their ABCs."""
+
+
+_NODE, _SEQUENCE, _OTHER = 1, 2, 0
+_KINDS: dict[type, int] = {}
+"""What a field value of each type is: a node, a sequence that may hold nodes, or neither.
+
+LibCST's classes are ABCs, so ``isinstance`` on them costs a call into
+``abc`` for every ``None``, string and sentinel a field holds: the type of a
+value is classified once instead.
+"""
+
+
+def _kind(kind: type) -> int:
+    found = _KINDS.get(kind)
+    if found is None:
+        if issubclass(kind, cst.CSTNode):  # a node class made after import (never in LibCST itself)
+            found = _NODE
+        elif issubclass(kind, Sequence) and not issubclass(kind, (str, bytes)):
+            found = _SEQUENCE
+        else:
+            found = _OTHER
+        _KINDS[kind] = found
+    return found
 
 
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -49,18 +72,23 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     for name in _fields(type(node)):
         value = getattr(node, name)
         kind = type(value)
-        if kind in _NODES:
+        if kind in NODE_TYPES:
             yield value
         elif kind is tuple or kind is list:
             for item in value:
-                if type(item) in _NODES:
+                if type(item) in NODE_TYPES:
                     yield item
-        elif isinstance(value, cst.CSTNode):  # a node class made after import (never in LibCST itself)
-            yield value
-        elif isinstance(value, Sequence) and not isinstance(value, str):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+        elif kind is not str and value is not None:
+            found = _kind(kind)
+            if found == _NODE:
+                yield value
+            elif found == _SEQUENCE:
+                for item in value:
+                    if type(item) in NODE_TYPES or _kind(type(item)) == _NODE:
+                        yield item
+
+
+_DEFINITIONS = frozenset(kind for kind in NODE_TYPES if issubclass(kind, (cst.FunctionDef, cst.ClassDef)))
 
 
 def walk(node: cst.CSTNode, *, into_definitions: bool = True) -> Iterator[cst.CSTNode]:
@@ -69,6 +97,6 @@ def walk(node: cst.CSTNode, *, into_definitions: bool = True) -> Iterator[cst.CS
     while stack:
         current = stack.pop()
         yield current
-        if not into_definitions and current is not node and isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+        if not into_definitions and current is not node and type(current) in _DEFINITIONS:
             continue
         stack.extend(reversed(list(children(current))))
