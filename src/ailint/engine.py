@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from libcst.metadata import MetadataWrapper
 
     from ailint.analysis.calls import FileAnalysis
+    from ailint.analysis.layout import Layouts
     from ailint.analysis.project import Project
     from ailint.api import CallRecord
 
@@ -485,6 +486,8 @@ class Engine:
         self.call_rules = registry.call_rules(settings.enabled)
         self.all_call_rules = registry.call_rules(registry.ALL_CODES)
         self.modules = knowledge.modules | frozenset(name.split(".", 1)[0] for name in settings.call_site_extra)
+        self.layouts: Layouts = {}
+        """The layout shared by the trees this engine keeps (see ``analysis.layout``)."""
 
     def check(self, task: FileTask, data: bytes) -> list[Diagnostic]:
         """Every diagnostic of one file, analysed on its own (no other project files)."""
@@ -527,6 +530,7 @@ class Engine:
         from libcst.metadata import MetadataWrapper
 
         from ailint.analysis.calls import collect
+        from ailint.analysis.layout import share_layout
         from ailint.analysis.positions import FastPositions
 
         spans: tuple[list[StdlibSpan], list[StdlibSpan]] = ([], [])
@@ -535,6 +539,7 @@ class Engine:
             assert error is not None
             prepared.diagnostics.append(_syntax_error_diagnostic(prepared.task, *error))
             return
+        share_layout(module, self.layouts)
         task = prepared.task
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         try:
@@ -554,10 +559,12 @@ class Engine:
     def collect_only(self, module: str, data: bytes, is_package: bool) -> FileAnalysis | None:
         """Read a file for the project's facts only (no diagnostics); None if it does not parse."""
         from ailint.analysis.calls import collect
+        from ailint.analysis.layout import share_layout
 
         parsed, _ = _analysable(data)
         if parsed is None:
             return None
+        share_layout(parsed, self.layouts)
         try:
             return collect(parsed, module, self.knowledge, is_package=is_package)
         except Exception as exc:
