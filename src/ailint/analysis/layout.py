@@ -20,7 +20,6 @@ constructor sets them, before the tree is used for anything else.
 from __future__ import annotations
 
 import dataclasses
-from functools import cache
 from typing import Any
 
 import libcst as cst
@@ -43,62 +42,72 @@ SHARED: frozenset[type[cst.CSTNode]] = frozenset(
 )
 """Layout kinds: their fields hold only strings, flags and other layout, and analysis never visits them."""
 
-Layouts = dict[tuple[Any, ...], cst.CSTNode]
+Layouts = dict[Any, cst.CSTNode]
 """The one object for each distinct piece of layout: one table per engine, so per run and process."""
 _set = object.__setattr__
 
 
-@cache
-def _fields(kind: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(kind))
+_FIELDS: dict[type, tuple[str, ...]] = {
+    kind: tuple(f.name for f in dataclasses.fields(kind)) for kind in NODE_TYPES if dataclasses.is_dataclass(kind)
+}
+_SPACE = cst.SimpleWhitespace
+"""Four nodes in ten: keyed by their text alone, without the generic walk of :func:`_share`."""
 
 
 def share_layout(module: cst.Module, canonical: Layouts) -> None:
     """Make every piece of layout in ``module`` the one object of ``canonical`` equal to it (in place)."""
-    shared, nodes = SHARED, NODE_TYPES
+    shared, nodes, fields, space = SHARED, NODE_TYPES, _FIELDS, _SPACE
     stack: list[cst.CSTNode] = [module]
-    pop, push = stack.pop, stack.append
+    pop, push, setdefault = stack.pop, stack.append, canonical.setdefault
     while stack:
         node = pop()
-        for name in _fields(type(node)):
+        for name in fields[type(node)]:
             value = getattr(node, name)
             kind = type(value)
-            if kind in shared:
-                found = _share(value, shared, canonical)
+            if kind is space:
+                found = setdefault(value.value, value)
                 if found is not value:
                     _set(node, name, found)
-            elif kind is list or kind is tuple:
-                items = list(value)
-                changed = False
-                for index, item in enumerate(items):
+            elif kind in nodes:
+                if kind in shared:
+                    found = _share(value, canonical)
+                    if found is not value:
+                        _set(node, name, found)
+                else:
+                    push(value)
+            elif (kind is list or kind is tuple) and value:
+                items: list[cst.CSTNode] | None = None
+                for index, item in enumerate(value):
                     if type(item) in shared:
-                        found = _share(item, shared, canonical)
+                        found = _share(item, canonical)
                         if found is not item:
-                            items[index], changed = found, True
+                            if items is None:
+                                items = list(value)
+                            items[index] = found
                     elif type(item) in nodes:
                         push(item)
-                if changed:
+                if items is not None:
                     _set(node, name, kind(items))
-            elif kind in nodes:
-                push(value)
 
 
-def _share(node: cst.CSTNode, shared: frozenset[type], canonical: Layouts) -> cst.CSTNode:
+def _share(node: cst.CSTNode, canonical: Layouts) -> cst.CSTNode:
     """The canonical object equal to the layout ``node``, its own parts shared first."""
-    key: list[Any] = [type(node)]
-    for name in _fields(type(node)):
+    kind = type(node)
+    if kind is _SPACE:
+        return canonical.setdefault(node.value, node)  # type: ignore[attr-defined]
+    key: list[Any] = [kind]
+    for name in _FIELDS[kind]:
         value = getattr(node, name)
-        kind = type(value)
-        if kind in shared:
-            found = _share(value, shared, canonical)
+        if type(value) in SHARED:
+            found = _share(value, canonical)
             if found is not value:
                 _set(node, name, found)
             key.append(id(found))
-        elif kind is list or kind is tuple:
-            items = [_share(item, shared, canonical) if type(item) in shared else item for item in value]
+        elif type(value) is list or type(value) is tuple:
+            items = [_share(item, canonical) if type(item) in SHARED else item for item in value]
             if any(new is not old for new, old in zip(items, value, strict=True)):
-                _set(node, name, kind(items))
-            key.append(tuple(id(item) if type(item) in shared else item for item in items))
+                _set(node, name, type(value)(items))
+            key.append(tuple(id(item) if type(item) in SHARED else item for item in items))
         else:
             key.append(value)
     return canonical.setdefault(tuple(key), node)
