@@ -117,3 +117,29 @@ def _all_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
         found.append(current)
         stack.extend(current.children)
     return found
+
+
+def test_files_an_engine_keeps_share_its_layout_and_a_new_engine_starts_afresh() -> None:
+    from ailint.engine import Engine, FileTask
+    from ailint.knowledge import builtin
+    from ailint.rules import registry
+    from ailint.settings import Settings
+
+    engine = Engine(Settings(root=Path("."), enabled=registry.DEFAULT_CODES), builtin())
+    data = b"import openai\n\nclient = openai.OpenAI(timeout=10)\nreply = client.chat.completions.create(model=m)\n"
+
+    def module(engine: Engine, name: str) -> cst.Module:
+        prepared = engine.prepare(FileTask(display=f"{name}.py", module=name), data, deep=True)
+        assert prepared.analysis is not None and prepared.analysis.module_node is not None
+        return prepared.analysis.module_node
+
+    def layout(module: cst.Module) -> set[int]:
+        return {id(node) for node in _all_nodes(module) if type(node) in SHARED}
+
+    first, second = module(engine, "a"), module(engine, "b")
+    assert first is not second
+    assert len(layout(first)) > 5
+    assert layout(first) == layout(second)
+    assert engine.layouts and all(type(node) in SHARED for node in engine.layouts.values())
+    other = Engine(engine.settings, engine.knowledge)
+    assert not layout(module(other, "c")) & layout(first)
