@@ -105,14 +105,27 @@ def test_file_pragmas_count_only_before_the_first_code(reading: str, monkeypatch
         b"\xef\xbb\xbf# -*- coding: utf-8 -*-\ns = '\xc3\xa9'  # noqa: AIL401\n",
         b"# -*- coding: latin-1 -*-\ns = '\xe9'  # noqa: AIL401 # ailint: ignore[AIL402]\n",
         b"x = (1,  # noqa: AIL401\n",
+        b"x = 1  # noqa: AIL401\ns = '''never closed\n# noqa: AIL402\n",
+        b"x = 1  # noqa: AIL401\n" + b"\\'''a'  # noqa: AIL402\n" * 3,
     ],
-    ids=["crlf", "lone_cr", "form_feed", "nul", "escapes", "unterminated", "bad_dedent", "bom", "latin1", "open"],
+    ids=[
+        *("crlf", "lone_cr", "form_feed", "nul", "escapes", "unterminated", "bad_dedent", "bom", "latin1", "open"),
+        *("open_triple", "escaped_triples"),
+    ],
 )
 def test_odd_files_read_as_tokenize_reads_them(reading: str, data: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = read(data, "tokenize", monkeypatch)
     monkeypatch.undo()
     assert read(data, reading, monkeypatch) == expected
     assert expected.ignored  # every one of them suppresses something
+
+
+def test_a_triple_quote_never_closed_stops_the_quick_reading() -> None:
+    """Else every later quote would search the rest of the file again (20 s for 112 KB of this)."""
+    text = "# noqa: AIL401\n" + "\\'''a'\n" * 2000
+    assert suppress._read(text) is None
+    assert suppress._read('x = 1  # noqa: AIL401\ns = """a\n') is None
+    assert suppress._read("s = '''a\n#b'''  # noqa: AIL401\n") == ([(2, 7, "# noqa: AIL401")], 1)
 
 
 def test_the_engine_reports_only_real_pragmas(project: Path) -> None:

@@ -110,6 +110,7 @@ _STRING_OR_COMMENT = re.compile(
     r"#[^\r\n]*"
     r"|'''(?s:[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*)'''"
     r'|"""(?s:[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*)"""'
+    r"|'''|" + '"""'
     r"|'[^\n'\\]*(?:\\.[^\n'\\]*)*'"
     r'|"[^\n"\\]*(?:\\.[^\n"\\]*)*"'
     r"|['\"]"
@@ -119,8 +120,12 @@ _STRING_OR_COMMENT = re.compile(
 No other token holds a ``#`` or a quote, so the next such character always
 starts one of these. A lone quote opens a string that ``tokenize`` does not
 close on its line (unterminated, or continued by a backslash), which it
-reads in ways these patterns do not follow.
+reads in ways these patterns do not follow. So does a triple quote never
+closed: once its pattern has failed it is matched bare, like a lone quote,
+and the scan stops (searching to the end again from every later quote
+would be quadratic in the file's size).
 """
+_LONE_QUOTES = frozenset({"'", '"', "'''", '"""'})
 _LEADING = re.compile(r"(?:[ \t\f]*(?:#[^\r\n]*)?\\?\r?\n)*[ \t\f]*(?:#[^\r\n]*)?")
 """Blank lines, comments and backslash continuations: what ``tokenize`` turns into no code token."""
 
@@ -186,7 +191,7 @@ def _read(text: str) -> tuple[list[Comment], int] | None:
     for match in _STRING_OR_COMMENT.finditer(text):
         token = match.group()
         if token[0] != "#":
-            if len(token) == 1:
+            if token in _LONE_QUOTES:
                 return None
             continue
         if _MENTION.search(token):
