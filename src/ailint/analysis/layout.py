@@ -1,6 +1,6 @@
-"""One object for each distinct piece of layout: whitespace, comments, commas and parentheses.
+"""One object for each distinct piece of layout: whitespace, comments, commas and ``=``.
 
-Two thirds of a LibCST tree is layout: ``SimpleWhitespace(" ")`` alone is
+Most of a LibCST tree is layout: ``SimpleWhitespace(" ")`` alone is
 four nodes in ten, and a file repeats the same few hundred pieces. The
 project keeps the tree of every file it analyses in depth until the run
 ends, and trees prepared on workers travel pickled, so :func:`share_layout`
@@ -36,11 +36,15 @@ SHARED: frozenset[type[cst.CSTNode]] = frozenset(
         cst.Comment,
         cst.Comma,
         cst.AssignEqual,
-        cst.LeftParen,
-        cst.RightParen,
     }
 )
-"""Layout kinds: their fields hold only strings, flags and other layout, and analysis never visits them."""
+"""Layout kinds: their fields hold only strings, flags and other layout, and analysis never visits them.
+
+Parentheses are not among them: LibCST takes the end of ``from m import (a,
+b)`` from its closing parenthesis, and its position provider keeps one
+position per object, so a shared ``)`` would give every such import (and
+the blocks ending with one) the end of the first.
+"""
 
 Layouts = dict[Any, cst.CSTNode]
 """The one object for each distinct piece of layout: one table per engine, so per run and process."""
