@@ -212,22 +212,20 @@ def _isolated(job: tuple[FileTask, bytes], settings: Settings) -> list[Diagnosti
 
 MIN_FORKED = 40
 """Below this many files to judge, judging them in-process is faster than forking."""
-_run: Any = None
-_step: str = ""
 Judged = tuple[int, list[Diagnostic] | None, list[str], list[str]]
 """A file's index, its diagnostics (None if ailint failed on it), error lines, and the wrappers it calls."""
 
 
-def _chunk(indices: list[int]) -> list[Judged]:
-    assert _run is not None
-    ignores = _run.ignores()
-    step = getattr(_run, _step)
-    return [step(index, ignores) for index in indices]
+def _chunk(run: Any, step: str, indices: list[int]) -> list[Judged]:
+    ignores = run.ignores()
+    judge = getattr(run, step)
+    return [judge(index, ignores) for index in indices]
 
 
-def _send_chunk(sender: Connection, indices: list[int]) -> None:
+def _send_chunk(sender: Connection, run: Any, step: str, indices: list[int]) -> None:
+    """A forked process's work: the run and step come as arguments, which ``fork`` hands over without pickling."""
     with sender:
-        sender.send(_chunk(indices))
+        sender.send(_chunk(run, step, indices))
 
 
 def on_forks(
@@ -247,14 +245,9 @@ def on_forks(
     the paths of the wrappers each file calls. Without ``fork`` (or with few
     files, or if a process dies) the files are judged here, one after another.
     """
-    global _run, _step
     if workers > 1 and len(indices) >= MIN_FORKED and "fork" in multiprocessing.get_all_start_methods():
-        _run, _step = run, step
         chunks = _balanced(indices, sizes, min(workers * per_worker, len(indices)))
-        try:
-            found = _fork_each(chunks, workers)
-        finally:
-            _run = None
+        found = _fork_each(run, step, chunks, workers)
         if found is not None:
             return [result for chunk in found for result in chunk]
     ignores = run.ignores()
@@ -276,7 +269,7 @@ def _balanced(indices: list[int], sizes: Sequence[int], count: int) -> list[list
     return [sorted(chunk) for chunk in chunks if chunk]
 
 
-def _fork_each(chunks: list[list[int]], workers: int) -> list[list[Judged]] | None:
+def _fork_each(run: Any, step: str, chunks: list[list[int]], workers: int) -> list[list[Judged]] | None:
     """Each chunk judged in a process of its own, forked when one of ``workers`` is free; None if one died.
 
     A process per chunk rather than a pool: what a chunk adds to the project
@@ -293,7 +286,7 @@ def _fork_each(chunks: list[list[int]], workers: int) -> list[list[Judged]] | No
             while waiting and len(running) < workers:
                 number, chunk = waiting.pop()
                 receiver, sender = context.Pipe(duplex=False)
-                started: BaseProcess = context.Process(target=_send_chunk, args=(sender, chunk), daemon=True)
+                started: BaseProcess = context.Process(target=_send_chunk, args=(sender, run, step, chunk), daemon=True)
                 started.start()
                 sender.close()
                 running[receiver] = (number, started)
