@@ -222,3 +222,21 @@ def test_the_tree_of_a_file_nested_to_the_limit_is_judged_alike_from_any_depth()
     for levels in (low, low + 1):
         assert _deeper(0, nested(levels)) == _deeper(60, nested(levels))
     assert _deeper(60, nested(low + 1)) != "parsed"
+
+
+def test_a_raised_recursion_limit_costs_no_deeper_descent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stack depth where trees are built does not follow a host's raised limit (a frame per level, per file)."""
+    from ailint.engine import _FRAME_BUDGET, MAX_FRAMES, _at_depth
+
+    def reached() -> int:
+        frame, depth = sys._getframe(), 0
+        while frame is not None:
+            depth += 1
+            frame = frame.f_back  # type: ignore[assignment]
+        return depth
+
+    if not _FRAME_BUDGET:
+        pytest.skip("from Python 3.12 the budget follows the C stack")
+    usual = _at_depth(0, reached)
+    monkeypatch.setattr(sys, "getrecursionlimit", lambda: 1_000_000)
+    assert _at_depth(0, reached) == usual <= MAX_FRAMES + 5

@@ -186,6 +186,8 @@ def _unguarded_too_deep(data: bytes) -> bool:
 
 
 T = TypeVar("T")
+MAX_FRAMES = 250
+"""The deepest point of the stack :func:`_at_depth` descends to (a quarter of the default recursion limit)."""
 
 
 def _at_depth(below: int, call: Callable[[], T]) -> T:
@@ -197,7 +199,10 @@ def _at_depth(below: int, call: Callable[[], T]) -> T:
     main process, a pool worker or a forked process, a file nested near that
     limit gets the same verdict with any ``--jobs``. The depth is a quarter
     of the recursion limit, above every caller's own (or where the caller
-    already is, if deeper).
+    already is, if deeper), and never more than ``MAX_FRAMES``: a host that
+    raised the limit would otherwise pay a frame per level for every file
+    (49 ms a file at a limit of a million), and processes that do not
+    inherit the raised limit (spawned, not forked) would go to another depth.
     """
     if not _FRAME_BUDGET:
         return call()
@@ -205,7 +210,7 @@ def _at_depth(below: int, call: Callable[[], T]) -> T:
     while frame is not None:
         depth += 1
         frame = frame.f_back  # type: ignore[assignment]
-    return _down(sys.getrecursionlimit() // 4 + below - depth, call)
+    return _down(min(sys.getrecursionlimit() // 4, MAX_FRAMES) + below - depth, call)
 
 
 def _down(frames: int, call: Callable[[], T]) -> T:
