@@ -5,14 +5,14 @@ four nodes in ten, and a file repeats the same few hundred pieces. The
 project keeps the tree of every file it analyses in depth until the run
 ends, and trees prepared on workers travel pickled, so :func:`share_layout`
 replaces every piece of layout with the one object of the process that is
-equal to it: held trees take a third less memory, and a pickled tree half
-the space and half the time to send and receive. A few thousand distinct
+equal to it: held trees take a third less memory, and a pickled tree two
+fifths less space and half the time to send and receive. A few thousand distinct
 pieces make up a large project; the table lives as long as its engine.
 
 It is safe because nothing reads layout by identity. Analysis never visits
-it (``tree.children`` skips the fields that hold it, and a test holds the
-shared kinds to that), positions are asked of calls and handlers only, and
-rendering code (``Module.code_for_node``) reads values, not identities.
+it (``tree.children`` skips the fields that hold it), every node analysis
+reaches keeps its position, and rendering (``Module.code_for_node``) reads
+values, not identities; tests hold the shared kinds to all three.
 LibCST's nodes are frozen: the fields are set the way their own
 constructor sets them, before the tree is used for anything else.
 """
