@@ -10,7 +10,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ailint.analysis.positions import FastPositions
 from ailint.analysis.tree import walk
-from ailint.engine import stdlib_spans
+from ailint.engine import _too_deep
 
 SOURCE = """\
 @decorate(config())
@@ -42,8 +42,7 @@ def _fast(source: str) -> tuple[FastPositions, MetadataWrapper]:
     calls: list[tuple[int, int, int, int]] = []
     handlers: list[tuple[int, int, int, int]] = []
     data = source.encode()
-    for node in ast.walk(ast.parse(data)):
-        stdlib_spans(node, calls, handlers)
+    assert _too_deep(ast.parse(data), (calls, handlers)) is None  # the walk that records spans for the engine
     module = cst.parse_module(data)
     return FastPositions(module, data, calls, handlers), MetadataWrapper(module, unsafe_skip_copy=True)
 

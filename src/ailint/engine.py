@@ -309,14 +309,6 @@ def _span(node: ast.expr | ast.excepthandler) -> StdlibSpan:
     return node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0
 
 
-def stdlib_spans(node: ast.AST, calls: list[StdlibSpan], handlers: list[StdlibSpan]) -> None:
-    """Record ``node``'s span if it is a call or an ``except`` clause (see ``analysis.positions``)."""
-    if isinstance(node, ast.Call):
-        calls.append(_span(node))
-    elif isinstance(node, ast.ExceptHandler):
-        handlers.append(_span(node))
-
-
 _STEPS: dict[type[ast.AST], int] = {**dict.fromkeys(_BLOCKS, 3), **dict.fromkeys(_WRAPPED, 2)}
 _PATTERNS = frozenset(ast.pattern.__subclasses__())
 
@@ -330,8 +322,8 @@ def _too_deep(tree: ast.Module, spans: tuple[list[StdlibSpan], list[StdlibSpan]]
     hundred branches are common). Every node of every file analysed in depth
     passes through here, so the walk dispatches on exact node types, reads
     fields directly (``ast.iter_child_nodes`` costs twice as much) and records
-    the spans of calls and handlers itself (a call of ``stdlib_spans`` per
-    node cost as much as the rest of the walk).
+    the spans of calls and ``except`` clauses for ``analysis.positions`` on
+    the way (a function call per node cost as much as the rest of the walk).
     """
     calls, handlers = spans if spans is not None else ([], [])
     add_call, add_handler, step_of = calls.append, handlers.append, _STEPS.get
