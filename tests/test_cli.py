@@ -262,6 +262,8 @@ def test_a_run_leaves_its_objects_frozen_only_for_a_process_that_exits(
     from ailint.settings import Settings
 
     settings = Settings(root=tree)
+    # A file another file imports is kept until the run ends (files no other file imports are not).
+    (tree / "src" / "caller.py").write_text("from bad import *\n")
     gc.unfreeze()
     ailint.api.check_paths([tree], settings, cwd=tree)
     assert gc.get_freeze_count() == 0

@@ -213,3 +213,38 @@ def test_a_forked_process_that_dies_leaves_its_files_to_the_parent(
     result = check_paths([tmp_path], settings, cwd=tmp_path, jobs=2)
     assert not result.errors
     assert [(d.path, d.span.line) for d in result.diagnostics] == [("app.py", 5)]
+
+
+def test_a_file_judged_apart_leaves_no_trace_in_the_project(tmp_path: Path) -> None:
+    """Once judged, a file no other file imports is taken out again, memos keyed by its objects included."""
+    from ailint.api import _Run
+
+    (tmp_path / "llm.py").write_text(LLM)
+    own = "from llm import complete\n\n\ndef mine(q):\n    return complete(q)\n\n\nprint(mine('x'))\n"
+    (tmp_path / "app.py").write_text(own)
+    settings = Settings(root=tmp_path, enabled=frozenset({"AIL401"}))
+    run = _Run([tmp_path], settings, tmp_path)
+    run.prepare(set(), leaves=False)
+    project = run.project
+    index = next(i for i, f in enumerate(run.files) if f.display == "app.py")
+    assert run.leaves == {index}
+    before = (dict(project.files), dict(project.functions), set(project.called_wrappers()))
+    discarded = []
+    real = project.discard
+
+    def discard(analysis, aliases=()):  # type: ignore[no-untyped-def]
+        discarded.append(analysis)
+        real(analysis, aliases)
+
+    project.discard = discard  # type: ignore[method-assign]
+    _, diagnostics, errors, called = run.leaf(index, run.ignores())
+    assert [(d.span.line, d.code) for d in diagnostics or []] == [(8, "AIL401")]
+    assert (errors, called) == ([], ["llm.complete", "app.mine"])
+    assert (project.files, project.functions) == before[:2]
+    assert project.called_wrappers() == before[2] | {id(project.functions["llm.complete"][1])}
+    (analysis,) = discarded
+    own = {id(analysis)} | {id(p) for p in analysis.calls} | {id(r) for r in analysis.functions}
+    memos = (project._sites, project._pending, project._wrappers, project._outputs)
+    assert not own & {key for memo in memos for key in memo}
+    assert not own & {key[0] for key in project._bodies}
+    assert run.files[index].path not in run.prepared

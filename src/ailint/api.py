@@ -346,10 +346,12 @@ class _Run:
         """Analyse and judge one file no other file imports: its diagnostics, error lines and the wrappers it calls.
 
         Only the project's record of who calls which wrapper changes when it
-        is added: the file's own calls are added to it.
+        is added: the file's own calls are added to it. Once judged, the file
+        is taken out of the project again (no other file's judging could read
+        it), so a process judging many such files holds one at a time.
         """
         errors = len(self.errors)
-        self._prepare(index, ignores, deep=True)
+        self._prepare(index, ignores, deep=True, keep=False)
         file = self.files[index]
         called: list[str] = []
 
@@ -360,6 +362,9 @@ class _Run:
             return self.engine.finish(prepared, self.project) if file.target else []
 
         diagnostics = self.judge(file, judged)
+        prepared = self.prepared.pop(file.path, None)
+        if prepared is not None and prepared.analysis is not None:
+            self.project.discard(prepared.analysis, aliases=self.importable[index])
         return index, diagnostics, self._taken(errors), called
 
     def verdict(
@@ -394,18 +399,22 @@ class _Run:
         if leaves and self.leaves:
             self.project.forget_callers()
 
-    def _prepare(self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]], deep: bool) -> None:
+    def _prepare(
+        self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]], deep: bool, keep: bool = True
+    ) -> None:
+        """Prepare file ``index`` and add it to the project; ``keep``: it stays until the run ends."""
         file = self.files[index]
         if file.path in self.prepared:
             return
         try:
             prepared = self.prefetch.take(index) if self.prefetch is not None and deep else None
             if prepared is None:
-                prepared = self.engine.prepare(self.task(index, ignores), file.data, deep=deep)
+                prepared = self.engine.prepare(self.task(index, ignores), file.data, deep=deep, kept=keep)
         except Exception as exc:  # a bug in ailint must cost one file, not the run
             self.internal_error(file, exc)
             return
-        gc.freeze()  # what is kept lives until the run ends: the collector need not scan it again
+        if keep:
+            gc.freeze()  # what is kept lives until the run ends: the collector need not scan it again
         self.prepared[file.path] = prepared
         if prepared.analysis is not None:
             self.project.add(prepared.analysis, aliases=self.importable[index])

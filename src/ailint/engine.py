@@ -496,12 +496,14 @@ class Engine:
             project.add(prepared.analysis)
         return self.finish(prepared, project)
 
-    def prepare(self, task: FileTask, data: bytes, *, deep: bool) -> Prepared:
+    def prepare(self, task: FileTask, data: bytes, *, deep: bool, kept: bool = True) -> Prepared:
         """Read a file's directives and, if ``deep``, parse and collect it for the project.
 
         Files that are not analysed in depth are only syntax-checked, cheaply,
         and first: whether CPython parses them also spares reading their
-        comments with ``tokenize``.
+        comments with ``tokenize``. A tree that is not ``kept`` (judged and
+        dropped at once) does not share its layout: that would cost a walk of
+        the tree and grow the shared table with comments nothing else has.
         """
         deep = deep and bool(self.call_rules)
         error = None if deep else _stdlib_syntax_error(data)
@@ -511,7 +513,7 @@ class Engine:
             return prepared
         prepared.diagnostics.extend(self._problems(task, directives))
         if deep:
-            self._collect(prepared, data)
+            self._collect(prepared, data, kept)
         elif error is not None:
             module, error = _second_opinion(data, error)
             if module is None:  # both parsers agree the file is broken
@@ -523,7 +525,7 @@ class Engine:
             span = Span(problem.line, problem.column, problem.line, problem.end_column)
             yield InvalidPragma.diagnostic(task.display, span, problem=problem.message)
 
-    def _collect(self, prepared: Prepared, data: bytes) -> None:
+    def _collect(self, prepared: Prepared, data: bytes, kept: bool) -> None:
         from libcst.metadata import MetadataWrapper
 
         from ailint.analysis.calls import collect
@@ -536,7 +538,8 @@ class Engine:
             assert error is not None
             prepared.diagnostics.append(_syntax_error_diagnostic(prepared.task, *error))
             return
-        share_layout(module, self.layouts)
+        if kept:
+            share_layout(module, self.layouts)
         task = prepared.task
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         try:

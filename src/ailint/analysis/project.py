@@ -8,7 +8,7 @@ cycle guards, so mutually recursive modules and functions terminate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 import libcst as cst
@@ -65,9 +65,10 @@ class Project:
         self.loader: Callable[[str], FileAnalysis | None] | None = None
         """Reads a project module that was not analysed, on demand (set by the run)."""
         self._outputs: dict[int, Output] = {}
-        self.called_apart: dict[str, set[str]] = {}
-        """Names called in files judged apart from this project, and the modules those files import:
-        the parameters of a function such a file may call are not inferred from callers."""
+        self.called_apart: dict[str, list[Collection[str]]] = {}
+        """Names called in files judged apart from this project, and the modules each of those files imports
+        (the file's own set, shared: a union per name held 30 MiB on langchain): the parameters of a
+        function such a file may call are not inferred from callers."""
         self.called_elsewhere: set[str] = set()
         """Paths of wrappers called from files judged apart from this project (files no other file imports)."""
 
@@ -85,6 +86,42 @@ class Project:
                 # A later definition in the same file wins: ``@overload`` stubs come before the implementation.
                 if known is None or known[0] is analysis:
                     self.functions[path] = (analysis, record)
+
+    def discard(self, analysis: FileAnalysis, aliases: Iterable[str] = ()) -> None:
+        """Take out a file no other file imports, once it is judged, with every memo keyed by its objects.
+
+        Only its own judging could use its facts, so the next file judged
+        sees the project as if it had never been added. Memos are keyed by
+        ``id()``: an entry left behind could be read for a new object that
+        reuses the address.
+        """
+        for name in (analysis.module, *aliases):  # the names it was added under (``add``)
+            if self.files.get(name) is analysis:
+                del self.files[name]
+        for record in analysis.functions:
+            for path in record.paths:
+                if self.functions.get(path, (None,))[0] is analysis:
+                    del self.functions[path]
+        sites = self._sites.pop(id(analysis), [])
+        for pending in analysis.calls:
+            site = self._pending.pop(id(pending), None)
+            if site is not None:
+                sites.append(site)
+        for site in sites:
+            self._outputs.pop(id(site), None)
+        records = {id(record) for record in analysis.functions}
+        for key in records:
+            self._wrappers.pop(key, None)
+        if self._called is not None:
+            self._called -= records
+        for owner in (None, *analysis.functions):  # keyed as ``body`` keys them
+            self._bodies.pop((id(analysis), id(owner)), None)
+        if self._by_name is not None and id(analysis) in self._indexed:
+            self._indexed.discard(id(analysis))
+            for called in {_called_name(pending) for pending in analysis.calls}:
+                calls = self._by_name.get(called) if called is not None else None
+                if calls:
+                    calls[:] = [entry for entry in calls if entry[0] is not analysis]
 
     def forget(self) -> None:
         """Drop every memoised fact: files were added after facts were computed (selection rounds)."""
@@ -187,7 +224,7 @@ class Project:
         if (
             entry is not None
             and entry[1].scope.owner is None
-            and entry[0].module not in self.called_apart.get(entry[1].node.name.value, ())
+            and not any(entry[0].module in imported for imported in self.called_apart.get(entry[1].node.name.value, ()))
         ):
             result = self._parameter(entry[1], name)
         self._parameters[key] = result
@@ -223,10 +260,7 @@ class Project:
             return
         self._indexed.add(id(analysis))
         for pending in analysis.calls:
-            func = pending.node.func
-            called = func.value if isinstance(func, cst.Name) else None
-            if isinstance(func, cst.Attribute):
-                called = func.attr.value
+            called = _called_name(pending)
             if called is not None:
                 index.setdefault(called, []).append((analysis, pending))
 
@@ -509,6 +543,14 @@ class Project:
         if record is None or id(record) not in self.called_wrappers():
             return False
         return self.output(site).returned  # every call whose output the wrapper returns, not only the first
+
+
+def _called_name(pending: PendingCall) -> str | None:
+    """The name a call is indexed by: ``name`` of ``name(...)`` and of ``x.name(...)``."""
+    func = pending.node.func
+    if isinstance(func, cst.Name):
+        return func.value
+    return func.attr.value if isinstance(func, cst.Attribute) else None
 
 
 def _is_test(analysis: FileAnalysis) -> bool:

@@ -200,8 +200,9 @@ class Rounds:
         """
         roots, unimported = self.roots, self.unimported
         for index in unimported:
-            for match in _CALLED.finditer(self.data(index)):
-                self.project.called_apart.setdefault(match.group(1).decode(), set()).update(self.imports[index])
+            imported = self.imports[index]
+            for name in {match.group(1) for match in _CALLED.finditer(self.data(index))}:
+                self.project.called_apart.setdefault(name.decode(), []).append(imported)
         definers = self.candidates - unimported
         new, verified = roots & definers, False
         while True:
