@@ -554,7 +554,7 @@ def check_paths(
 
 
 LEAF_CHUNKS = 2
-"""Chunks per worker for the files no other file imports: each process holds the project and one chunk's trees."""
+"""Chunks per worker for the files no other file imports (each process holds the project and one of them at a time)."""
 
 
 def _check_missing(

@@ -274,7 +274,7 @@ def _fork_each(run: Any, step: str, chunks: list[list[int]], workers: int) -> li
 
     A process per chunk rather than a pool: what a chunk adds to the project
     (the files no other file imports, parsed there) is freed with its
-    process, so no process holds more than the parent's project and one chunk.
+    process, so no process holds more than the parent's project and what its chunk left.
     """
     context = multiprocessing.get_context("fork")
     found: dict[int, list[Judged]] = {}
