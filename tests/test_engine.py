@@ -11,6 +11,7 @@ import pytest
 from ailint.api import check_paths
 from ailint.engine import _stdlib_parse, _stdlib_syntax_error, may_call_models
 from ailint.settings import Settings
+from tests.conftest import FIXTURES
 
 CALL = b"from openai import OpenAI\nOpenAI().chat.completions.create(model='m', messages=[])\n"
 
@@ -240,3 +241,42 @@ def test_a_raised_recursion_limit_costs_no_deeper_descent(monkeypatch: pytest.Mo
     usual = _at_depth(0, reached)
     monkeypatch.setattr(sys, "getrecursionlimit", lambda: 1_000_000)
     assert _at_depth(0, reached) == usual <= MAX_FRAMES + 5
+
+
+def test_trees_of_accepted_bytes_are_built_unvalidated_and_alike() -> None:
+    """Skipping each node's validation leaves the same tree; nodes built by hand still validate, before and after."""
+    import libcst as cst
+
+    from ailint.engine import _libcst_parse, _unvalidated
+
+    compared = 0
+    for path in sorted(FIXTURES.rglob("*.py")):
+        source = path.read_bytes()
+        if _stdlib_parse(source)[1] is not None:
+            continue
+        fast, error = _libcst_parse(source, accepted=True)
+        checked, _ = _libcst_parse(source)
+        if checked is None:  # valid Python that LibCST cannot parse yet: refused alike
+            assert fast is None and error is not None
+            continue
+        assert fast is not None and fast.deep_equals(checked) and fast.bytes == source, path
+        compared += 1
+    assert compared > 50
+    with _unvalidated(cst.CSTNode):
+        cst.Name("not a name")  # no check while the parser builds
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+    with pytest.raises(ValueError), _unvalidated(cst.CSTNode):
+        raise ValueError  # the hook comes back whatever happens inside
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+
+
+def test_a_libcst_without_the_validation_hook_is_left_alone() -> None:
+    from ailint.engine import _unvalidated
+
+    class Node:
+        pass
+
+    with _unvalidated(Node):
+        assert "__post_init__" not in Node.__dict__

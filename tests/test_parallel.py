@@ -167,9 +167,33 @@ def test_prefetch_hands_over_the_files_workers_prepared(tmp_path: Path, monkeypa
         assert taken is not None and taken.analysis is not None
         assert taken.analysis.resolver.knowledge is engine.knowledge
         assert prefetch.take(0) is None  # taken once; a file never submitted is prepared by the caller
+        prefetch.submit([(0, task, LLM.encode())])  # a later round naming it again
+        assert prefetch.futures == {}
         assert _judged(engine, [taken]) == _judged(engine, [engine.prepare(task, LLM.encode(), deep=True)])
     finally:
         checker.close()
+
+
+def test_each_round_of_the_selection_is_announced_before_it_is_parsed(tmp_path: Path) -> None:
+    """So idle workers can prepare a round's files while the caller parses them: the roots, then their importers."""
+    from ailint.api import _Run
+
+    (tmp_path / "llm.py").write_text(LLM)
+    (tmp_path / "mid.py").write_text(APP)  # imports llm.complete: chosen once llm.py is parsed
+    (tmp_path / "app.py").write_text("from mid import answer\n\nprint(answer('q'))\n")  # imported by none
+    run = _Run([tmp_path], Settings(root=tmp_path, enabled=registry.DEFAULT_CODES), tmp_path)
+    parsed: list[str] = []
+    real = run._prepare
+
+    def prepare(index, ignores, deep, keep=True):  # type: ignore[no-untyped-def]
+        parsed.append(run.files[index].display)
+        real(index, ignores, deep, keep)
+
+    rounds: list[tuple[list[str], list[str]]] = []
+    run._ahead = lambda indices: rounds.append(([run.files[i].display for i in indices], list(parsed)))  # type: ignore[method-assign]
+    run._prepare = prepare  # type: ignore[method-assign]
+    assert {run.files[i].display for i in run.deep} == {"llm.py", "mid.py", "app.py"}
+    assert rounds == [(["llm.py"], []), (["mid.py"], ["llm.py"])]
 
 
 def test_files_others_import_are_judged_the_same_on_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

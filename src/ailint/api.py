@@ -10,7 +10,7 @@ Which files are parsed is decided from their imports, in rounds (see
 ``analysis.selection``): files that bind a name the provider knowledge
 defines, then files importing what leads to a model from those already
 parsed. While this process selects, idle workers syntax-check the files
-likely to be plain and prepare files of the first round (``parallel.Prefetch``).
+likely to be plain and prepare the files of each round (``parallel.Prefetch``).
 Files no other file imports are then analysed and judged on forked
 processes, and the rest of the project is judged on processes forked again;
 every other file is only syntax-checked, on workers too. With a cache, a
@@ -336,9 +336,16 @@ class _Run:
             self.imports,
             lambda index: files[index].data,
             parse,
+            self._ahead,
         )
         deep, self.leaves = rounds.select()
         return deep
+
+    def _ahead(self, indices: list[int]) -> None:
+        """A round of the selection is chosen: idle workers may prepare its files meanwhile."""
+        if self.prefetch is not None:
+            ignores = self.ignores()
+            self.prefetch.submit([(i, self.task(i, ignores), self.files[i].data) for i in indices])
 
     def leaf(
         self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]
@@ -595,7 +602,8 @@ def _check_missing(
             # Most candidates that are not roots are found plain: with workers to spare while
             # this process selects, check them now, and drop the verdicts of those found deep.
             early = (missing & run.candidates) - run.roots if checker.pool is not None else set()
-            first = sorted(run.roots - run.unimported)  # the first round of the selection
+            # The first round of the selection, queued before the plain files (later rounds follow as chosen).
+            first = sorted(run.roots - run.unimported)
             run.prefetch = Prefetch(checker, run.engine.knowledge)
             run.prefetch.submit([(i, run.task(i, ignores), run.files[i].data) for i in first])
             send(early)

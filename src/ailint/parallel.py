@@ -8,7 +8,7 @@ chunks, and send back plain ``Diagnostic`` lists. Small runs stay
 in-process, where a pool would cost more than it saves.
 
 While the caller selects the project, idle workers also prepare the files
-of its first round and send them pickled, syntax tree and all
+of each round as it is chosen and send them pickled, syntax tree and all
 (``Prefetch``): receiving one costs an eighth of preparing it. Files analysed in
 depth that no other file imports are judged on processes forked once the
 rest of the project is parsed: they inherit it, and send back diagnostics
@@ -173,14 +173,18 @@ class Prefetch:
         self.pool = checker.pool
         self.knowledge = knowledge
         self.futures: dict[int, Future[bytes | None]] = {}
+        self.seen: set[int] = set()
+        """Every index submitted: a file is sent to a worker once, whatever round names it again."""
 
     def submit(self, jobs: Sequence[tuple[int, FileTask, bytes]]) -> None:
-        """Queue files (by index) that the caller will prepare in this order."""
+        """Queue files (by index) that the caller will prepare in this order; files queued before are skipped."""
         if self.pool is None:
             return
         try:
             for index, task, data in reversed(jobs):
-                self.futures[index] = self.pool.submit(_prepare_deep, (task, data))
+                if index not in self.seen:
+                    self.seen.add(index)
+                    self.futures[index] = self.pool.submit(_prepare_deep, (task, data))
         except BrokenProcessPool:
             pass  # the caller prepares them
 

@@ -162,7 +162,10 @@ class Rounds:
     (``unimported``), ``names[i]`` the module names file ``i`` is
     imported by, ``bound[i]`` the names its imports bind, ``imports[i]`` the
     modules it imports (with their packages); ``parse(i)`` adds file ``i`` to
-    the project and returns its analysis (None if it cannot be analysed).
+    the project and returns its analysis (None if it cannot be analysed);
+    ``ahead(indices)``, if given, is told each round's files, in the order
+    they will be parsed, before the first of them is (so that they can be
+    prepared elsewhere meanwhile).
     """
 
     def __init__(
@@ -176,6 +179,7 @@ class Rounds:
         imports: list[set[str]],
         data: Callable[[int], bytes],
         parse: Callable[[int], FileAnalysis | None],
+        ahead: Callable[[list[int]], None] | None = None,
     ) -> None:
         self.project = project
         self.candidates = candidates
@@ -186,6 +190,7 @@ class Rounds:
         self.imports = imports
         self.data = data
         self.parse = parse
+        self.ahead = ahead
         self.owners = {name: i for i in sorted(candidates, reverse=True) for name in names[i]}
         self.parsed: dict[int, FileAnalysis | None] = {}
         self.exports = Exports(project)
@@ -206,7 +211,10 @@ class Rounds:
         definers = self.candidates - unimported
         new, verified = roots & definers, False
         while True:
-            for index in sorted(new):
+            chosen = sorted(new)
+            if self.ahead is not None and chosen:
+                self.ahead(chosen)
+            for index in chosen:
                 self.parsed[index] = self.parse(index)
             new = {i for i in definers - self.parsed.keys() if self._leads(i)}
             if new:
