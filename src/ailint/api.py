@@ -357,8 +357,9 @@ class _Run:
         is taken out of the project again (no other file's judging could read
         it), so a process judging many such files holds one at a time.
         """
+        from ailint.engine import collector_paused
+
         errors = len(self.errors)
-        self._prepare(index, ignores, deep=True, keep=False)
         file = self.files[index]
         called: list[str] = []
 
@@ -368,10 +369,15 @@ class _Run:
                 called.extend(self.project.wrappers_called_by(prepared.analysis))
             return self.engine.finish(prepared, self.project) if file.target else []
 
-        diagnostics = self.judge(file, judged)
-        prepared = self.prepared.pop(file.path, None)
-        if prepared is not None and prepared.analysis is not None:
-            self.project.discard(prepared.analysis, aliases=self.importable[index])
+        # The file's objects are garbage once it is discarded: the collector, paused while they are in
+        # use (it would rescan them), frees them in one pass at its next collection, before the next file.
+        with collector_paused():
+            self._prepare(index, ignores, deep=True, keep=False)
+            diagnostics = self.judge(file, judged)
+            prepared = self.prepared.pop(file.path, None)
+            if prepared is not None and prepared.analysis is not None:
+                self.project.discard(prepared.analysis, aliases=self.importable[index])
+            del prepared
         return index, diagnostics, self._taken(errors), called
 
     def verdict(
@@ -410,18 +416,21 @@ class _Run:
         self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]], deep: bool, keep: bool = True
     ) -> None:
         """Prepare file ``index`` and add it to the project; ``keep``: it stays until the run ends."""
+        from ailint.engine import collector_paused
+
         file = self.files[index]
         if file.path in self.prepared:
             return
-        try:
-            prepared = self.prefetch.take(index) if self.prefetch is not None and deep else None
-            if prepared is None:
-                prepared = self.engine.prepare(self.task(index, ignores), file.data, deep=deep, kept=keep)
-        except Exception as exc:  # a bug in ailint must cost one file, not the run
-            self.internal_error(file, exc)
-            return
-        if keep:
-            gc.freeze()  # what is kept lives until the run ends: the collector need not scan it again
+        with collector_paused():  # until what is kept is frozen, unscanned: the tree has no garbage cycles
+            try:
+                prepared = self.prefetch.take(index) if self.prefetch is not None and deep else None
+                if prepared is None:
+                    prepared = self.engine.prepare(self.task(index, ignores), file.data, deep=deep, kept=keep)
+            except Exception as exc:  # a bug in ailint must cost one file, not the run
+                self.internal_error(file, exc)
+                return
+            if keep:
+                gc.freeze()  # what is kept lives until the run ends: the collector need not scan it again
         self.prepared[file.path] = prepared
         if prepared.analysis is not None:
             self.project.add(prepared.analysis, aliases=self.importable[index])

@@ -17,6 +17,7 @@ The engine never branches on a rule code. It turns a file into
 from __future__ import annotations
 
 import ast
+import gc
 import io
 import re
 import symtable
@@ -410,6 +411,27 @@ def _nesting(data: bytes, depth: int, brackets_limit: int = 10**9, pattern_limit
     return False
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector held off while a syntax tree is built (and, for callers, used).
+
+    Building a tree makes a million objects and no garbage cycles, but every
+    few hundred allocations the collector scans the young objects, and the
+    oldest generation whenever it has grown by a quarter: with the project's
+    trees frozen, that is the tree being built, again and again (a sixth of
+    the time of analysing langchain's files). Whatever is dropped meanwhile
+    is collected once the collector is back. Nested pauses end with the outermost.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _no_validation(self: object) -> None:
     """Stands in for ``CSTNode.__post_init__`` while a tree of bytes CPython accepted is built."""
 
@@ -544,7 +566,8 @@ class Engine:
             return prepared
         prepared.diagnostics.extend(self._problems(task, directives))
         if deep:
-            self._collect(prepared, data, kept)
+            with collector_paused():
+                self._collect(prepared, data, kept)
         elif error is not None:
             module, error = _second_opinion(data, error)
             if module is None:  # both parsers agree the file is broken

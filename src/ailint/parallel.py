@@ -18,7 +18,6 @@ processes forked again, which inherit who calls which wrapper.
 
 from __future__ import annotations
 
-import gc
 import heapq
 import multiprocessing
 import os
@@ -139,15 +138,15 @@ class PlainChecker:
 
 def _prepare_deep(job: tuple[FileTask, bytes]) -> bytes | None:
     """A file of the project parsed and collected here, pickled; None if that failed (the caller tries itself)."""
+    from ailint.engine import collector_paused
+
     assert _engine is not None
     task, data = job
-    gc.disable()  # a tree is built and pickled at once: the collector would rescan it every few thousand nodes
-    try:
-        return pickle.dumps(_engine.prepare(task, data, deep=True), protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # a tree too deep to pickle, or a bug that the caller will meet and report
-        return None
-    finally:
-        gc.enable()
+    with collector_paused():  # a tree is built and pickled at once: the collector would rescan it
+        try:
+            return pickle.dumps(_engine.prepare(task, data, deep=True), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # a tree too deep to pickle, or a bug that the caller will meet and report
+            return None
 
 
 def load_prepared(data: bytes, knowledge: Knowledge) -> Prepared:
