@@ -280,3 +280,48 @@ def test_a_libcst_without_the_validation_hook_is_left_alone() -> None:
 
     with _unvalidated(Node):
         assert "__post_init__" not in Node.__dict__
+
+
+def test_trees_are_built_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector would rescan the growing tree; it is back once the file is prepared."""
+    import gc
+
+    import ailint.analysis.calls
+    from ailint.engine import Engine, FileTask
+    from ailint.knowledge import builtin
+    from ailint.rules import registry
+
+    seen: list[bool] = []
+    real = ailint.analysis.calls.collect
+
+    def collect(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ailint.analysis.calls, "collect", collect)
+    engine = Engine(Settings(root=Path("."), enabled=registry.DEFAULT_CODES), builtin())
+    task = FileTask(display="llm.py", module="llm")
+    prepared = engine.prepare(task, b"import openai\nopenai.OpenAI().responses.create(model='m')\n", deep=True)
+    assert prepared.analysis is not None and seen == [False] and gc.isenabled()
+
+
+def test_pauses_of_the_collector_nest_and_end_with_the_outermost() -> None:
+    import gc
+
+    from ailint.engine import collector_paused
+
+    with collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()  # a host that runs without the collector keeps it so
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

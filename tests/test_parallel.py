@@ -272,3 +272,12 @@ def test_a_file_judged_apart_leaves_no_trace_in_the_project(tmp_path: Path) -> N
     assert not own & {key for memo in memos for key in memo}
     assert not own & {key[0] for key in project._bodies}
     assert run.files[index].path not in run.prepared
+    import gc
+    import weakref
+
+    gone = weakref.ref(analysis)
+    del analysis
+    discarded.clear()
+    assert gc.isenabled()  # paused while the file was in use, back now
+    gc.collect()
+    assert gone() is None  # nothing holds the file once the collector has run
