@@ -31,7 +31,7 @@ from functools import lru_cache, partial
 from typing import TYPE_CHECKING, TypeVar
 
 from ailint.diagnostics import Diagnostic, Severity, Span
-from ailint.fingerprint import fingerprint
+from ailint.fingerprint import fingerprint, normalise
 from ailint.knowledge import Knowledge
 from ailint.rules import registry
 from ailint.rules.ail0xx_meta import InvalidPragma, SyntaxErrorRule, UnusedSuppression
@@ -715,11 +715,17 @@ class Engine:
         diagnostics = []
         task = prepared.task
         module = prepared.wrapper.module
+        # A call site usually has several findings on one node: its position and source are found once.
+        located: dict[int, tuple[tuple[int, int, int, int], str]] = {}
         for function, finding in findings:
             meta = registry.BY_CODE[finding.code]
-            where = analysis.position(finding.node)
-            if where is None:
-                raise KeyError(f"no position for a {type(finding.node).__name__} node")
+            known = located.get(id(finding.node))
+            if known is None:
+                where = analysis.position(finding.node)
+                if where is None:
+                    raise KeyError(f"no position for a {type(finding.node).__name__} node")
+                known = located[id(finding.node)] = (where, normalise(module.code_for_node(finding.node)))
+            where, source = known
             diagnostics.append(
                 Diagnostic(
                     path=task.display,
@@ -730,7 +736,7 @@ class Engine:
                     message=finding.message,
                     provider=finding.provider,
                     api=finding.api,
-                    fingerprint=fingerprint(finding.code, function, module.code_for_node(finding.node)),
+                    fingerprint=fingerprint(finding.code, function, source, normalised=True),
                 )
             )
         return diagnostics

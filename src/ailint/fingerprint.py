@@ -39,7 +39,11 @@ def normalise(source: str) -> str:
     return " ".join(kept)
 
 
-def fingerprint(code: str, function: str, source: str) -> str:
-    """A short, stable hash of a finding's code, enclosing function and normalised source."""
-    text = "\0".join((code, function, normalise(source)))
+def fingerprint(code: str, function: str, source: str, *, normalised: bool = False) -> str:
+    """A short, stable hash of a finding's code, enclosing function and normalised source.
+
+    ``normalised``: ``source`` went through :func:`normalise` already (once for
+    the several findings of one node).
+    """
+    text = "\0".join((code, function, source if normalised else normalise(source)))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -9,6 +9,7 @@ functions without model calls never pay for it.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TypeVar
 
 import libcst as cst
 
@@ -16,7 +17,8 @@ from ailint.analysis.calls import FileAnalysis, FunctionRecord
 from ailint.analysis.scope import Scope, dotted_name
 from ailint.analysis.tree import walk
 
-_NESTED = (cst.FunctionDef, cst.ClassDef)
+_NESTED = frozenset({cst.FunctionDef, cst.ClassDef})
+_Node = TypeVar("_Node", bound=cst.CSTNode)
 
 
 class Body:
@@ -35,12 +37,31 @@ class Body:
         if self.root is None:
             return []
         nodes = walk(self.root, into_definitions=False)
-        return [n for n in nodes if n is self.root or not isinstance(n, _NESTED)]
+        return [n for n in nodes if n is self.root or type(n) not in _NESTED]
+
+    @cached_property
+    def _by_kind(self) -> dict[type[cst.CSTNode], list[cst.CSTNode]]:
+        """The body's nodes by exact type, in source order: one pass, and no ``isinstance`` on LibCST's ABCs.
+
+        The kinds asked for here have no subclasses.
+        """
+        found: dict[type[cst.CSTNode], list[cst.CSTNode]] = {}
+        for node in self.nodes:
+            kind = type(node)
+            if kind in found:
+                found[kind].append(node)
+            else:
+                found[kind] = [node]
+        return found
+
+    def of_kind(self, kind: type[_Node]) -> list[_Node]:
+        """The body's nodes of exactly this LibCST type, in source order."""
+        return self._by_kind.get(kind, [])  # type: ignore[return-value]
 
     @cached_property
     def calls(self) -> list[cst.Call]:
         """Every call in the body, in source order."""
-        return [n for n in self.nodes if isinstance(n, cst.Call)]
+        return self.of_kind(cst.Call)
 
     @cached_property
     def order(self) -> dict[int, int]:
@@ -49,36 +70,32 @@ class Body:
 
     @cached_property
     def comparisons(self) -> list[cst.Comparison]:
-        return [n for n in self.nodes if isinstance(n, cst.Comparison)]
+        return self.of_kind(cst.Comparison)
 
     @cached_property
     def with_items(self) -> list[cst.WithItem]:
-        return [n for n in self.nodes if isinstance(n, cst.WithItem)]
+        return self.of_kind(cst.WithItem)
 
     @cached_property
     def assignments(self) -> list[cst.Assign]:
-        return [n for n in self.nodes if isinstance(n, cst.Assign)]
+        return self.of_kind(cst.Assign)
 
     @cached_property
     def discarded(self) -> frozenset[int]:
         """Ids of calls whose result is thrown away (``client.create(...)`` as a statement)."""
         found = set()
-        for node in self.nodes:
-            if isinstance(node, cst.Expr):
-                value = node.value
-                if isinstance(value, cst.Await):
-                    value = value.expression
-                if isinstance(value, cst.Call):
-                    found.add(id(value))
+        for node in self.of_kind(cst.Expr):
+            value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+            if isinstance(value, cst.Call):
+                found.add(id(value))
         return frozenset(found)
 
     @cached_property
     def name_counts(self) -> dict[str, int]:
         """How often each name appears in the body (assignments included)."""
         counts: dict[str, int] = {}
-        for node in self.nodes:
-            if isinstance(node, cst.Name):
-                counts[node.value] = counts.get(node.value, 0) + 1
+        for node in self.of_kind(cst.Name):
+            counts[node.value] = counts.get(node.value, 0) + 1
         return counts
 
     def unused(self, call: cst.Call) -> bool:

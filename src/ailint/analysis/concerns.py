@@ -235,16 +235,17 @@ def usage_recorded(site: CallSite, project: Project) -> bool:
     output = project.output(site)
     usage_names = data.names("measurement", "usage-names")
     usage_words = usage_names | data.names("measurement", "stream-usage-keywords") | {"include_usage"}
-    for node in body.nodes:
-        if isinstance(node, cst.Attribute) and node.attr.value in usage_names and output.derives(node.value):
+    if any(string_value(node) in usage_words for node in body.of_kind(cst.SimpleString)):
+        return True  # ``payload["stream_options"] = {"include_usage": True}``, ``resp.get("usage")``
+    for attribute in body.of_kind(cst.Attribute):
+        if attribute.attr.value in usage_names and output.derives(attribute.value):
             return True
-        if isinstance(node, cst.Subscript) and output.derives(node.value):
-            for element in node.slice:
+    for subscript in body.of_kind(cst.Subscript):
+        if output.derives(subscript.value):
+            for element in subscript.slice:
                 index = element.slice
                 if isinstance(index, cst.Index) and string_value(index.value) in usage_names:
                     return True
-        if isinstance(node, cst.SimpleString) and string_value(node) in usage_words:
-            return True  # ``payload["stream_options"] = {"include_usage": True}``, ``resp.get("usage")``
     for call in body.calls:
         name = last_part(body.callee(call)[1]).lower()
         if any(word in name for word in ("usage", "token", "cost")) and any(output.derives(a.value) for a in call.args):
