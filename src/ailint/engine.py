@@ -619,16 +619,17 @@ class Engine:
         from ailint.analysis.calls import collect
         from ailint.analysis.layout import share_layout
 
-        parsed, _ = _analysable(data)
-        if parsed is None:
-            return None
-        share_layout(parsed, self.layouts)
-        try:
-            return collect(parsed, module, self.knowledge, is_package=is_package)
-        except Exception as exc:
-            if not stack_exhausted(exc):
-                raise
-            return None
+        with collector_paused():
+            parsed, _ = _analysable(data)
+            if parsed is None:
+                return None
+            share_layout(parsed, self.layouts)
+            try:
+                return collect(parsed, module, self.knowledge, is_package=is_package)
+            except Exception as exc:
+                if not stack_exhausted(exc):
+                    raise
+                return None
 
     def finish(self, prepared: Prepared, project: Project | None) -> list[Diagnostic]:
         """Judge the call sites of a prepared file, now that the whole project is known.
