@@ -7,8 +7,9 @@ Builds the corpora on a fresh machine (nothing is committed):
 * ``stdlib``: a copy of the running interpreter's standard library, tests
   included (it contains no model calls);
 * ``langchain``: released sdists of langchain-core, langchain,
-  langchain-openai, langchain-anthropic and langchain-community, fetched
-  with ``pip download --no-deps --no-binary :all:`` (an LLM-dense tree).
+  langchain-openai, langchain-anthropic and langchain-community (pinned in
+  ``SDISTS``), fetched with ``pip download --no-deps --no-binary :all:``
+  (an LLM-dense tree).
 
 For each corpus it measures, in the same run:
 
@@ -40,7 +41,14 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-SDISTS = ["langchain-core", "langchain", "langchain-openai", "langchain-anthropic", "langchain-community"]
+SDISTS = [
+    "langchain-core==1.8.4",
+    "langchain==1.5.2",
+    "langchain-openai==1.8.1",
+    "langchain-anthropic==1.7.10",
+    "langchain-community==0.4.2",
+]
+"""Pinned releases: runs on other days, or machines, read the same 2,722 files."""
 
 
 def build_stdlib(work: Path) -> Path:
