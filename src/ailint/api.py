@@ -24,6 +24,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -492,19 +493,24 @@ class _Run:
                 keys[index] = cache.key(hashes[index], file.module, self.relative(file), depends)
         return keys
 
+    @cached_property
+    def _owners(self) -> dict[str, int]:
+        """The first file (by index) each importable name belongs to."""
+        return {name: index for index in reversed(range(len(self.importable))) for name in self.importable[index]}
+
     def _load(self, module: str) -> FileAnalysis | None:
         """Parse a project module that was not selected, for facts such as a class's bases."""
-        for index, names in enumerate(self.importable):
-            if module in names:
-                file = self.files[index]
-                prepared = self.prepared.get(file.path)
-                if prepared is not None and prepared.analysis is not None:
-                    return prepared.analysis
-                analysis = self.engine.collect_only(file.module, file.data, file.is_package)
-                if analysis is not None:
-                    self.project.add(analysis, aliases=names)
-                return analysis
-        return None
+        index = self._owners.get(module)
+        if index is None:
+            return None
+        file = self.files[index]
+        prepared = self.prepared.get(file.path)
+        if prepared is not None and prepared.analysis is not None:
+            return prepared.analysis
+        analysis = self.engine.collect_only(file.module, file.data, file.is_package)
+        if analysis is not None:
+            self.project.add(analysis, aliases=self.importable[index])
+        return analysis
 
     @property
     def targets(self) -> list[_File]:
