@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import symtable
 import sys
 from pathlib import Path
@@ -284,8 +285,6 @@ def test_a_libcst_without_the_validation_hook_is_left_alone() -> None:
 
 def test_trees_are_built_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
     """The collector would rescan the growing tree; it is back once the file is prepared."""
-    import gc
-
     import ailint.analysis.calls
     from ailint.engine import Engine, FileTask
     from ailint.knowledge import builtin
@@ -306,8 +305,6 @@ def test_trees_are_built_with_the_collector_paused(monkeypatch: pytest.MonkeyPat
 
 
 def test_pauses_of_the_collector_nest_and_end_with_the_outermost() -> None:
-    import gc
-
     from ailint.engine import collector_paused
 
     with collector_paused():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 import pytest
@@ -272,9 +274,6 @@ def test_a_file_judged_apart_leaves_no_trace_in_the_project(tmp_path: Path) -> N
     assert not own & {key for memo in memos for key in memo}
     assert not own & {key[0] for key in project._bodies}
     assert run.files[index].path not in run.prepared
-    import gc
-    import weakref
-
     gone = weakref.ref(analysis)
     del analysis
     discarded.clear()
