@@ -617,10 +617,9 @@ def _check_missing(
             # Most candidates that are not roots are found plain: with workers to spare while
             # this process selects, check them now, and drop the verdicts of those found deep.
             early = (missing & run.candidates) - run.roots if checker.pool is not None else set()
-            # The first round of the selection, queued before the plain files (later rounds follow as chosen).
-            first = sorted(run.roots - run.unimported)
             run.prefetch = Prefetch(checker, run.engine.knowledge)
-            run.prefetch.submit([(i, run.task(i, ignores), run.files[i].data) for i in first])
+            # The first round of the selection, queued before the plain files (later rounds follow as chosen).
+            run._ahead(sorted(run.roots - run.unimported))
             send(early)
             try:
                 send((missing & run.candidates) - run.deep - early)
