@@ -150,3 +150,93 @@ def test_files_an_engine_keeps_share_its_layout_and_a_new_engine_starts_afresh()
     assert engine.layouts and all(type(node) in SHARED for node in engine.layouts.values())
     other = Engine(engine.settings, engine.knowledge)
     assert not layout(module(other, "c")) & layout(first)
+
+
+def _interned_parse(data: bytes | str, table: Layouts) -> cst.Module:
+    from ailint.analysis.layout import interned
+
+    with interned(table) as used:
+        module = cst.parse_module(data)
+    assert used[0] or not data.strip()  # an empty file has no layout to build
+    return module
+
+
+@pytest.mark.parametrize("path", _python_files()[::7], ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_tree_built_from_the_table_is_the_tree_shared_afterwards(path: Path) -> None:
+    """Parsing with ``interned`` gives the same nodes and code as parsing, then :func:`share_layout`."""
+    data = path.read_bytes()
+    plain = _parse(data)
+    if plain is None:
+        return
+    table: Layouts = {}
+    module = _interned_parse(data, table)
+    assert module.deep_equals(plain)
+    assert module.code == data.decode()
+    layout = {id(node) for node in _all_nodes(module) if type(node) in SHARED}
+    share_layout(module, table)  # nothing left to share: every piece is the table's already
+    assert {id(node) for node in _all_nodes(module) if type(node) in SHARED} == layout
+    assert layout == {id(node) for node in table.values()} & layout
+    assert not [type(node).__name__ for node in walk(module) if type(node) in SHARED]
+
+
+def test_the_table_makes_each_piece_once_across_trees() -> None:
+    table: Layouts = {}
+    first = _interned_parse(SOURCE, table)
+    size = len(table)
+    second = _interned_parse(SOURCE, table)
+    assert len(table) == size
+    pieces = [node for node in _all_nodes(first) if type(node) in SHARED]
+    assert len(pieces) > 100 and len({id(node) for node in pieces}) < len(pieces) / 4
+    assert {id(n) for n in _all_nodes(second) if type(n) in SHARED} == {id(n) for n in pieces}
+    assert MetadataWrapper(second, unsafe_skip_copy=True).resolve(PositionProvider)  # renders and measures
+
+
+def test_the_layout_classes_come_back_after_a_parse_that_fails() -> None:
+    from ailint.analysis.layout import interned
+
+    classes = {kind.__name__: getattr(cst, kind.__name__) for kind in SHARED}
+    with pytest.raises(cst.ParserSyntaxError), interned({}):
+        cst.parse_module("def f(:\n")
+    assert {kind.__name__: getattr(cst, kind.__name__) for kind in SHARED} == classes
+    assert all(isinstance(cls, type) for cls in classes.values())
+
+
+def test_a_libcst_that_does_not_look_its_classes_up_has_its_layout_shared_afterwards(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stand-ins unused (the flag stays false): the engine falls back to :func:`share_layout`."""
+    from contextlib import contextmanager
+
+    from ailint import engine
+    from ailint.analysis import layout
+
+    @contextmanager
+    def ignored(table: Layouts):  # type: ignore[no-untyped-def]
+        yield [False]
+
+    monkeypatch.setattr(layout, "interned", ignored)
+    table: Layouts = {}
+    module, error = engine._libcst_parse(SOURCE.encode(), accepted=True, layouts=table)
+    assert error is None and module is not None
+    spaces = [n for n in _all_nodes(module) if type(n) is cst.SimpleWhitespace and n.value == " "]
+    assert len(spaces) > 10 and len({id(n) for n in spaces}) == 1
+    assert table[" "] is spaces[0]
+
+
+def test_a_tree_the_engine_does_not_keep_leaves_the_engine_table_alone() -> None:
+    from ailint.engine import Engine, FileTask
+    from ailint.knowledge import builtin
+    from ailint.rules import registry
+    from ailint.settings import Settings
+
+    engine = Engine(Settings(root=Path("."), enabled=registry.DEFAULT_CODES), builtin())
+    data = (
+        b"import openai\n\n# a comment only this file has\nreply = openai.OpenAI().chat.completions.create(model=m)\n"
+    )
+    prepared = engine.prepare(FileTask(display="a.py", module="a"), data, deep=True, kept=False)
+    assert prepared.analysis is not None and prepared.analysis.module_node is not None
+    assert engine.layouts == {}
+    pieces = [
+        n for n in _all_nodes(prepared.analysis.module_node) if type(n) is cst.SimpleWhitespace and n.value == " "
+    ]
+    assert len(pieces) > 1 and len({id(n) for n in pieces}) == 1  # shared within the file all the same

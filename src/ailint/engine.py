@@ -25,7 +25,7 @@ import sys
 import tokenize
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, TypeVar
@@ -462,19 +462,25 @@ def _unvalidated(node: type) -> Iterator[None]:
         node.__post_init__ = original  # type: ignore[attr-defined]
 
 
-def _libcst_parse(data: bytes, accepted: bool = False) -> tuple[cst.Module | None, Error | None]:
+def _libcst_parse(
+    data: bytes, accepted: bool = False, layouts: Layouts | None = None
+) -> tuple[cst.Module | None, Error | None]:
     """Parse with LibCST: the module, or the error's line, column and message.
 
     Only for bytes whose depth is known to be safe (``_analysable``);
-    ``accepted``: CPython parsed them, so nodes need no validation (:func:`_unvalidated`).
+    ``accepted``: CPython parsed them, so nodes need no validation (:func:`_unvalidated`);
+    ``layouts``: the table the tree takes its layout from as it is built (``analysis.layout``).
     """
     import libcst as cst
 
     try:
-        if accepted:
-            with _unvalidated(cst.CSTNode):
-                return cst.parse_module(data), None
-        return cst.parse_module(data), None
+        with _unvalidated(cst.CSTNode) if accepted else nullcontext(), _layout_from(layouts) as used:
+            module = cst.parse_module(data)
+        if layouts is not None and not used[0]:
+            from ailint.analysis.layout import share_layout
+
+            share_layout(module, layouts)  # a LibCST that does not look its classes up: shared afterwards
+        return module, None
     except cst.ParserSyntaxError as exc:
         return None, (exc.raw_line, exc.raw_column + 1, exc.message.splitlines()[0])
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
@@ -483,35 +489,47 @@ def _libcst_parse(data: bytes, accepted: bool = False) -> tuple[cst.Module | Non
         return None, (1, 1, TOO_DEEP)
 
 
-def _second_opinion(data: bytes, error: Error) -> tuple[cst.Module | None, Error]:
+@contextmanager
+def _layout_from(layouts: Layouts | None) -> Iterator[list[bool]]:
+    """:func:`analysis.layout.interned` on ``layouts``; nothing without a table (the flag says it was used)."""
+    if layouts is None:
+        yield [True]
+        return
+    from ailint.analysis.layout import interned
+
+    with interned(layouts) as used:
+        yield used
+
+
+def _second_opinion(data: bytes, error: Error, layouts: Layouts | None = None) -> tuple[cst.Module | None, Error]:
     """LibCST's tree of a file CPython rejected, or CPython's error (usually the clearer).
 
     LibCST may know syntax newer than the running Python (PEP 695 on 3.11).
     """
     if error[2] == TOO_DEEP or _may_be_too_deep(data):
         return None, error
-    module, _ = _libcst_parse(data)
+    module, _ = _libcst_parse(data, layouts=layouts)
     return module, error
 
 
 def _analysable(
-    data: bytes, spans: tuple[list[StdlibSpan], list[StdlibSpan]] | None = None
+    data: bytes, spans: tuple[list[StdlibSpan], list[StdlibSpan]] | None = None, layouts: Layouts | None = None
 ) -> tuple[cst.Module | None, Error | None]:
     """The LibCST tree for deep analysis, or the error to report as AIL001.
 
     LibCST only ever sees bytes whose nesting is known to be safe for it:
     measured on CPython's tree when CPython accepts the file, bounded by its
-    tokens when it does not.
+    tokens when it does not. The tree's layout comes from ``layouts``.
     """
     tree, error = _stdlib_parse(data)
     if tree is None:
         assert error is not None
-        module, error = _second_opinion(data, error)
+        module, error = _second_opinion(data, error, layouts)
         return (module, None) if module is not None else (None, error)
     error = _too_deep(tree, spans)
     if error is not None:
         return None, error
-    module, error = _libcst_parse(data, accepted=True)
+    module, error = _libcst_parse(data, accepted=True, layouts=layouts)
     if module is None and error is not None:  # e.g. ``(name): int``, which LibCST 1.9 does not accept
         line, column, message = error
         return None, (line, column, f"valid Python that LibCST cannot parse yet ({message})")
@@ -558,9 +576,10 @@ class Engine:
 
         Files that are not analysed in depth are only syntax-checked, cheaply,
         and first: whether CPython parses them also spares reading their
-        comments with ``tokenize``. A tree that is not ``kept`` (judged and
-        dropped at once) does not share its layout: that would cost a walk of
-        the tree and grow the shared table with comments nothing else has.
+        comments with ``tokenize``. A tree that is ``kept`` takes its layout
+        from the engine's table (``analysis.layout``); one that is not (judged
+        and dropped at once) from a table of its own, dropped with it: the
+        engine's would grow with comments nothing else has.
         """
         deep = deep and bool(self.call_rules)
         error = None if deep else _stdlib_syntax_error(data)
@@ -587,17 +606,14 @@ class Engine:
         from libcst.metadata import MetadataWrapper
 
         from ailint.analysis.calls import collect
-        from ailint.analysis.layout import share_layout
         from ailint.analysis.positions import FastPositions
 
         spans: tuple[list[StdlibSpan], list[StdlibSpan]] = ([], [])
-        module, error = _analysable(data, spans)
+        module, error = _analysable(data, spans, self.layouts if kept else {})
         if module is None:
             assert error is not None
             prepared.diagnostics.append(_syntax_error_diagnostic(prepared.task, *error))
             return
-        if kept:
-            share_layout(module, self.layouts)
         task = prepared.task
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         try:
@@ -617,13 +633,11 @@ class Engine:
     def collect_only(self, module: str, data: bytes, is_package: bool) -> FileAnalysis | None:
         """Read a file for the project's facts only (no diagnostics); None if it does not parse."""
         from ailint.analysis.calls import collect
-        from ailint.analysis.layout import share_layout
 
         with collector_paused():
-            parsed, _ = _analysable(data)
+            parsed, _ = _analysable(data, layouts=self.layouts)
             if parsed is None:
                 return None
-            share_layout(parsed, self.layouts)
             try:
                 return collect(parsed, module, self.knowledge, is_package=is_package)
             except Exception as exc:
