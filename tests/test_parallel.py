@@ -280,3 +280,13 @@ def test_a_file_judged_apart_leaves_no_trace_in_the_project(tmp_path: Path) -> N
     assert gc.isenabled()  # paused while the file was in use, back now
     gc.collect()
     assert gone() is None  # nothing holds the file once the collector has run
+
+
+def test_freed_memory_is_given_back_where_the_c_library_can(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    ailint.parallel.release_freed()  # glibc's malloc_trim here, or nothing: never an error
+    monkeypatch.setattr(ailint.parallel, "_trim", None)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    ailint.parallel.release_freed()
+    assert ailint.parallel._trim is False

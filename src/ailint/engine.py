@@ -463,19 +463,22 @@ def _unvalidated(node: type) -> Iterator[None]:
 
 
 def _libcst_parse(
-    data: bytes, accepted: bool = False, layouts: Layouts | None = None
+    data: bytes, accepted: bool = False, layouts: Layouts | None = None, tree: ast.Module | None = None
 ) -> tuple[cst.Module | None, Error | None]:
     """Parse with LibCST: the module, or the error's line, column and message.
 
     Only for bytes whose depth is known to be safe (``_analysable``);
     ``accepted``: CPython parsed them, so nodes need no validation (:func:`_unvalidated`);
-    ``layouts``: the table the tree takes its layout from as it is built (``analysis.layout``).
+    ``layouts``: the table the tree takes its layout from as it is built (``analysis.layout``);
+    ``tree``: CPython's tree of the bytes, which lets a large file be parsed in pieces (``analysis.pieces``).
     """
     import libcst as cst
 
     try:
         with _unvalidated(cst.CSTNode) if accepted else nullcontext(), _layout_from(layouts) as used:
-            module = cst.parse_module(data)
+            module = _in_pieces(data, tree) if tree is not None else None
+            if module is None:
+                module = cst.parse_module(data)
         if layouts is not None and not used[0]:
             from ailint.analysis.layout import share_layout
 
@@ -487,6 +490,21 @@ def _libcst_parse(
         return None, (1, 1, str(exc))
     except (RecursionError, MemoryError):
         return None, (1, 1, TOO_DEEP)
+
+
+def _in_pieces(data: bytes, tree: ast.Module) -> cst.Module | None:
+    """The tree of a large file parsed in pieces, or None to parse it whole (small, or pieces that do not join).
+
+    Whatever fails in a piece, the whole file is parsed again, so that its error is the whole file's.
+    """
+    from ailint.analysis import pieces
+
+    if len(data) < 2 * pieces.PIECE:
+        return None
+    try:
+        return pieces.parse_in_pieces(data, tree, pieces.PIECE)
+    except Exception:  # a piece LibCST rejects: the whole file says where, or parses after all
+        return None
 
 
 @contextmanager
@@ -529,7 +547,7 @@ def _analysable(
     error = _too_deep(tree, spans)
     if error is not None:
         return None, error
-    module, error = _libcst_parse(data, accepted=True, layouts=layouts)
+    module, error = _libcst_parse(data, accepted=True, layouts=layouts, tree=tree)
     if module is None and error is not None:  # e.g. ``(name): int``, which LibCST 1.9 does not accept
         line, column, message = error
         return None, (line, column, f"valid Python that LibCST cannot parse yet ({message})")

@@ -22,6 +22,7 @@ import heapq
 import multiprocessing
 import os
 import pickle
+import sys
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -250,11 +251,41 @@ def on_forks(
     """
     if workers > 1 and len(indices) >= MIN_FORKED and "fork" in multiprocessing.get_all_start_methods():
         chunks = _balanced(indices, sizes, min(workers * per_worker, len(indices)))
+        release_freed()  # each process starts from this one's size
         found = _fork_each(run, step, chunks, workers)
         if found is not None:
             return [result for chunk in found for result in chunk]
     ignores = run.ignores()
     return [getattr(run, step)(index, ignores) for index in indices]
+
+
+def release_freed() -> None:
+    """Give back to the system the memory the C allocator keeps after frees (glibc only; elsewhere nothing).
+
+    glibc keeps freed native memory for reuse, so a process's resident size
+    carries its largest parse for the rest of its life, and every process
+    forked from it starts with that size.
+    """
+    global _trim
+    if _trim is None:
+        _trim = _find_trim()
+    if _trim is not False:
+        _trim(0)
+
+
+def _find_trim() -> Any:
+    """glibc's ``malloc_trim``, or False where there is none (musl, macOS, Windows)."""
+    import ctypes
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return ctypes.CDLL(None).malloc_trim  # from the C library the interpreter runs on
+    except (OSError, AttributeError):
+        return False
+
+
+_trim: Any = None
 
 
 def _balanced(indices: list[int], sizes: Sequence[int], count: int) -> list[list[int]]:
