@@ -137,8 +137,12 @@ def test_the_quick_gitignore_check_agrees_with_pathspec() -> None:
     lines = [
         "*.pyc", "build/", "!build/keep.py", "/dist", "docs/**/gen_*.py", "\\#literal.py", "# comment", "",
         "a?c.py", "[ab]x.py", "**/cache", "!important.pyc", "trailing\\ ", "logs/*", "!logs/keep/",
+        "venv*", "*.egg-info/", ".env.*", "!.env.example", "*~", "*$py.class", "notes", " spaced", "*", "!*.py",
     ]  # fmt: skip
-    names = ["x.py", "x.pyc", "important.pyc", "keep.py", "gen_a.py", "#literal.py", "abc.py", "bx.py", "cx.py"]
+    names = [
+        "x.py", "x.pyc", "important.pyc", "keep.py", "gen_a.py", "#literal.py", "abc.py", "bx.py", "cx.py",
+        "X.PYC", "venv.py", ".env.local", ".env.example", "x.py~", "m$py.class", "notes", " spaced", "spaced",
+    ]  # fmt: skip
     folders = [
         "",
         "build/",
@@ -150,8 +154,12 @@ def test_the_quick_gitignore_check_agrees_with_pathspec() -> None:
         "src/cache/",
         "logs/",
         "logs/keep/",
+        "venv-3.11/",
+        "pkg.egg-info/",
+        "Build/",
+        "notes/",
     ]
-    for count in (1, 3, len(lines)):
+    for count in (1, 3, 15, 19, 24, len(lines) - 2, len(lines)):
         spec = pathspec.GitIgnoreSpec.from_lines(lines[:count])
         quick = _Patterns(spec)
         for folder, name in itertools.product(folders, names):

@@ -92,28 +92,49 @@ def _dangling(link: Path) -> str:
     return "broken symbolic link"
 
 
+_GLOB = frozenset("*?[]\\!")
+"""Characters that make a pattern more than a literal name (``!`` and ``\\`` included: leave them to pathspec)."""
+
+
 class _Patterns:
-    """A gitignore spec, with one combined expression that rules most paths out at once.
+    """A gitignore spec, with a quick test that rules most paths out at once.
 
     ``pathspec`` tries every pattern in turn; a path that no including pattern
-    can match is not ignored whatever the negations say, so one search of the
-    patterns joined together answers for most paths, and the spec decides the rest.
+    can match is not ignored whatever the negations say, so a quick test of
+    whether any including pattern may match answers for most paths, and the
+    spec decides the rest. Most patterns of a ``.gitignore`` are a name
+    (``build/``), a suffix (``*.egg``) or a prefix (``venv*``) of one part of
+    the path: those are looked up by part; the others are joined in one
+    expression.
     """
 
     def __init__(self, spec: pathspec.GitIgnoreSpec) -> None:
         self.spec = spec
         self.empty = not spec.patterns
+        names: set[str] = set()
+        suffixes: list[str] = []
+        prefixes: list[str] = []
         sources: list[str] = []
         self.exact = False
         """True when every path must be asked of the spec (a pattern of a form not understood)."""
         for pattern in spec.patterns:
-            regex = getattr(pattern, "regex", None)
             if not pattern.include:
                 continue
-            if isinstance(regex, re.Pattern) and isinstance(regex.pattern, str):
-                sources.append(regex.pattern.replace("(?P<ps_d>", "(?:"))
+            kind, text = _part_pattern(getattr(pattern, "pattern", None))
+            if kind == "name":
+                names.add(text)
+            elif kind == "suffix":
+                suffixes.append(text)
+            elif kind == "prefix":
+                prefixes.append(text)
+            elif isinstance(pattern.regex, re.Pattern) and isinstance(pattern.regex.pattern, str):
+                sources.append(pattern.regex.pattern.replace("(?P<ps_d>", "(?:"))
             else:
                 self.exact = True
+        self.names = frozenset(names)
+        self.suffixes = tuple(suffixes)
+        self.prefixes = tuple(prefixes)
+        self.by_part = bool(names or suffixes or prefixes)
         self.quick: re.Pattern[str] | None = None
         if sources and not self.exact:
             try:
@@ -124,13 +145,44 @@ class _Patterns:
     def match(self, path: str) -> bool:
         if self.empty:
             return False
-        if not self.exact and (self.quick is None or self.quick.match(path) is None):
+        if not self.exact and not self._may_match(path):
             return False  # no pattern that ignores can match: the negations do not matter
         return self.spec.match_file(path)
 
+    def _may_match(self, path: str) -> bool:
+        if self.quick is not None and self.quick.match(path) is not None:
+            return True
+        if self.by_part:
+            names, suffixes, prefixes = self.names, self.suffixes, self.prefixes
+            for part in path.split("/"):
+                if part in names or part.endswith(suffixes) or part.startswith(prefixes):
+                    return True
+        return False
 
-def _gitignore(directory: Path) -> _Patterns | None:
-    candidate = directory / ".gitignore"
+
+def _part_pattern(text: object) -> tuple[str, str]:
+    """``("name" | "suffix" | "prefix", text)`` for a pattern that matches one part of a path by it, else ``("", "")``.
+
+    Only patterns with no slash but a trailing one (which matches folders only:
+    looking it up for files too only sends more paths to the spec), no
+    wildcard but one ``*`` at an end, and no surrounding spaces.
+    """
+    if not isinstance(text, str):
+        return "", ""
+    body = text.removesuffix("/")
+    if not body or body != body.strip() or "/" in body:
+        return "", ""
+    if body.startswith("*") and not _GLOB & set(body[1:]):
+        return "suffix", body[1:]
+    if body.endswith("*") and not _GLOB & set(body[:-1]):
+        return "prefix", body[:-1]
+    if not _GLOB & set(body):
+        return "name", body
+    return "", ""
+
+
+def _gitignore(directory: str) -> _Patterns | None:
+    candidate = os.path.join(directory, ".gitignore")
     try:
         with open(candidate, encoding="utf-8", errors="replace") as handle:
             return _Patterns(pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines()))
@@ -141,67 +193,65 @@ def _gitignore(directory: Path) -> _Patterns | None:
 
 
 class _Walker:
+    """Walks directories on strings (``os.scandir``): a ``Path`` is made only for a file that is checked."""
+
     def __init__(self, root: Path, exclude: Iterable[str], cwd: Path) -> None:
         self.root = root
+        self.base = _prefix(str(root))
         self.cwd = cwd
         self.exclude = _Patterns(pathspec.GitIgnoreSpec.from_lines(list(exclude)))
         self.result = Discovery()
-        self.seen: set[Path] = set()
+        self.seen: set[str] = set()
 
-    def _excluded(self, path: Path, is_dir: bool, ignores: list[tuple[Path, _Patterns]]) -> bool:
-        if path.name in DEFAULT_EXCLUDES and is_dir:
+    def _excluded(self, path: str, name: str, is_dir: bool, ignores: list[tuple[str, _Patterns]]) -> bool:
+        """Whether ``path`` (named ``name``) is excluded by ``ignores`` (the settings, the ``.gitignore`` above)."""
+        if is_dir and name in DEFAULT_EXCLUDES:
             return True
         suffix = "/" if is_dir else ""
-        if not self.exclude.empty:
-            relative = relative_posix(path, self.root)
-            if relative is not None and self.exclude.match(relative + suffix):
-                return True
-        for base, spec in ignores:
-            inner = relative_posix(path, base)
-            if inner is not None and spec.match(inner + suffix):
-                return True
-        return False
+        if os.sep != "/":
+            path = path.replace(os.sep, "/")  # the bases too: patterns see POSIX paths
+        return any(path.startswith(base) and spec.match(path[len(base) :] + suffix) for base, spec in ignores)
 
-    def _inherited_ignores(self, directory: Path) -> list[tuple[Path, _Patterns]]:
-        """``.gitignore`` files of the directories above ``directory``, up to the project root."""
-        ignores = []
+    def _inherited_ignores(self, directory: Path) -> list[tuple[str, _Patterns]]:
+        """The excludes of the settings, then the ``.gitignore`` files above ``directory`` up to the project root."""
+        ignores = [] if self.exclude.empty else [(self.base, self.exclude)]
         chain = [directory, *directory.parents]
         for parent in chain[1:]:
             if self.root != parent and self.root not in parent.parents:
                 break
-            spec = _gitignore(parent)
+            spec = _gitignore(str(parent))
             if spec is not None:
-                ignores.append((parent, spec))
+                ignores.append((_prefix(str(parent)), spec))
         return ignores
 
-    def walk(self, directory: Path, ignores: list[tuple[Path, _Patterns]]) -> None:
-        real = directory.resolve()
+    def walk(self, directory: str, ignores: list[tuple[str, _Patterns]], real: str | None = None) -> None:
+        """Walk ``directory``; ``real``: its path with links resolved, when the caller knows it."""
+        real = os.path.realpath(directory) if real is None else real
         if real in self.seen:
             return
         self.seen.add(real)
         own = _gitignore(directory)
         if own is not None:
-            ignores = [*ignores, (directory, own)]
+            ignores = [*ignores, (_prefix(directory), own)]
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            self.result.errors.append(
-                f"cannot read directory {display_path(directory, self.cwd)}: {exc.strerror or exc}"
-            )
+            shown = display_path(Path(directory), self.cwd)
+            self.result.errors.append(f"cannot read directory {shown}: {exc.strerror or exc}")
             return
         for entry in entries:
-            path = Path(entry.path)
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 is_link = entry.is_symlink()
             except OSError:
                 continue
             if is_dir:
-                if not self._excluded(path, True, ignores):
-                    self.walk(path, ignores)
+                if not self._excluded(entry.path, entry.name, True, ignores):
+                    self.walk(entry.path, ignores, os.path.join(real, entry.name))  # not a link: no resolving
                 continue
-            if not entry.name.endswith(PYTHON_SUFFIXES) or self._excluded(path, False, ignores):
+            if not entry.name.endswith(PYTHON_SUFFIXES) or self._excluded(entry.path, entry.name, False, ignores):
                 continue
+            path = Path(entry.path)
             if is_link:
                 if not path.exists():
                     self.result.errors.append(f"cannot read {display_path(path, self.cwd)}: {_dangling(path)}")
@@ -217,6 +267,12 @@ class _Walker:
             self.result.files.append(path)
 
 
+def _prefix(directory: str) -> str:
+    """``directory`` as the start of the paths under it, in POSIX form (``/`` ends it)."""
+    directory = directory.replace(os.sep, "/") if os.sep != "/" else directory
+    return directory if directory.endswith("/") else directory + "/"
+
+
 def discover(paths: Iterable[Path], root: Path, exclude: Iterable[str], cwd: Path) -> Discovery:
     """Expand command-line paths into the files to check, in a stable order."""
     walker = _Walker(root, exclude, cwd)
@@ -224,7 +280,7 @@ def discover(paths: Iterable[Path], root: Path, exclude: Iterable[str], cwd: Pat
         path = raw if raw.is_absolute() else cwd / raw
         path = Path(os.path.normpath(path))
         if path.is_dir():
-            walker.walk(path, walker._inherited_ignores(path))
+            walker.walk(str(path), walker._inherited_ignores(path))
         elif path.is_file():
             walker.result.files.append(path)
         elif path.exists():
