@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+import ailint.cache
 from ailint.api import check_paths
 from ailint.cache import Cache
 from ailint.cli import main
@@ -113,6 +116,29 @@ def test_a_corrupt_index_is_ignored_and_rewritten(project: Path) -> None:
     assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param(lambda entry: entry[:-1], id="a field short"),
+        pytest.param(lambda entry: ["5", *entry[1:]], id="a line that is text"),
+        pytest.param(lambda entry: [*entry[:6], "fatal", *entry[7:]], id="an unknown severity"),
+        pytest.param(lambda entry: {"line": 5}, id="a mapping"),
+        pytest.param(lambda entry: [*entry[:4], None, *entry[5:]], id="no code"),
+    ],
+)
+def test_a_bad_entry_is_a_miss_and_rewritten(project: Path, bad: Any) -> None:
+    expected = [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+    assert lint(project, Cache(project, settings(project))) == expected
+    (index,) = (project / ".ailint_cache").glob("index-*.json")
+    stored = json.loads(index.read_text())
+    for key, diagnostics in stored["entries"].items():
+        stored["entries"][key] = [bad(entry) for entry in diagnostics]
+    index.write_text(json.dumps(stored))
+    assert lint(project, Cache(project, settings(project))) == expected
+    rewritten = json.loads(index.read_text())["entries"]
+    assert sorted(entry[4] for entries in rewritten.values() for entry in entries) == ["AIL001", "AIL401"]
+
+
 def test_an_unwritable_cache_is_one_warning(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = os.replace
 
@@ -160,3 +186,82 @@ def test_facts_of_deleted_files_are_not_kept(project: Path) -> None:
     (index,) = (project / ".ailint_cache").glob("index-*.json")
     files = json.loads(index.read_text())["files"]
     assert sorted(Path(key.split("|")[0]).name for key in files) == ["app.py", "llm.py"]
+
+
+def _runs(root: Path) -> dict[str, Any]:
+    (index,) = (root / ".ailint_cache").glob("index-*.json")
+    runs: dict[str, Any] = json.loads(index.read_text())["runs"]
+    return runs
+
+
+def test_the_same_run_again_is_answered_whole(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is read, no engine is built: the run's files stand as they stood, so every entry is known."""
+    import ailint.engine
+
+    cold = lint(project, Cache(project, settings(project)))
+    (remembered,) = _runs(project).values()
+    assert [display for display, _ in remembered] == ["app.py", "llm.py", "plain.py"]
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a run the cache has whole needs neither bytes nor an engine")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "read_bytes", never)
+        patched.setattr(ailint.engine.Engine, "__init__", never)
+        patched.setattr(ailint.cache.Cache, "facts", never)
+        assert lint(project, Cache(project, settings(project))) == cold
+    # Another set of paths asked is another run; and a file added makes another key.
+    assert check_paths([Path("app.py")], settings(project), cwd=project, cache=Cache(project, settings(project)))
+    assert len(_runs(project)) == 2
+    (project / "new.py").write_text("y = (\n")
+    assert lint(project, Cache(project, settings(project))) == sorted([*cold, ("new.py", 1, "AIL001")])
+    assert len(_runs(project)) == 3
+
+
+def test_a_run_whose_entry_is_gone_is_run_in_full(project: Path) -> None:
+    cold = lint(project, Cache(project, settings(project)))
+    (index,) = (project / ".ailint_cache").glob("index-*.json")
+    stored = json.loads(index.read_text())
+    stored["entries"] = {}
+    index.write_text(json.dumps(stored))
+    assert lint(project, Cache(project, settings(project))) == cold
+    assert len(json.loads(index.read_text())["entries"]) == 3
+
+
+@pytest.mark.parametrize("runs", [[], {"k": "v"}, {"k": [["a"]]}, {"k": [[1, 2]]}])
+def test_a_bad_record_of_runs_is_ignored(project: Path, runs: Any) -> None:
+    cold = lint(project, Cache(project, settings(project)))
+    (index,) = (project / ".ailint_cache").glob("index-*.json")
+    stored = json.loads(index.read_text())
+    stored["runs"] = runs if not isinstance(runs, dict) else {key: runs["k"] for key in stored["runs"]}
+    index.write_text(json.dumps(stored))
+    assert lint(project, Cache(project, settings(project))) == cold
+
+
+def test_a_run_with_an_error_of_its_own_is_not_remembered_nor_its_files(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ailint.engine
+
+    prepare = ailint.engine.Engine.prepare
+
+    def broken(engine: ailint.engine.Engine, task: ailint.engine.FileTask, *args: Any, **kwargs: Any) -> Any:
+        if task.display == "llm.py":
+            raise RuntimeError("a bug")
+        return prepare(engine, task, *args, **kwargs)
+
+    monkeypatch.setattr(ailint.engine.Engine, "prepare", broken)
+    result = check_paths([Path(".")], settings(project), cwd=project, cache=Cache(project, settings(project)))
+    assert result.errors == ["internal error while checking llm.py: RuntimeError: a bug"]
+    assert [(d.path, d.code) for d in result.diagnostics] == [("plain.py", "AIL001")]  # app.py: llm.py unknown
+    assert _runs(project) == {}
+    monkeypatch.undo()  # judged again, with llm.py: no entry of the project was kept from that run
+    assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+    assert len(_runs(project)) == 1
+
+
+def test_only_the_last_runs_are_kept(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Cache, "MAX_RUNS", 2)
+    for name in ("app.py", "llm.py", "plain.py"):
+        check_paths([Path(name)], settings(project), cwd=project, cache=Cache(project, settings(project)))
+    assert [[display for display, _ in run] for run in _runs(project).values()] == [["llm.py"], ["plain.py"]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -110,10 +111,14 @@ def test_a_read_only_directory_is_one_line(tree: Path, monkeypatch: pytest.Monke
     """As root, permissions do not stop writes: the refusal is simulated where the temporary file is made."""
     (tree / "out").mkdir()
 
-    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
-        raise PermissionError(errno.EACCES, "Permission denied")
+    made = tempfile.mkstemp
 
-    monkeypatch.setattr(cli.tempfile, "mkstemp", mkstemp)
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if Path(kwargs.get("dir", "")).name == "out":
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return made(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
     code, out, err = run(*command)
     assert (code, out) == (2, "")
     assert err.endswith("out/report.json: Permission denied\n")

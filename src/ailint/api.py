@@ -153,10 +153,9 @@ class _Run:
         cwd: Path | None,
         progress: Progress | None = None,
         cache: Cache | None = None,
+        memo: bool = True,
     ) -> None:
-        from ailint.engine import Engine
-        from ailint.knowledge import builtin, with_extra_call_sites
-
+        """``memo``: with a ``cache``, look the whole run up first (see :meth:`memo_key`)."""
         self.settings = settings
         self.cache = cache
         self.packages: dict[str, bool] = {}
@@ -165,11 +164,9 @@ class _Run:
         found = discover(paths, settings.root, settings.exclude, self.cwd)
         self.errors = list(found.errors)
         self.missing = list(found.missing)
-        knowledge = with_extra_call_sites(builtin(), settings.call_site_extra)
-        self.engine: Engine = Engine(settings, knowledge)
         self.files: list[_File] = []
-        self._read(found.files, target=True)
-        targets = {f.path for f in self.files}
+        stats = self._stat(found.files, target=True)
+        targets = {path for path, _, _, _ in stats}
         # The project is the tree of the pyproject in use; without one, only the
         # folders asked for (a parent folder holding unrelated checkouts is not a project).
         if settings.config_path is not None:
@@ -181,13 +178,19 @@ class _Run:
         asked = {Path(os.path.realpath(self.cwd / p)) for p in paths}
         if scope is not None and scope not in asked and any(scope in p.parents for p in targets):
             index = discover([scope], settings.root, settings.exclude, self.cwd)  # (when asked for, it was read)
-            self._read([p for p in index.files if p not in targets], target=False)
+            stats += self._stat([p for p in index.files if p not in targets], target=False)
+        self.discovery_errors = len(self.errors)
+        """Lines for paths that could not be read, before any file is: part of the run's key."""
+        self.memo_key = self._memo_key(stats) if cache is not None else ""
+        self.memo = cache.run(self.memo_key) if cache is not None and memo else None
+        """The cache's entry of every target, when this very run was cached whole: nothing else is needed."""
+        self._read(stats if self.memo is None else [])
         self.prepared: dict[Path, Prepared] = {}
         self.importable: list[set[str]] = []
         self.imports: list[set[str]] = []
         self.progress = progress
         self.done, self.total = 0, len(self.files) + sum(1 for f in self.files if f.target)
-        self.candidates = self._candidates()
+        self.candidates = self._candidates() if self.memo is None else set()
         self._deep: set[int] | None = None
         self._roots: set[int] | None = None
         self._unimported: set[int] | None = None
@@ -199,9 +202,17 @@ class _Run:
         self.prefetch: Prefetch | None = None
         """Files others import, prepared on idle workers while the run selects (see ``parallel.Prefetch``)."""
 
-    def _read(self, paths: list[Path], target: bool) -> None:
-        """Stat each file; read it now unless the cache knows it unchanged (same size and modification time)."""
-        cache = self.cache
+    @cached_property
+    def engine(self) -> Engine:
+        """The engine of this run's settings (not built for a run the cache has whole)."""
+        from ailint.engine import Engine
+        from ailint.knowledge import builtin, with_extra_call_sites
+
+        return Engine(self.settings, with_extra_call_sites(builtin(), self.settings.call_site_extra))
+
+    def _stat(self, paths: list[Path], target: bool) -> list[tuple[Path, str, tuple[int, int], bool]]:
+        """Each file's path, display, ``(mtime_ns, size)`` and ``target``; a target that cannot be read is an error."""
+        found = []
         for path in paths:
             display = display_path(path, self.cwd)
             try:
@@ -210,6 +221,25 @@ class _Run:
                 if target:
                     self.errors.append(f"cannot read {display}: {exc.strerror or exc}")
                 continue
+            found.append((path, display, (status.st_mtime_ns, status.st_size), target))
+        return found
+
+    def _memo_key(self, stats: list[tuple[Path, str, tuple[int, int], bool]]) -> str:
+        """What a whole run's diagnostics depend on besides the settings: every file read and how it stood.
+
+        The files (targets and the rest of the project), each with its size
+        and modification time, as the per-file cache trusts them; where the
+        run stands; what could not be read. Any change makes another key.
+        """
+        from ailint.cache import digest
+
+        files = [f"{path}\0{int(target)}\0{stamp[0]}\0{stamp[1]}" for path, _, stamp, target in stats]
+        return digest(str(self.cwd), *self.errors, "\0", *self.missing, "\0", *files)
+
+    def _read(self, stats: list[tuple[Path, str, tuple[int, int], bool]]) -> None:
+        """Read each file now unless the cache knows it unchanged (same size and modification time)."""
+        cache = self.cache
+        for path, display, stamp, target in stats:
             file = _File(
                 path=path,
                 display=display,
@@ -217,7 +247,6 @@ class _Run:
                 is_package=path.name == "__init__.py",
                 target=target,
             )
-            stamp = (status.st_mtime_ns, status.st_size)
             key = f"{path}|{file.module}|{file.is_package}"
             known = cache.facts(key, stamp) if cache is not None else None
             if known is not None:
@@ -530,14 +559,14 @@ def check_paths(
     *,
     progress: Progress | None = None,
     cache: Cache | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     release: bool = True,
 ) -> RunResult:
     """Check every Python file under ``paths`` with ``settings``.
 
     With a ``cache``, files whose key is cached are not read again; the
     project is parsed only if a file analysed in depth missed. Plain files
-    (no model calls possible) are checked on up to ``jobs`` processes.
+    (no model calls possible) are checked on up to ``jobs`` processes (None: every core).
 
     What the run kept (the project's syntax trees) is garbage once it
     returns, in reference cycles that only the collector frees. With
@@ -547,7 +576,14 @@ def check_paths(
     objects one by one at exit costs seconds (2.4 s after the langchain
     benchmark) and frees nothing the operating system would not.
     """
+    paths = list(paths)
     run = _Run(paths, settings, cwd, progress, cache)
+    if run.memo is not None:
+        assert cache is not None
+        remembered = _remembered(run, cache)
+        if remembered is not None:
+            return remembered
+        run = _Run(paths, settings, cwd, progress, cache, memo=False)  # an entry it names is gone: a run in full
     result = RunResult(errors=run.errors, missing=run.missing)
     found: dict[int, list[Diagnostic]] = {}
     keys: dict[int, str] = {}
@@ -568,6 +604,10 @@ def check_paths(
             result.files += 1
             result.diagnostics.extend(found.get(index, ()))
     if cache is not None:
+        # A run that met no error of its own is remembered whole: the same run again needs no file of it.
+        targets = [i for i, file in enumerate(run.files) if file.target]
+        if len(run.errors) == run.discovery_errors and all(i in found and i in keys for i in targets):
+            cache.remember_run(run.memo_key, [[run.files[i].display, keys[i]] for i in targets])
         cache.save()
         if cache.warning:
             result.errors.append(cache.warning)
@@ -579,13 +619,28 @@ LEAF_CHUNKS = 2
 """Chunks per worker for the files no other file imports (each process holds the project and one of them at a time)."""
 
 
+def _remembered(run: _Run, cache: Cache) -> RunResult | None:
+    """The result of a run cached whole (see ``_Run.memo_key``); None if an entry it names is gone."""
+    assert run.memo is not None
+    result = RunResult(errors=run.errors, missing=run.missing, files=len(run.memo))
+    for display, key in run.memo:
+        diagnostics = cache.get(key, display)
+        if diagnostics is None:
+            return None
+        result.diagnostics.extend(diagnostics)
+    if run.progress is not None:
+        run.progress(len(run.memo), len(run.memo))
+    result.diagnostics.sort(key=lambda d: d.sort_key)
+    return result
+
+
 def _check_missing(
     run: _Run,
     missing: set[int],
     found: dict[int, list[Diagnostic]],
     keys: dict[int, str],
     cache: Cache | None,
-    jobs: int,
+    jobs: int | None,
 ) -> None:
     """Check the targets that were not cached, filling ``found`` (and the cache).
 
@@ -593,11 +648,12 @@ def _check_missing(
     process selects and parses the project; files analysed in depth are then
     judged on forked processes (``parallel.on_forks``).
     """
-    from ailint.parallel import PlainChecker, Prefetch, on_forks
+    from ailint.parallel import PlainChecker, Prefetch, default_jobs, on_forks
 
     ignores = run.ignores()
     parsed = bool(missing & run.candidates)
     # While this process selects the project, the pool leaves it a core of its own.
+    jobs = default_jobs() if jobs is None else jobs
     checker = PlainChecker(run.settings, run.engine, jobs, expected=len(missing), spare=parsed)
     plain: list[int] = []
     judged: list[tuple[int, list[Diagnostic] | None, list[str], list[str]]] = []
@@ -606,9 +662,9 @@ def _check_missing(
         plain.extend(sorted(indices))
         checker.submit([(run.task(i, ignores), run.files[i].data) for i in sorted(indices)])
 
-    def record(index: int, diagnostics: list[Diagnostic]) -> None:
+    def record(index: int, diagnostics: list[Diagnostic], cached: bool = True) -> None:
         found[index] = diagnostics
-        if cache is not None:
+        if cache is not None and cached:
             cache.put(keys[index], diagnostics)
 
     try:
@@ -633,10 +689,15 @@ def _check_missing(
                 run.project.called_elsewhere.update(called)
             run.project.forget_callers()
             judged += on_forks(run, "verdict", sorted((missing & run.deep) - run.leaves), jobs, sizes)
-        for index, diagnostics, errors, _ in sorted(judged, key=lambda found: found[0]):
+        judged.sort(key=lambda found: found[0])
+        for _, _, errors, _ in judged:
             run.errors.extend(errors)
+        # A file of the project ailint failed on was missing when the others were selected and judged:
+        # what they were found to be holds for this run only, so no file that might be deep is cached.
+        whole = len(run.errors) == run.discovery_errors
+        for index, diagnostics, _, _ in judged:
             if index in missing and diagnostics is not None:  # None: reported on stderr, and never cached
-                record(index, diagnostics)
+                record(index, diagnostics, cached=whole)
         deep = run.deep if parsed else set()
         for index, diagnostics in zip(plain, checker.results(), strict=True):
             if index in deep:
@@ -644,7 +705,7 @@ def _check_missing(
             if diagnostics is None:
                 run.errors.append(f"internal error while checking {run.files[index].display}: its worker process died")
             else:
-                record(index, diagnostics)
+                record(index, diagnostics, cached=whole or index not in run.candidates)
         for _ in range(run.total - run.done):
             run.tick()  # files judged on workers, and every file read already when nothing was parsed
     finally:

@@ -16,8 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from ailint import __version__
 from ailint.diagnostics import Diagnostic, Severity, Span
 
 DIRECTORY = ".ailint_cache"
-_FORMAT = 2
+_FORMAT = 3
 _SEVERITIES = {severity.value: severity for severity in Severity}
 _STR = {str}
 
@@ -91,6 +90,8 @@ class Cache:
 
     MAX_ENTRIES = 100_000
     """Older entries are dropped beyond this, oldest first."""
+    MAX_RUNS = 8
+    """Whole runs kept (each for one set of paths asked, in one state of the tree)."""
 
     def __init__(self, root: Path, settings: Any) -> None:
         self.directory = root / DIRECTORY
@@ -98,8 +99,10 @@ class Cache:
         self.path = self.directory / f"index-{self.prefix[:32]}.json"
         self.enabled = True
         self.warning: str | None = None
-        self._entries: dict[str, list[dict[str, Any]]] | None = None
+        self._entries: dict[str, list[list[Any]]] | None = None
         self._files: dict[str, list[Any]] = {}
+        self._runs: dict[str, list[list[str]]] = {}
+        """Whole runs: the key of each target's entry, by what the run depended on (``_Run.memo_key``)."""
         self._seen: set[str] = set()
         """Files looked up or recorded in this run: the only ones whose facts are written back."""
         self._dirty = False
@@ -108,7 +111,7 @@ class Cache:
         return digest(self.prefix, *parts)
 
     @property
-    def entries(self) -> dict[str, list[dict[str, Any]]]:
+    def entries(self) -> dict[str, list[list[Any]]]:
         if self._entries is None:
             try:
                 with open(self.path, encoding="utf-8") as handle:
@@ -117,8 +120,10 @@ class Cache:
                 loaded = None
             entries = loaded.get("entries") if isinstance(loaded, dict) else None
             files = loaded.get("files") if isinstance(loaded, dict) else None
+            runs = loaded.get("runs") if isinstance(loaded, dict) else None
             self._entries = entries if isinstance(entries, dict) else {}
             self._files = files if isinstance(files, dict) else {}
+            self._runs = runs if isinstance(runs, dict) else {}
         return self._entries
 
     def facts(self, path: str, stamp: tuple[int, int]) -> tuple[str, list[str]] | None:
@@ -150,6 +155,33 @@ class Cache:
             self._files[path] = [*stamp, hashed, imports]
             self._dirty = True
 
+    def run(self, key: str) -> list[list[str]] | None:
+        """``[display, entry key]`` of every target of a run cached whole under ``key``; None if it was not."""
+        if not self.enabled:
+            return None
+        _ = self.entries
+        found = self._runs.get(self.key(key))
+        if not isinstance(found, list):
+            return None
+        for pair in found:
+            if not isinstance(pair, list) or len(pair) != 2 or type(pair[0]) is not str or type(pair[1]) is not str:
+                return None
+        return found
+
+    def remember_run(self, key: str, targets: list[list[str]]) -> None:
+        """Record a whole run (see :meth:`run`); the last ``MAX_RUNS`` are kept."""
+        if not self.enabled:
+            return
+        key = self.key(key)
+        if self._runs.get(key) == targets:
+            return
+        _ = self.entries
+        self._runs.pop(key, None)
+        self._runs[key] = targets
+        while len(self._runs) > self.MAX_RUNS:
+            self._runs.pop(next(iter(self._runs)))
+        self._dirty = True
+
     def get(self, key: str, path: str) -> list[Diagnostic] | None:
         """The cached diagnostics for ``key``, shown at ``path``; None on a miss or a bad entry."""
         if not self.enabled:
@@ -157,34 +189,33 @@ class Cache:
         stored = self.entries.get(key)
         if not isinstance(stored, list):
             return None
+        found = []
         try:
-            return [
-                Diagnostic(
-                    path=path,
-                    span=Span(**entry["span"]),
-                    code=entry["code"],
-                    name=entry["name"],
-                    severity=_SEVERITIES[entry["severity"]],
-                    message=entry["message"],
-                    provider=entry["provider"],
-                    api=entry["api"],
-                    fingerprint=entry.get("fingerprint", ""),
-                )
-                for entry in stored
-            ]
-        except (KeyError, TypeError, ValueError):
+            for line, column, end_line, end_column, code, name, severity, message, provider, api, mark in stored:
+                span = Span(line, column, end_line, end_column)
+                if type(line) is not int or type(column) is not int or type(end_line) is not int:
+                    return None
+                if type(end_column) is not int or type(code) is not str or type(message) is not str:
+                    return None
+                diagnostic = Diagnostic(path, span, code, name, _SEVERITIES[severity], message, provider, api, mark)
+                found.append(diagnostic)
+        except (KeyError, TypeError, ValueError):  # not a list of eleven fields, or an unknown severity
             return None
+        return found
 
     def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
-        """Remember an entry; ``save`` writes them."""
+        """Remember an entry (each diagnostic as a list of its fields, in order); ``save`` writes them."""
         if not self.enabled:
             return
         stored = []
-        for diagnostic in diagnostics:
-            entry = asdict(diagnostic)
-            entry.pop("path")
-            entry["severity"] = diagnostic.severity.value
-            stored.append(entry)
+        for d in diagnostics:
+            span = d.span
+            stored.append(
+                [
+                    *(span.line, span.column, span.end_line, span.end_column),
+                    *(d.code, d.name, d.severity.value, d.message, d.provider, d.api, d.fingerprint),
+                ]
+            )
         self.entries.pop(key, None)
         self.entries[key] = stored
         self._dirty = True
@@ -201,11 +232,14 @@ class Cache:
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# Created by ailint.\n*\n", encoding="utf-8")
+            import tempfile  # only when there is something to write
+
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".index.", suffix=".tmp")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
                     files = {path: facts for path, facts in self._files.items() if path in self._seen}
-                    json.dump({"entries": entries, "files": files}, stream, separators=(",", ":"))
+                    index = {"entries": entries, "files": files, "runs": self._runs}
+                    json.dump(index, stream, separators=(",", ":"))
                 os.replace(temporary, self.path)
             except BaseException:
                 with contextlib.suppress(OSError):

@@ -10,7 +10,6 @@ import contextlib
 import io
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -63,6 +62,8 @@ def _umask() -> int:
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename."""
     directory = path.parent if str(path.parent) else Path(".")
+    import tempfile
+
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
@@ -172,11 +173,8 @@ def check(
 
         cache = Cache(settings.root, settings)
     with progress_bar() as progress:
-        from ailint.parallel import default_jobs
-
-        workers = jobs or default_jobs()
         result = check_paths(
-            list(paths) or [Path(".")], settings, progress=progress, cache=cache, jobs=workers, release=False
+            list(paths) or [Path(".")], settings, progress=progress, cache=cache, jobs=jobs or None, release=False
         )
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)

@@ -7,15 +7,15 @@ and honours ``NO_COLOR``.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from typing import TYPE_CHECKING, TextIO
-
-from rich.console import Console
-from rich.text import Text
 
 from ailint.diagnostics import Severity
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from ailint.api import RunResult
     from ailint.diagnostics import Diagnostic
 
@@ -28,6 +28,8 @@ def _plural(count: int, word: str) -> str:
 
 def diagnostic_line(diagnostic: Diagnostic) -> Text:
     """One diagnostic as styled text (plain when colour is off)."""
+    from rich.text import Text
+
     span = diagnostic.span
     line = Text()
     line.append(f"{diagnostic.path}:{span.line}:{span.column}:", style="bold")
@@ -66,16 +68,12 @@ def statistics(result: RunResult) -> list[str]:
 
 def render(result: RunResult, stream: TextIO, *, color: bool | None, quiet: bool, show_statistics: bool) -> None:
     """Write the text report to ``stream``; ``color=None`` lets rich decide (terminal, ``NO_COLOR``)."""
-    plain = color is False
-    console = Console(
-        file=stream,
-        highlight=False,
-        soft_wrap=True,
-        emoji=False,
-        markup=False,
-        color_system=None if plain else "auto",
-        force_terminal=False if plain else None,
-    )
+    if color is False or (color is None and not _may_style(stream)):
+        stream.write(_plain(result, quiet=quiet, show_statistics=show_statistics))  # rich is not even imported
+        return
+    from rich.console import Console
+
+    console = Console(file=stream, highlight=False, soft_wrap=True, emoji=False, markup=False, color_system="auto")
     if console.color_system is None:  # no styling to apply: write the lines at once (thousands of them)
         stream.write("".join(f"{plain_line(d)}\n" for d in result.diagnostics))
     else:
@@ -88,3 +86,27 @@ def render(result: RunResult, stream: TextIO, *, color: bool | None, quiet: bool
             console.print(row)
     if not quiet:
         console.print(summary(result), style="bold" if result.diagnostics else "green")
+
+
+def _plain(result: RunResult, *, quiet: bool, show_statistics: bool) -> str:
+    """The whole report without styles, as rich writes it when it applies none."""
+    lines = [plain_line(d) for d in result.diagnostics]
+    if show_statistics and result.diagnostics:
+        lines += ([] if quiet else [""]) + statistics(result)
+    if not quiet:
+        lines.append(summary(result))
+    return "".join(f"{line}\n" for line in lines)
+
+
+_STYLED = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JPY_PARENT_PID", "VSCODE_PID")
+"""Variables under which rich may style output that is not a terminal (or that ailint cannot tell)."""
+
+
+def _may_style(stream: TextIO) -> bool:
+    """Whether rich might colour ``stream``: a terminal, or a variable that forces or hints at one."""
+    if any(name in os.environ for name in _STYLED):
+        return True
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return True  # let rich decide
