@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -183,15 +184,19 @@ def test_facts_of_deleted_files_are_not_kept(project: Path) -> None:
     (project / "plain.py").unlink()
     (project / "app.py").write_text(APP + "\n")  # a change, so that the index is written again
     lint(project, Cache(project, settings(project)))
-    (index,) = (project / ".ailint_cache").glob("index-*.json")
-    files = json.loads(index.read_text())["files"]
+    (facts,) = (project / ".ailint_cache").glob("facts-*.json")
+    files = json.loads(facts.read_text())["files"]
     assert sorted(Path(key.split("|")[0]).name for key in files) == ["app.py", "llm.py"]
 
 
-def _runs(root: Path) -> dict[str, Any]:
+def _runs(root: Path) -> dict[str, list[tuple[str, str]]]:
+    """Each run the index has whole, as ``Cache.run`` reads it: ``(display, entry key)`` per target."""
     (index,) = (root / ".ailint_cache").glob("index-*.json")
-    runs: dict[str, Any] = json.loads(index.read_text())["runs"]
-    return runs
+    runs = json.loads(index.read_text())["runs"]
+    return {
+        key: [*zip(displays.split("\0"), re.findall(".{64}", keys), strict=True)]
+        for key, (displays, keys) in runs.items()
+    }
 
 
 def test_the_same_run_again_is_answered_whole(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -228,7 +233,7 @@ def test_a_run_whose_entry_is_gone_is_run_in_full(project: Path) -> None:
     assert len(json.loads(index.read_text())["entries"]) == 3
 
 
-@pytest.mark.parametrize("runs", [[], {"k": "v"}, {"k": [["a"]]}, {"k": [[1, 2]]}])
+@pytest.mark.parametrize("runs", [[], {"k": "v"}, {"k": [["a"]]}, {"k": [1, 2]}, {"k": ["a.py", "0" * 63]}])
 def test_a_bad_record_of_runs_is_ignored(project: Path, runs: Any) -> None:
     cold = lint(project, Cache(project, settings(project)))
     (index,) = (project / ".ailint_cache").glob("index-*.json")
@@ -265,3 +270,55 @@ def test_only_the_last_runs_are_kept(project: Path, monkeypatch: pytest.MonkeyPa
     for name in ("app.py", "llm.py", "plain.py"):
         check_paths([Path(name)], settings(project), cwd=project, cache=Cache(project, settings(project)))
     assert [[display for display, _ in run] for run in _runs(project).values()] == [["llm.py"], ["plain.py"]]
+
+
+def _settle(root: Path) -> None:
+    """Date every directory and ``.gitignore`` of the tree a minute back, as a tree nobody is editing."""
+    past = os.stat(root).st_mtime_ns - 60_000_000_000
+    for path in [root, *root.rglob("*")]:
+        if path.is_dir() or path.name == ".gitignore":
+            os.utime(path, ns=(past, past))
+
+
+def _walks(root: Path) -> list[list[str]]:
+    (index,) = (root / ".ailint_cache").glob("index-*.json")
+    return [files.split("\0") for files, _ in json.loads(index.read_text())["walks"].values()]
+
+
+def test_a_walk_of_a_tree_that_did_not_change_is_not_walked_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ailint.api
+
+    (project / "pkg").mkdir()
+    (project / "pkg" / "mod.py").write_text("z = (\n")
+    (project / ".gitignore").write_text("ignored.py\n")
+    (project / "ignored.py").write_text("w = (\n")
+    expected = [("app.py", 5, "AIL401"), ("pkg/mod.py", 1, "AIL001"), ("plain.py", 1, "AIL001")]
+    assert lint(project, Cache(project, settings(project))) == expected
+    assert _walks(project) == []  # just written: a change within the clock's tick could go unseen
+    _settle(project)
+    assert lint(project, Cache(project, settings(project))) == expected
+    assert [[Path(f).name for f in files] for files in _walks(project)] == [["app.py", "llm.py", "mod.py", "plain.py"]]
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("nothing changed: no walk")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ailint.api, "discover", never)
+        assert lint(project, Cache(project, settings(project))) == expected
+    # A file added in a folder, and a .gitignore changed in place: both are seen.
+    (project / "pkg" / "new.py").write_text("v = (\n")
+    assert lint(project, Cache(project, settings(project))) == sorted([*expected, ("pkg/new.py", 1, "AIL001")])
+    _settle(project)
+    lint(project, Cache(project, settings(project)))
+    with open(project / ".gitignore", "a") as handle:
+        handle.write("pkg/\n")
+    assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+
+
+def test_a_walk_that_met_a_symbolic_link_is_not_remembered(project: Path) -> None:
+    (project / "link.py").symlink_to(project / "plain.py")
+    _settle(project)
+    assert lint(project, Cache(project, settings(project)))[-1] == ("plain.py", 1, "AIL001")
+    assert _walks(project) == []

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ import pathspec
 
 from ailint.analysis.imports import STDLIB_MODULES, imported_modules, prefixes
 from ailint.diagnostics import Diagnostic, Span
-from ailint.discovery import discover, display_path, module_names, relative_posix
+from ailint.discovery import Discovery, discover, display_path, module_names, relative_posix, unchanged
 from ailint.settings import Settings
 
 T = TypeVar("T")
@@ -161,7 +162,7 @@ class _Run:
         self.packages: dict[str, bool] = {}
         self.cwd = (cwd or Path.cwd()).resolve()
         paths = list(paths)
-        found = discover(paths, settings.root, settings.exclude, self.cwd)
+        found = self._discover(paths)
         self.errors = list(found.errors)
         self.missing = list(found.missing)
         self.files: list[_File] = []
@@ -177,7 +178,7 @@ class _Run:
             scope = None
         asked = {Path(os.path.realpath(self.cwd / p)) for p in paths}
         if scope is not None and scope not in asked and any(scope in p.parents for p in targets):
-            index = discover([scope], settings.root, settings.exclude, self.cwd)  # (when asked for, it was read)
+            index = self._discover([scope])  # (when asked for, it was read)
             stats += self._stat([p for p in index.files if p not in targets], target=False)
         self.discovery_errors = len(self.errors)
         """Lines for paths that could not be read, before any file is: part of the run's key."""
@@ -201,6 +202,30 @@ class _Run:
         self._project: Project | None = None
         self.prefetch: Prefetch | None = None
         """Files others import, prepared on idle workers while the run selects (see ``parallel.Prefetch``)."""
+
+    def _discover(self, paths: list[Path]) -> Discovery:
+        """``discovery.discover``, or the files a walk found last time when no directory it saw has changed.
+
+        Only for directories (a file named may vanish, and is then reported
+        otherwise), and only when the last walk met no error and no symbolic
+        link, and ended two seconds after the last change it saw: a change in
+        the same tick of the clock would leave a directory's time unchanged.
+        """
+        settings, cache = self.settings, self.cache
+        asked = [Path(os.path.normpath(p if p.is_absolute() else self.cwd / p)) for p in paths]
+        if cache is None or not all(p.is_dir() for p in asked):
+            return discover(paths, settings.root, settings.exclude, self.cwd)
+        key = "\0".join([str(self.cwd), str(settings.root), *settings.exclude, "", *map(str, asked)])
+        known = cache.walk(key)
+        if known is not None and unchanged(known[1]):
+            return Discovery(files=[Path(f) for f in known[0]], walked=known[1])
+        found = discover(paths, settings.root, settings.exclude, self.cwd)
+        settled = time.time_ns() - 2_000_000_000
+        if not (found.errors or found.missing or found.linked) and all(
+            listed < settled and ignored < settled for _, listed, ignored in found.walked
+        ):
+            cache.remember_walk(key, [str(f) for f in found.files], found.walked)
+        return found
 
     @cached_property
     def engine(self) -> Engine:
@@ -582,6 +607,9 @@ def check_paths(
         assert cache is not None
         remembered = _remembered(run, cache)
         if remembered is not None:
+            cache.save()  # a walk remembered, if any
+            if cache.warning:
+                remembered.errors.append(cache.warning)
             return remembered
         run = _Run(paths, settings, cwd, progress, cache, memo=False)  # an entry it names is gone: a run in full
     result = RunResult(errors=run.errors, missing=run.missing)
@@ -607,7 +635,7 @@ def check_paths(
         # A run that met no error of its own is remembered whole: the same run again needs no file of it.
         targets = [i for i, file in enumerate(run.files) if file.target]
         if len(run.errors) == run.discovery_errors and all(i in found and i in keys for i in targets):
-            cache.remember_run(run.memo_key, [[run.files[i].display, keys[i]] for i in targets])
+            cache.remember_run(run.memo_key, [(run.files[i].display, keys[i]) for i in targets])
         cache.save()
         if cache.warning:
             result.errors.append(cache.warning)

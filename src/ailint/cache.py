@@ -80,12 +80,13 @@ def code_digest() -> str:
 
 
 class Cache:
-    """Diagnostics by key, kept in one JSON index per ailint build and settings.
+    """Diagnostics by key, kept in one JSON index per ailint build and settings, and the files' facts beside it.
 
-    One file, read once and written once (atomically) per run, keeps a warm
-    run of thousands of files to a single read. Two runs that finish at the
-    same time each write a whole, valid index; the later one wins, which
-    costs only cache misses.
+    Each file is read at most once and written at most once (atomically) per
+    run, which keeps a warm run of thousands of files to one or two reads; a
+    run the index has whole (``run``) never reads the facts. Two runs that
+    finish at the same time each write whole, valid files; the later one
+    wins, which costs only cache misses.
     """
 
     MAX_ENTRIES = 100_000
@@ -97,15 +98,20 @@ class Cache:
         self.directory = root / DIRECTORY
         self.prefix = digest(__version__, str(_FORMAT), code_digest(), settings_digest(settings))
         self.path = self.directory / f"index-{self.prefix[:32]}.json"
+        self.facts_path = self.directory / f"facts-{self.prefix[:32]}.json"
+        """What each file's bytes said (its digest and imports), apart: a run cached whole never reads it."""
         self.enabled = True
         self.warning: str | None = None
         self._entries: dict[str, list[list[Any]]] | None = None
-        self._files: dict[str, list[Any]] = {}
-        self._runs: dict[str, list[list[str]]] = {}
-        """Whole runs: the key of each target's entry, by what the run depended on (``_Run.memo_key``)."""
+        self._files: dict[str, list[Any]] | None = None
+        self._runs: dict[str, list[str]] = {}
+        """Whole runs: each target's display and entry key, by what the run depended on (``_Run.memo_key``)."""
+        self._walks: dict[str, list[Any]] = {}
+        """Walks of directories: the files found, and the directories seen as they stood (``discovery.stamp``)."""
         self._seen: set[str] = set()
         """Files looked up or recorded in this run: the only ones whose facts are written back."""
         self._dirty = False
+        self._facts_dirty = False
 
     def key(self, *parts: bytes | str) -> str:
         return digest(self.prefix, *parts)
@@ -113,18 +119,19 @@ class Cache:
     @property
     def entries(self) -> dict[str, list[list[Any]]]:
         if self._entries is None:
-            try:
-                with open(self.path, encoding="utf-8") as handle:
-                    loaded = json.load(handle)
-            except (OSError, ValueError):  # missing, unreadable or corrupt: start afresh
-                loaded = None
-            entries = loaded.get("entries") if isinstance(loaded, dict) else None
-            files = loaded.get("files") if isinstance(loaded, dict) else None
-            runs = loaded.get("runs") if isinstance(loaded, dict) else None
+            loaded = _load(self.path)
+            entries, runs, walks = loaded.get("entries"), loaded.get("runs"), loaded.get("walks")
             self._entries = entries if isinstance(entries, dict) else {}
-            self._files = files if isinstance(files, dict) else {}
             self._runs = runs if isinstance(runs, dict) else {}
+            self._walks = walks if isinstance(walks, dict) else {}
         return self._entries
+
+    @property
+    def files(self) -> dict[str, list[Any]]:
+        if self._files is None:
+            files = _load(self.facts_path).get("files")
+            self._files = files if isinstance(files, dict) else {}
+        return self._files
 
     def facts(self, path: str, stamp: tuple[int, int]) -> tuple[str, list[str]] | None:
         """The digest and imports recorded for ``path`` when it had this ``(mtime_ns, size)``.
@@ -133,9 +140,8 @@ class Cache:
         """
         if not self.enabled:
             return None
-        _ = self.entries  # loads the index
         self._seen.add(path)
-        found = self._files.get(path)
+        found = self.files.get(path)
         if (
             isinstance(found, list)
             and len(found) == 4
@@ -150,36 +156,71 @@ class Cache:
     def remember(self, path: str, stamp: tuple[int, int], hashed: str, imports: list[str]) -> None:
         """Record what ``facts`` returns for an unchanged file."""
         if self.enabled:
-            _ = self.entries
             self._seen.add(path)
-            self._files[path] = [*stamp, hashed, imports]
-            self._dirty = True
+            self.files[path] = [*stamp, hashed, imports]
+            self._facts_dirty = True
 
-    def run(self, key: str) -> list[list[str]] | None:
-        """``[display, entry key]`` of every target of a run cached whole under ``key``; None if it was not."""
+    def run(self, key: str) -> list[tuple[str, str]] | None:
+        """``(display, entry key)`` of every target of a run cached whole under ``key``; None if it was not."""
         if not self.enabled:
             return None
         _ = self.entries
         found = self._runs.get(self.key(key))
-        if not isinstance(found, list):
+        if not isinstance(found, list) or len(found) != 2 or not all(type(part) is str for part in found):
             return None
-        for pair in found:
-            if not isinstance(pair, list) or len(pair) != 2 or type(pair[0]) is not str or type(pair[1]) is not str:
-                return None
-        return found
+        displays, keys = found[0].split("\0"), found[1]
+        if len(keys) != 64 * len(displays):
+            return None
+        return [(display, keys[64 * i : 64 * i + 64]) for i, display in enumerate(displays)]
 
-    def remember_run(self, key: str, targets: list[list[str]]) -> None:
-        """Record a whole run (see :meth:`run`); the last ``MAX_RUNS`` are kept."""
-        if not self.enabled:
+    def remember_run(self, key: str, targets: list[tuple[str, str]]) -> None:
+        """Record a whole run (see :meth:`run`); the last ``MAX_RUNS`` are kept.
+
+        Stored as two strings (displays joined by NUL, which no path holds, and keys end to end), which
+        read back many times faster than as thousands of pairs.
+        """
+        if not self.enabled or not targets or any(len(entry) != 64 for _, entry in targets):
             return
         key = self.key(key)
-        if self._runs.get(key) == targets:
-            return
+        stored = ["\0".join(display for display, _ in targets), "".join(entry for _, entry in targets)]
         _ = self.entries
+        if self._runs.get(key) == stored:
+            return
         self._runs.pop(key, None)
-        self._runs[key] = targets
+        self._runs[key] = stored
         while len(self._runs) > self.MAX_RUNS:
             self._runs.pop(next(iter(self._runs)))
+        self._dirty = True
+
+    def walk(self, key: str) -> tuple[list[str], list[tuple[str, int, int]]] | None:
+        """The files a walk under ``key`` found, and the directories it saw as they stood (``discovery.stamp``)."""
+        if not self.enabled:
+            return None
+        _ = self.entries
+        found = self._walks.get(self.key(key))
+        if not isinstance(found, list) or len(found) != 2 or type(found[0]) is not str or type(found[1]) is not list:
+            return None
+        walked = []
+        for seen in found[1]:
+            if not isinstance(seen, list) or len(seen) != 3 or type(seen[0]) is not str:
+                return None
+            if type(seen[1]) is not int or type(seen[2]) is not int:
+                return None
+            walked.append((seen[0], seen[1], seen[2]))
+        return (found[0].split("\0") if found[0] else []), walked
+
+    def remember_walk(self, key: str, files: list[str], walked: list[tuple[str, int, int]]) -> None:
+        """Record a walk (see :meth:`walk`); the last ``MAX_RUNS`` are kept."""
+        if not self.enabled:
+            return
+        key, stored = self.key(key), ["\0".join(files), [list(seen) for seen in walked]]
+        _ = self.entries
+        if self._walks.get(key) == stored:
+            return
+        self._walks.pop(key, None)
+        self._walks[key] = stored
+        while len(self._walks) > self.MAX_RUNS:
+            self._walks.pop(next(iter(self._walks)))
         self._dirty = True
 
     def get(self, key: str, path: str) -> list[Diagnostic] | None:
@@ -221,8 +262,8 @@ class Cache:
         self._dirty = True
 
     def save(self) -> None:
-        """Write the index atomically; on failure, one warning and no cache."""
-        if not self.enabled or not self._dirty:
+        """Write what changed, atomically; on failure, one warning and no cache."""
+        if not self.enabled or not (self._dirty or self._facts_dirty):
             return
         entries = self.entries
         while len(entries) > self.MAX_ENTRIES:
@@ -232,20 +273,37 @@ class Cache:
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# Created by ailint.\n*\n", encoding="utf-8")
-            import tempfile  # only when there is something to write
-
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".index.", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    files = {path: facts for path, facts in self._files.items() if path in self._seen}
-                    index = {"entries": entries, "files": files, "runs": self._runs}
-                    json.dump(index, stream, separators=(",", ":"))
-                os.replace(temporary, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
+            if self._dirty:
+                _write(self.path, {"entries": entries, "runs": self._runs, "walks": self._walks})
+            if self._facts_dirty:
+                files = {path: facts for path, facts in self.files.items() if path in self._seen}
+                _write(self.facts_path, {"files": files})
         except OSError as exc:
             self.enabled = False
             self.warning = f"cannot write the cache in {self.directory}: {exc.strerror or exc}; continuing without it"
-        self._dirty = False
+        self._dirty = self._facts_dirty = False
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; empty if it is missing, unreadable, corrupt or not an object."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            loaded = json.load(handle)
+    except (OSError, ValueError):  # missing, unreadable or corrupt: start afresh
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _write(path: Path, document: dict[str, Any]) -> None:
+    """Write ``document`` to ``path`` atomically: a temporary file beside it, then a rename."""
+    import tempfile  # only when there is something to write
+
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(document, stream, separators=(",", ":"))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -55,6 +55,33 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    walked: list[Stamp] = field(default_factory=list)
+    """Every directory listed or whose ``.gitignore`` was read, as it stood (see :func:`unchanged`)."""
+    linked: bool = False
+    """A file found is a symbolic link: what it leads to can change with no directory changing."""
+
+
+Stamp = tuple[str, int, int]
+"""A directory, its modification time and its ``.gitignore``'s (-1 if it has none), in nanoseconds."""
+
+
+def stamp(directory: str) -> Stamp:
+    """How ``directory`` stands now; a directory that cannot be read stands at -1."""
+    try:
+        listed = os.stat(directory).st_mtime_ns
+    except OSError:
+        listed = -1
+    try:
+        ignored = os.stat(os.path.join(directory, ".gitignore")).st_mtime_ns
+    except OSError:
+        ignored = -1
+    return directory, listed, ignored
+
+
+def unchanged(walked: Iterable[Stamp]) -> bool:
+    """Whether a walk would find the same files again: no directory gained, lost or renamed an entry,
+    and no ``.gitignore`` changed (a file's own changes are the caller's to see)."""
+    return all(stamp(directory) == (directory, listed, ignored) for directory, listed, ignored in walked)
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -219,6 +246,7 @@ class _Walker:
         for parent in chain[1:]:
             if self.root != parent and self.root not in parent.parents:
                 break
+            self.result.walked.append(stamp(str(parent)))
             spec = _gitignore(str(parent))
             if spec is not None:
                 ignores.append((_prefix(str(parent)), spec))
@@ -230,6 +258,7 @@ class _Walker:
         if real in self.seen:
             return
         self.seen.add(real)
+        self.result.walked.append(stamp(directory))
         own = _gitignore(directory)
         if own is not None:
             ignores = [*ignores, (_prefix(directory), own)]
@@ -253,6 +282,7 @@ class _Walker:
                 continue
             path = Path(entry.path)
             if is_link:
+                self.result.linked = True
                 if not path.exists():
                     self.result.errors.append(f"cannot read {display_path(path, self.cwd)}: {_dangling(path)}")
                     continue

@@ -27,7 +27,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
 from ailint.diagnostics import Diagnostic, Severity, Span
@@ -531,15 +531,19 @@ def _second_opinion(data: bytes, error: Error, layouts: Layouts | None = None) -
 
 
 def _analysable(
-    data: bytes, spans: tuple[list[StdlibSpan], list[StdlibSpan]] | None = None, layouts: Layouts | None = None
+    data: bytes,
+    spans: tuple[list[StdlibSpan], list[StdlibSpan]] | None = None,
+    layouts: Layouts | None = None,
+    parsed: tuple[ast.Module | None, Error | None] | None = None,
 ) -> tuple[cst.Module | None, Error | None]:
     """The LibCST tree for deep analysis, or the error to report as AIL001.
 
     LibCST only ever sees bytes whose nesting is known to be safe for it:
     measured on CPython's tree when CPython accepts the file, bounded by its
-    tokens when it does not. The tree's layout comes from ``layouts``.
+    tokens when it does not. The tree's layout comes from ``layouts``;
+    ``parsed`` is CPython's verdict when the caller has it (``_stdlib_parse``).
     """
-    tree, error = _stdlib_parse(data)
+    tree, error = parsed if parsed is not None else _stdlib_parse(data)
     if tree is None:
         assert error is not None
         module, error = _second_opinion(data, error, layouts)
@@ -601,14 +605,23 @@ class Engine:
         """
         deep = deep and bool(self.call_rules)
         error = None if deep else _stdlib_syntax_error(data)
-        directives = scan(data, _known_codes(), parses=partial(_parses, data) if deep else lambda: error is None)
+        parsed: list[tuple[ast.Module | None, Error | None]] = []
+
+        def stdlib() -> tuple[ast.Module | None, Error | None]:
+            """CPython's tree of a deep file, parsed once: for the directives' question, and for the analysis."""
+            if not parsed:
+                parsed.append(_stdlib_parse(data))
+            return parsed[0]
+
+        parses = (lambda: stdlib()[0] is not None) if deep else (lambda: error is None)
+        directives = scan(data, _known_codes(), parses=parses)
         prepared = Prepared(task=task, directives=directives)
         if directives.ignore_file:
             return prepared
         prepared.diagnostics.extend(self._problems(task, directives))
         if deep:
             with collector_paused():
-                self._collect(prepared, data, kept)
+                self._collect(prepared, data, kept, stdlib())
         elif error is not None:
             module, error = _second_opinion(data, error)
             if module is None:  # both parsers agree the file is broken
@@ -620,14 +633,17 @@ class Engine:
             span = Span(problem.line, problem.column, problem.line, problem.end_column)
             yield InvalidPragma.diagnostic(task.display, span, problem=problem.message)
 
-    def _collect(self, prepared: Prepared, data: bytes, kept: bool) -> None:
+    def _collect(
+        self, prepared: Prepared, data: bytes, kept: bool, parsed: tuple[ast.Module | None, Error | None]
+    ) -> None:
+        """Parse and collect a deep file; ``parsed``: CPython's tree of it, or its error (``_stdlib_parse``)."""
         from libcst.metadata import MetadataWrapper
 
         from ailint.analysis.calls import collect
         from ailint.analysis.positions import FastPositions
 
         spans: tuple[list[StdlibSpan], list[StdlibSpan]] = ([], [])
-        module, error = _analysable(data, spans, self.layouts if kept else {})
+        module, error = _analysable(data, spans, self.layouts if kept else {}, parsed)
         if module is None:
             assert error is not None
             prepared.diagnostics.append(_syntax_error_diagnostic(prepared.task, *error))
