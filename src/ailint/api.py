@@ -156,7 +156,7 @@ class _Run:
         cache: Cache | None = None,
         memo: bool = True,
     ) -> None:
-        """``memo``: with a ``cache``, look the whole run up first (see :meth:`memo_key`)."""
+        """``memo``: with a ``cache``, look the whole run up first (see :meth:`_memo_key`)."""
         self.settings = settings
         self.cache = cache
         self.packages: dict[str, bool] = {}
@@ -208,8 +208,9 @@ class _Run:
 
         Only for directories (a file named may vanish, and is then reported
         otherwise), and only when the last walk met no error and no symbolic
-        link, and ended two seconds after the last change it saw: a change in
-        the same tick of the clock would leave a directory's time unchanged.
+        link, and the latest change it saw was two seconds old: a change in
+        the same tick of the clock as the walk would leave a directory's time
+        as the walk recorded it.
         """
         settings, cache = self.settings, self.cache
         asked = [Path(os.path.normpath(p if p.is_absolute() else self.cwd / p)) for p in paths]

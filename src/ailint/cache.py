@@ -4,10 +4,14 @@ An entry's key covers everything its diagnostics depend on: ailint's version,
 the effective settings, the file's bytes and module name, and, for files
 analysed in depth, a digest of every file of the project that was analysed in
 depth (a change to a wrapper in another module invalidates its callers).
-The index is written atomically (temporary file, then rename), so concurrent
-runs and interrupted runs never leave a torn file; an index that cannot be
-read is ignored and rewritten. A cache directory that cannot be written
-disables the cache for the run, with one warning.
+The index also remembers whole runs (which entry each target of a run had,
+by every file's size and modification time) and walks of directories (the
+files found, by each directory's modification time), so that the same run on
+an unchanged tree neither walks, reads nor hashes anything. Files are written
+atomically (temporary file, then rename), so concurrent runs and interrupted
+runs never leave a torn file; a file that cannot be read is ignored and
+rewritten. A cache directory that cannot be written disables the cache for
+the run, with one warning.
 """
 
 from __future__ import annotations
@@ -181,15 +185,18 @@ class Cache:
         """
         if not self.enabled or not targets or any(len(entry) != 64 for _, entry in targets):
             return
-        key = self.key(key)
-        stored = ["\0".join(display for display, _ in targets), "".join(entry for _, entry in targets)]
         _ = self.entries
-        if self._runs.get(key) == stored:
+        stored = ["\0".join(display for display, _ in targets), "".join(entry for _, entry in targets)]
+        self._keep(self._runs, self.key(key), stored)
+
+    def _keep(self, store: dict[str, Any], key: str, stored: Any) -> None:
+        """``store[key] = stored``, as the newest of ``store``, of which the last ``MAX_RUNS`` are kept."""
+        if store.get(key) == stored:
             return
-        self._runs.pop(key, None)
-        self._runs[key] = stored
-        while len(self._runs) > self.MAX_RUNS:
-            self._runs.pop(next(iter(self._runs)))
+        store.pop(key, None)
+        store[key] = stored
+        while len(store) > self.MAX_RUNS:
+            store.pop(next(iter(store)))
         self._dirty = True
 
     def walk(self, key: str) -> tuple[list[str], list[tuple[str, int, int]]] | None:
@@ -213,15 +220,8 @@ class Cache:
         """Record a walk (see :meth:`walk`); the last ``MAX_RUNS`` are kept."""
         if not self.enabled:
             return
-        key, stored = self.key(key), ["\0".join(files), [list(seen) for seen in walked]]
         _ = self.entries
-        if self._walks.get(key) == stored:
-            return
-        self._walks.pop(key, None)
-        self._walks[key] = stored
-        while len(self._walks) > self.MAX_RUNS:
-            self._walks.pop(next(iter(self._walks)))
-        self._dirty = True
+        self._keep(self._walks, self.key(key), ["\0".join(files), [list(seen) for seen in walked]])
 
     def get(self, key: str, path: str) -> list[Diagnostic] | None:
         """The cached diagnostics for ``key``, shown at ``path``; None on a miss or a bad entry."""
