@@ -284,3 +284,42 @@ def test_a_run_leaves_its_objects_frozen_only_for_a_process_that_exits(
     monkeypatch.setattr(ailint.api, "check_paths", check_paths)
     CliRunner().invoke(main, ["check", "--no-cache", str(tree)])
     assert asked == [False]
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+@pytest.mark.parametrize("show_statistics", [False, True])
+@pytest.mark.parametrize("found", [0, 3])
+def test_the_plain_report_is_what_rich_writes_unstyled(
+    monkeypatch: pytest.MonkeyPatch, quiet: bool, show_statistics: bool, found: int
+) -> None:
+    """Off a terminal the report is written without rich; through rich, unstyled, it reads the same."""
+    import io
+
+    import rich.console
+
+    from ailint.api import RunResult
+    from ailint.diagnostics import Diagnostic, Severity, Span
+    from ailint.report import text
+
+    diagnostics = [
+        Diagnostic(f"m{n}.py", Span(n + 1, 2, n + 1, 9), f"AIL{401 + n % 2}", "unhandled-error", Severity.ERROR, "m")
+        for n in range(found)
+    ]
+    result = RunResult(files=4, diagnostics=diagnostics)
+    options = {"quiet": quiet, "show_statistics": show_statistics}
+    for name in text._STYLED:
+        monkeypatch.delenv(name, raising=False)
+    plain = io.StringIO()
+    with monkeypatch.context() as patched:
+
+        def unused(*args: object, **kwargs: object) -> None:
+            raise AssertionError("no console off a terminal")
+
+        patched.setattr(rich.console, "Console", unused)
+        text.render(result, plain, color=None, **options)
+    monkeypatch.setenv("TTY_COMPATIBLE", "0")  # rich may style now, and finds it must not
+    monkeypatch.setattr(text, "_plain", lambda *args, **kwargs: "not through rich")
+    through_rich = io.StringIO()
+    text.render(result, through_rich, color=None, **options)
+    assert plain.getvalue() == through_rich.getvalue()
+    assert plain.getvalue().count("\n") == found + (found and show_statistics) * (2 + (not quiet)) + (not quiet)
