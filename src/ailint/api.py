@@ -33,7 +33,7 @@ import pathspec
 
 from ailint.analysis.imports import STDLIB_MODULES, imported_modules, prefixes
 from ailint.diagnostics import Diagnostic, Span
-from ailint.discovery import Discovery, discover, display_path, module_names, relative_posix, unchanged
+from ailint.discovery import Discovery, asked, discover, display_path, module_names, relative_posix, unchanged
 from ailint.settings import Settings
 
 T = TypeVar("T")
@@ -213,10 +213,10 @@ class _Run:
         as the walk recorded it.
         """
         settings, cache = self.settings, self.cache
-        asked = [Path(os.path.normpath(p if p.is_absolute() else self.cwd / p)) for p in paths]
-        if cache is None or not all(p.is_dir() for p in asked):
+        directories = [asked(p, self.cwd) for p in paths]
+        if cache is None or not all(p.is_dir() for p in directories):
             return discover(paths, settings.root, settings.exclude, self.cwd)
-        key = "\0".join([str(self.cwd), str(settings.root), *settings.exclude, "", *map(str, asked)])
+        key = "\0".join([str(self.cwd), str(settings.root), *settings.exclude, "", *map(str, directories)])
         known = cache.walk(key)
         if known is not None and unchanged(known[1]):
             return Discovery(files=[Path(f) for f in known[0]], walked=known[1])
@@ -608,9 +608,7 @@ def check_paths(
         assert cache is not None
         remembered = _remembered(run, cache)
         if remembered is not None:
-            cache.save()  # a walk remembered, if any
-            if cache.warning:
-                remembered.errors.append(cache.warning)
+            _save(cache, remembered)  # a walk remembered, if any
             return remembered
         run = _Run(paths, settings, cwd, progress, cache, memo=False)  # an entry it names is gone: a run in full
     result = RunResult(errors=run.errors, missing=run.missing)
@@ -637,15 +635,20 @@ def check_paths(
         targets = [i for i, file in enumerate(run.files) if file.target]
         if len(run.errors) == run.discovery_errors and all(i in found and i in keys for i in targets):
             cache.remember_run(run.memo_key, [(run.files[i].display, keys[i]) for i in targets])
-        cache.save()
-        if cache.warning:
-            result.errors.append(cache.warning)
+        _save(cache, result)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
 
 
 LEAF_CHUNKS = 2
 """Chunks per worker for the files no other file imports (each process holds the project and one of them at a time)."""
+
+
+def _save(cache: Cache, result: RunResult) -> None:
+    """Write the cache; a cache that cannot be written is one line among the result's errors."""
+    cache.save()
+    if cache.warning:
+        result.errors.append(cache.warning)
 
 
 def _remembered(run: _Run, cache: Cache) -> RunResult | None:

@@ -303,12 +303,16 @@ def _prefix(directory: str) -> str:
     return directory if directory.endswith("/") else directory + "/"
 
 
+def asked(raw: Path, cwd: Path) -> Path:
+    """A command-line path as discovery reads it: absolute, normalised (links are not resolved)."""
+    return Path(os.path.normpath(raw if raw.is_absolute() else cwd / raw))
+
+
 def discover(paths: Iterable[Path], root: Path, exclude: Iterable[str], cwd: Path) -> Discovery:
     """Expand command-line paths into the files to check, in a stable order."""
     walker = _Walker(root, exclude, cwd)
     for raw in paths:
-        path = raw if raw.is_absolute() else cwd / raw
-        path = Path(os.path.normpath(path))
+        path = asked(raw, cwd)
         if path.is_dir():
             walker.walk(str(path), walker._inherited_ignores(path))
         elif path.is_file():

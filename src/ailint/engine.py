@@ -605,14 +605,8 @@ class Engine:
         """
         deep = deep and bool(self.call_rules)
         error = None if deep else _stdlib_syntax_error(data)
-        parsed: list[tuple[ast.Module | None, Error | None]] = []
-
-        def stdlib() -> tuple[ast.Module | None, Error | None]:
-            """CPython's tree of a deep file, parsed once: for the directives' question, and for the analysis."""
-            if not parsed:
-                parsed.append(_stdlib_parse(data))
-            return parsed[0]
-
+        # CPython's tree of a deep file, parsed once: for the directives' question, and for the analysis.
+        stdlib = lru_cache(maxsize=1)(lambda: _stdlib_parse(data))
         parses = (lambda: stdlib()[0] is not None) if deep else (lambda: error is None)
         directives = scan(data, _known_codes(), parses=parses)
         prepared = Prepared(task=task, directives=directives)
