@@ -127,6 +127,24 @@ def test_what_leads_to_a_model_spreads_round_by_round(tmp_path: Path) -> None:
     assert deep == ["a.py", "b.py", "c.py", "d.py", "e.py"]
 
 
+def test_a_class_leads_through_a_class_of_its_own_module(tmp_path: Path) -> None:
+    # ``Chat`` leads to a model only through ``Base``, defined beside it: the subclass is exported too.
+    files = {
+        "models.py": (
+            "from langchain_core.language_models import BaseChatModel\n"
+            "class Base(BaseChatModel):\n    pass\n"
+            "class Chat(Base):\n    pass\n"
+            "class Plain:\n    pass\n"
+        ),
+        "app.py": "from models import Chat\n\ndef ask(q):\n    return Chat().invoke(q)\n",
+        "other.py": "from models import Plain\n",
+    }
+    assert _deep(tmp_path, files) == ["app.py", "models.py"]
+    settings = Settings(root=tmp_path, enabled=registry.DEFAULT_CODES, config_path=tmp_path / "pyproject.toml")
+    result = check_paths([tmp_path], settings, cwd=tmp_path)
+    assert {(d.path, d.span.line) for d in result.diagnostics} == {("app.py", 4)}
+
+
 def test_the_module_defining_a_configured_call_site_is_a_root(tmp_path: Path) -> None:
     files = {
         "acme/__init__.py": "",

@@ -59,48 +59,58 @@ def _names_an_entry(dotted: str, knowledge: Knowledge) -> bool:
 
 
 class Exports:
-    """The top-level names of parsed project modules through which a model call can be reached."""
+    """The top-level names of parsed project modules through which a model call can be reached.
+
+    Memoised name by name: a class may lead to a model through another
+    class of its own module (``class ChatOpenAI(BaseChatOpenAI)``), which a
+    module-wide guard against cycles would take for one.
+    """
 
     def __init__(self, project: Project) -> None:
         self.project = project
         self.knowledge = project.knowledge
-        self._of: dict[int, frozenset[str]] = {}
-        self._active: set[int] = set()
+        self._names: dict[tuple[int, str], bool] = {}
+        self._active: set[tuple[int, str]] = set()
+        self._holding: dict[int, set[str]] = {}
 
-    def of(self, analysis: FileAnalysis) -> frozenset[str]:
-        """The names of ``analysis``'s module that lead to a model call (memoised; cycles give nothing)."""
-        key = id(analysis)
-        if key in self._of:
-            return self._of[key]
-        if key in self._active:
-            return frozenset()
+    def any_of(self, analysis: FileAnalysis) -> bool:
+        """Whether any top-level name of ``analysis``'s module leads to a model call."""
+        return any(self.exported(analysis, name) for name in analysis.module_scope.bindings)
+
+    def exported(self, analysis: FileAnalysis, name: str) -> bool:
+        """Whether top-level ``name`` of ``analysis``'s module leads to a model call (memoised; cycles give nothing)."""
+        key = (id(analysis), name)
+        found = self._names.get(key)
+        if found is not None:
+            return found
+        if key in self._active or name not in analysis.module_scope.bindings:
+            return False
         self._active.add(key)
         try:
-            found = frozenset(self._exports(analysis))
+            found = self._exported(analysis, name)
         finally:
             self._active.discard(key)
-        self._of[key] = found
+        self._names[key] = found
         return found
 
-    def _exports(self, analysis: FileAnalysis) -> Iterable[str]:
-        holding = {site.record.scope.qualname.split(".", 1)[0] for site in self.project.sites(analysis) if site.record}
-        classes = {scope.qualname: scope for scope in analysis.classes if "." not in scope.qualname}
+    def _exported(self, analysis: FileAnalysis, name: str) -> bool:
+        holding = self._holding.get(id(analysis))
+        if holding is None:
+            sites = self.project.sites(analysis)
+            holding = self._holding[id(analysis)] = {
+                site.record.scope.qualname.split(".", 1)[0] for site in sites if site.record
+            }
+        if name in holding:
+            return True
         resolver = analysis.resolver
-        for name, bindings in analysis.module_scope.bindings.items():
-            if name in holding:
-                yield name
-                continue
-            value = resolver.first(bindings)
-            if value is not None and self.leads_to_model(value):
-                yield name
-                continue
-            alias = resolver.alias_type(name, analysis.module_scope)  # ``Client: TypeAlias = A | B``
-            if alias is not None and self.leads_to_model(alias):
-                yield name
-                continue
-            scope = classes.get(name)
-            if scope is not None and self._class_leads(analysis, scope):
-                yield name
+        value = resolver.first(analysis.module_scope.bindings[name])
+        if value is not None and self.leads_to_model(value):
+            return True
+        alias = resolver.alias_type(name, analysis.module_scope)  # ``Client: TypeAlias = A | B``
+        if alias is not None and self.leads_to_model(alias):
+            return True
+        scope = next((c for c in analysis.classes if c.qualname == name), None)
+        return scope is not None and self._class_leads(analysis, scope)
 
     def _class_leads(self, analysis: FileAnalysis, scope: Scope) -> bool:
         """A class whose bases or attributes lead to a model: ``class Chat(ChatOpenAI)``, ``self.client = OpenAI()``."""
@@ -130,14 +140,14 @@ class Exports:
             if self.project.wrapper(head) is not None or self.project.returned(head) is not None:
                 return True
             owner = function[0]
-            return head.removeprefix(owner.module + ".").split(".", 1)[0] in self.of(owner)
+            return self.exported(owner, head.removeprefix(owner.module + ".").split(".", 1)[0])
         parts = head.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             found = self.project.files.get(".".join(parts[:cut]))
             if found is not None:
-                return parts[cut] in self.of(found)
+                return self.exported(found, parts[cut])
         module = self.project.files.get(head)
-        return module is not None and bool(self.of(module))
+        return module is not None and self.any_of(module)
 
 
 def unimported(candidates: set[int], names: list[set[str]], imports: list[set[str]]) -> set[int]:
@@ -238,7 +248,6 @@ class Rounds:
                 analysis = self.parsed.get(owner) if owner is not None else None
                 if analysis is None:
                     continue
-                found = self.exports.of(analysis)
-                if found if wanted is None else wanted in found:
+                if self.exports.any_of(analysis) if wanted is None else self.exports.exported(analysis, wanted):
                     return True
         return False
