@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import pathspec
 
-from ailint.analysis.imports import STDLIB_MODULES, imported_modules, prefixes
+from ailint.analysis.imports import STDLIB_MODULES, prefixes, read_imports
 from ailint.diagnostics import Diagnostic, Span
 from ailint.discovery import Discovery, asked, discover, display_path, module_names, relative_posix, unchanged
 from ailint.settings import Settings
@@ -112,6 +112,8 @@ class _File:
     stored: bytes | None = None
     hashed: str | None = None
     imported: list[str] | None = None
+    bound: set[str] | None = None
+    """The names its imports bind, when read from its bytes with ``imported`` (see ``analysis.imports``)."""
 
     @property
     def module(self) -> str:
@@ -139,7 +141,7 @@ class _File:
     def imports(self) -> list[str]:
         """The modules the file imports and every package above them, from its bytes or the cache."""
         if self.imported is None:
-            found = imported_modules(self.data, self.module, self.is_package)
+            found, self.bound = read_imports(self.data, self.module, self.is_package)
             self.imported = sorted({prefix for name in found for prefix in prefixes(name)})
         return self.imported
 
@@ -358,7 +360,9 @@ class _Run:
 
             files, knowledge, bound = self.files, self.engine.knowledge, self.bound
             for i in self.candidates:
-                bound[i] = bound_imports(files[i].data, files[i].module, files[i].is_package)
+                file = files[i]
+                found = file.bound  # read with its imports, unless those came from the cache
+                bound[i] = bound_imports(file.data, file.module, file.is_package) if found is None else found
             names = self.importable
             self._roots = {i for i in self.candidates if is_root(bound[i], files[i].data, names[i], knowledge)}
         return self._roots

@@ -104,25 +104,31 @@ def _matches(pattern: re.Pattern[bytes], data: bytes, starts: Iterable[int]) -> 
             end = match.end()
 
 
-def imported_modules(data: bytes, module: str, is_package: bool) -> set[str]:
-    """Dotted names a file imports: ``from a.b import c`` gives ``a.b`` and ``a.b.c``."""
-    found: set[str] = set()
+def read_imports(data: bytes, module: str, is_package: bool) -> tuple[set[str], set[str]]:
+    """The dotted names a file imports, and those its imports bind, read in one pass.
+
+    Imported: ``from a.b import c`` gives ``a.b`` and ``a.b.c``. Bound: ``import
+    a.b`` gives ``a.b``, ``from a import b`` gives ``a.b``; unlike what is
+    imported, the module a name is taken from is not itself listed (``from
+    langchain_core.documents import Document`` reaches ``Document``, not
+    every name of ``langchain_core.documents``), and a star import gives ``a.*``.
+    """
+    modules: set[str] = set()
+    bound: set[str] = set()
     for base, name in _statements(data, module, is_package):
-        found.add(base)
-        if name is not None and name != "*":
-            found.add(f"{base}.{name}")
-    return found
+        modules.add(base)
+        if name is None:
+            bound.add(base)
+        else:
+            bound.add(f"{base}.{name}")
+            if name != "*":
+                modules.add(f"{base}.{name}")
+    return modules, bound
 
 
 def bound_imports(data: bytes, module: str, is_package: bool) -> set[str]:
-    """The dotted names a file's imports bind: ``import a.b`` gives ``a.b``, ``from a import b`` gives ``a.b``.
-
-    Unlike :func:`imported_modules`, the module a name is taken from is not
-    itself listed: ``from langchain_core.documents import Document`` reaches
-    ``Document``, not every name of ``langchain_core.documents``. A star
-    import gives ``a.*``.
-    """
-    return {base if name is None else f"{base}.{name}" for base, name in _statements(data, module, is_package)}
+    """The dotted names a file's imports bind (see :func:`read_imports`)."""
+    return read_imports(data, module, is_package)[1]
 
 
 def prefixes(dotted: str) -> list[str]:

@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from ailint.analysis.calls import FileAnalysis
 from ailint.analysis.imports import prefixes
-from ailint.analysis.project import Project
-from ailint.analysis.scope import Scope
 from ailint.knowledge import Knowledge
+
+if TYPE_CHECKING:  # LibCST is imported when files are parsed, not when roots are chosen
+    from ailint.analysis.calls import FileAnalysis
+    from ailint.analysis.project import Project
+    from ailint.analysis.scope import Scope
 
 _MAX_DEPTH = 12
 
