@@ -250,7 +250,9 @@ class _Collector:
             handler = handlers.get(type(item))
             replacement = handler(item) if handler is not None else None
             if replacement is None:
-                stack.extend(reversed(list(children(item))))
+                found = children(item)
+                found.reverse()
+                stack.extend(found)
             else:
                 stack.extend(reversed(replacement))
 

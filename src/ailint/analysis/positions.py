@@ -49,7 +49,7 @@ def _source_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         current = pop()
         yield current
         order = orders.get(type(current))
-        found = order(current) if order is not None else list(children(current))
+        found = order(current) if order is not None else children(current)
         found.reverse()
         extend(found)
 
