@@ -6,6 +6,7 @@ import gc
 import symtable
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -322,3 +323,26 @@ def test_pauses_of_the_collector_nest_and_end_with_the_outermost() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_bug_resolving_the_project_costs_the_files_that_meet_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Call sites are resolved once before the files are judged; a file whose resolution fails
+    # is reported when it is judged, like any other bug, and the run goes on.
+    from ailint.analysis.project import Project
+
+    (project / "llm.py").write_bytes(b"from openai import OpenAI\n\nclient = OpenAI()\n")
+    (project / "app.py").write_bytes(b"from llm import client\n\nclient.chat.completions.create(model='m')\n")
+    (project / "b.py").write_bytes(CALL)
+    real = Project.sites
+
+    def sites(self: Project, analysis: Any) -> Any:
+        if analysis.module == "llm":
+            raise KeyError("boom")
+        return real(self, analysis)
+
+    monkeypatch.setattr(Project, "sites", sites)
+    result = check_paths([Path(".")], Settings(root=project, enabled=frozenset({"AIL401"})), cwd=project)
+    assert result.errors == ["internal error while checking llm.py: KeyError: 'boom'"]
+    assert [(d.path, d.code) for d in result.diagnostics] == [("app.py", "AIL401"), ("b.py", "AIL401")]

@@ -19,6 +19,7 @@ file whose size and modification time are unchanged is not even read.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import time
@@ -448,6 +449,27 @@ class _Run:
         diagnostics = self.judge(self.files[index], lambda prepared: self.engine.finish(prepared, self.project))
         return index, diagnostics, self._taken(errors), []
 
+    def resolve_project(self) -> None:
+        """Resolve the call sites of every parsed file, and who calls which wrapper, before judging forks.
+
+        Every process that judges reads them: computed here once, they are
+        inherited, where each forked process would compute them again (on
+        langchain that doubled the cost of judging the project's files).
+        What fails here fails again when the file is judged, which reports it.
+        """
+        from ailint.engine import collector_paused
+
+        project = self.project
+        with collector_paused():
+            for index in sorted(self.deep - self.leaves):
+                prepared = self.prepared.get(self.files[index].path)
+                if prepared is not None and prepared.analysis is not None:
+                    with contextlib.suppress(Exception):  # reported when the file is judged
+                        project.sites(prepared.analysis)
+            with contextlib.suppress(Exception):
+                project.called_wrappers()
+            gc.freeze()  # inherited as it is: the collector in each process need not scan it
+
     def _taken(self, start: int) -> list[str]:
         """The error lines added since ``start``, taken out: the caller reports them (it may be another process)."""
         reported = self.errors[start:]
@@ -719,6 +741,7 @@ def _check_missing(
                 run.prefetch.close()
                 run.prefetch = None
             run.prepare(set(), leaves=False)
+            run.resolve_project()
             sizes = [len(file.stored or b"") for file in run.files]  # every file judged was read
             judged = on_forks(run, "leaf", sorted(run.leaves), jobs, sizes, per_worker=LEAF_CHUNKS)
             for _, _, _, called in judged:

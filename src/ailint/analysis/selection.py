@@ -91,6 +91,8 @@ class Exports:
         self._active.add(key)
         try:
             found = self._exported(analysis, name)
+        except Exception:  # a bug in ailint, reported when the file is judged: its importers are analysed meanwhile
+            found = True
         finally:
             self._active.discard(key)
         self._names[key] = found
