@@ -454,8 +454,10 @@ class _Run:
 
         Every process that judges reads them: computed here once, they are
         inherited, where each forked process would compute them again (on
-        langchain that doubled the cost of judging the project's files).
-        What fails here fails again when the file is judged, which reports it.
+        langchain, forks run one at a time, judging cost 33.8 s of CPU for the
+        files no other file imports and 3.7 s for the rest; 28.6 s and 2.3 s
+        once inherited). What fails here fails again when the file is judged,
+        which reports it.
         """
         from ailint.engine import collector_paused
 
