@@ -25,20 +25,24 @@ _MAX_DEPTH = 12
 def _structured_request(keywords: dict[str, cst.BaseExpression]) -> bool:
     """A request that makes the API validate its output against a schema.
 
-    ``response_format=Model`` or a ``json_schema`` format does; JSON mode
-    (``{"type": "json_object"}``) only promises JSON, not its shape.
+    ``response_format=Model``, ``output_format=Model`` or a ``json_schema``
+    format does; JSON mode (``{"type": "json_object"}``) only promises JSON,
+    not its shape, and a string names a format (``"mp3"``), not a schema.
     """
-    if practices().names("validation", "structured-keywords") & keywords.keys():
+    known = practices()
+    if known.names("validation", "structured-keywords") & keywords.keys():
         return True
-    response_format = keywords.get("response_format")
-    if response_format is None:
-        return False
-    if isinstance(response_format, cst.Dict):
-        for element in response_format.elements:
-            if isinstance(element, cst.DictElement) and string_value(element.value) == "json_schema":
-                return True
-        return False
-    return isinstance(response_format, (cst.Name, cst.Attribute, cst.Call))
+    return any(_names_schema(keywords[key]) for key in known.names("validation", "format-keywords") & keywords.keys())
+
+
+def _names_schema(value: cst.BaseExpression) -> bool:
+    """A class or model (``Answer``, ``models.Answer``, ``schema_for(x)``) or a ``json_schema`` format dict."""
+    if isinstance(value, cst.Dict):
+        return any(
+            isinstance(element, cst.DictElement) and string_value(element.value) == "json_schema"
+            for element in value.elements
+        )
+    return isinstance(value, (cst.Name, cst.Attribute, cst.Call))
 
 
 class Project:

@@ -18,8 +18,8 @@ class UnvalidatedOutput(CallRule):
     stored, passed on). Any of these counts:
 
     - a structured-output API that validates: `.parse(...)`,
-      `response_format=Model` or a `json_schema` format, `response_model=`
-      (instructor), `with_structured_output(...)` (LangChain),
+      `response_format=Model` or a `json_schema` format (`output_format=` for
+      Anthropic), `response_model=` (instructor), `with_structured_output(...)` (LangChain),
       `response_schema=`, `output_type=` (pydantic-ai), a `PydanticOutputParser`
       at the end of a chain;
     - a validator called on the output: pydantic `Model.model_validate*`,
