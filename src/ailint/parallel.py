@@ -26,6 +26,7 @@ import sys
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import cache
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
@@ -266,26 +267,22 @@ def release_freed() -> None:
     carries its largest parse for the rest of its life, and every process
     forked from it starts with that size.
     """
-    global _trim
-    if _trim is None:
-        _trim = _find_trim()
-    if _trim is not False:
-        _trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
-def _find_trim() -> Any:
-    """glibc's ``malloc_trim``, or False where there is none (musl, macOS, Windows)."""
+@cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None where there is none (musl, macOS, Windows); looked up once."""
     import ctypes
 
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
         return ctypes.CDLL(None).malloc_trim  # from the C library the interpreter runs on
     except (OSError, AttributeError):
-        return False
-
-
-_trim: Any = None
+        return None
 
 
 def _balanced(indices: list[int], sizes: Sequence[int], count: int) -> list[list[int]]:
