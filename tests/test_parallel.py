@@ -102,10 +102,10 @@ def test_files_judged_apart_still_move_a_wrappers_concerns_to_them(
 
 
 def test_parameters_are_inferred_the_same_whatever_the_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``helpers.ask`` is called from a file judged apart: its parameter is not inferred, with one job or two.
+    """``helpers.ask`` is called from a file judged apart: its parameter is inferred all the same, with one job or two.
 
-    ``local.py`` calls its own function of the same name, and that inference stands: ``main.py`` does not
-    import ``local``.
+    The value-flow engine passes ``main.py``'s client into ``helpers.ask`` whichever process judges
+    ``main.py``; ``local.py`` calls its own function of the same name, which ``main.py`` does not import.
     """
     monkeypatch.setattr(ailint.parallel, "MIN_FORKED", 1)
     helpers = "def ask(client, q):\n    return client.chat.completions.create(model='m', messages=q)\n"
@@ -117,7 +117,7 @@ def test_parameters_are_inferred_the_same_whatever_the_jobs(tmp_path: Path, monk
     for jobs in (1, 2):
         result = check_paths([tmp_path], settings, cwd=tmp_path, jobs=jobs)
         found.append([(d.path, d.span.line, d.code) for d in result.diagnostics])
-    assert found[0] == found[1] == [("local.py", 7, "AIL401")]
+    assert found[0] == found[1] == [("local.py", 7, "AIL401"), ("main.py", 4, "AIL401")]
 
 
 def _judged(engine, prepared_files):  # type: ignore[no-untyped-def]

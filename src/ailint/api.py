@@ -34,7 +34,16 @@ import pathspec
 
 from ailint.analysis.imports import STDLIB_MODULES, prefixes, read_imports
 from ailint.diagnostics import Diagnostic, Span
-from ailint.discovery import Discovery, asked, discover, display_path, module_names, relative_posix, unchanged
+from ailint.discovery import (
+    Discovery,
+    asked,
+    discover,
+    display_path,
+    is_test_path,
+    module_names,
+    relative_posix,
+    unchanged,
+)
 from ailint.settings import Settings
 
 T = TypeVar("T")
@@ -46,6 +55,7 @@ if TYPE_CHECKING:
     from ailint.analysis.project import Project
     from ailint.cache import Cache
     from ailint.engine import Engine, FileTask, Prepared
+    from ailint.flow.program import Program
     from ailint.parallel import Prefetch
 
 
@@ -76,6 +86,8 @@ class CallRecord:
     checks: dict[str, str]
     is_async: bool = False
     streaming: bool = False
+    test: bool = False
+    """In a test file: listed, not judged."""
 
     def to_json(self) -> dict[str, object]:
         """The stable JSON shape documented in SPEC section 7."""
@@ -89,6 +101,7 @@ class CallRecord:
             "function": self.function,
             "authority": self.authority,
             "checks": self.checks,
+            "test": self.test,
         }
 
 
@@ -193,6 +206,11 @@ class _Run:
         self.importable: list[set[str]] = []
         self.imports: list[set[str]] = []
         self.progress = progress
+        self.flow_roots: set[int] = set()
+        """Files selected because the value-flow engine finds model calls in them (see ``_follow_values``)."""
+        self.reach: set[int] = set()
+        """Files the value-flow engine read."""
+        self.program: Program | None = None
         self.done, self.total = 0, len(self.files) + sum(1 for f in self.files if f.target)
         self.candidates = self._candidates() if self.memo is None else set()
         self._deep: set[int] | None = None
@@ -328,7 +346,29 @@ class _Run:
             frontier = {i for i, names in enumerate(imports) if i not in selected and names & exported}
             selected |= frontier
         self.importable = importable
-        return selected
+        self.flow_roots = self._follow_values(selected)
+        return selected | self.flow_roots
+
+    def _follow_values(self, selected: set[int]) -> set[int]:
+        """Files the value-flow engine finds model calls in that the imports alone did not select.
+
+        The files read are those the selection found and every project module
+        they import, transitively: a module that imports nothing model-related
+        but receives a client through an argument holds model calls too.
+        """
+        if not selected:
+            return set()
+        from ailint.flow.reach import reached, summaries
+        from ailint.flow.solve import solve
+
+        files = self.files
+        self.reach = reached(selected, self.imports, self.importable)
+        aliases = {name: files[i].module for i in self.reach for name in self.importable[i]}
+        tests = {files[i].module for i in self.reach if is_test_path(self.relative(files[i]))}
+        found = summaries([(files[i].module, files[i].is_package, files[i]) for i in sorted(self.reach)], self.cache)
+        self.program = solve(found, self.engine.knowledge, tests, aliases)
+        calling = self.program.modules_with_model_calls
+        return {i for i in self.reach if i not in selected and files[i].module in calling}
 
     def relative(self, file: _File) -> str:
         """The file's path from the project root (its display path when outside it)."""
@@ -343,6 +383,7 @@ class _Run:
 
             self._project = Project(self.engine.knowledge)
             self._project.loader = self._load
+            self._project.program = self.program
         return self._project
 
     @property
@@ -366,6 +407,7 @@ class _Run:
                 bound[i] = bound_imports(file.data, file.module, file.is_package) if found is None else found
             names = self.importable
             self._roots = {i for i in self.candidates if is_root(bound[i], files[i].data, names[i], knowledge)}
+            self._roots |= self.flow_roots
         return self._roots
 
     @property
@@ -565,7 +607,7 @@ class _Run:
         for index, names in enumerate(self.importable):
             for name in names:
                 owners.setdefault(name, []).append(index)
-        related = set(self.candidates) | {
+        related = set(self.candidates) | self.reach | {
             j for i in self.candidates for name in self.imports[i] for j in owners.get(name, ())
         }
         project = digest(*(f"{self.relative(self.files[i])}:{hashes[i]}" for i in sorted(related)))

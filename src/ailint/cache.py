@@ -294,6 +294,13 @@ def _load(path: Path) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def write_json(path: Path, document: dict[str, Any]) -> None:
+    """Write ``document`` into the cache directory atomically; a directory that cannot be written is left alone."""
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write(path, document)
+
+
 def _write(path: Path, document: dict[str, Any]) -> None:
     """Write ``document`` to ``path`` atomically: a temporary file beside it, then a rename."""
     import tempfile  # only when there is something to write

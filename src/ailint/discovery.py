@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pathspec
@@ -384,3 +385,17 @@ def module_names(path: Path, root: Path, packages: dict[str, bool] | None = None
 def module_name(path: Path, root: Path) -> str:
     """The most likely dotted module name of ``path``."""
     return module_names(path, root)[0]
+
+
+DEFAULT_TESTS = ("**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
+"""Files that are tests by default: read (they may call wrappers) but not judged (SPEC section 2)."""
+
+
+@lru_cache(maxsize=8)
+def _tests_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def is_test_path(relative: str, patterns: tuple[str, ...] = DEFAULT_TESTS) -> bool:
+    """Whether a file, by its path from the project root, is a test (``tests`` globs, gitignore style)."""
+    return _tests_spec(tuple(patterns)).match_file(relative)

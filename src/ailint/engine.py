@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
 from ailint.diagnostics import Diagnostic, Severity, Span
+from ailint.discovery import is_test_path
 from ailint.fingerprint import fingerprint, normalise
 from ailint.knowledge import Knowledge
 from ailint.rules import registry
@@ -744,12 +745,15 @@ class Engine:
                     checks=checks,
                     is_async=site.is_async,
                     streaming=site.streaming,
+                    test=is_test_path(prepared.task.relative),
                 )
             )
         return records
 
     def _judge(self, prepared: Prepared, project: Project) -> list[Diagnostic]:
         assert prepared.analysis is not None and prepared.wrapper is not None
+        if is_test_path(prepared.task.relative):
+            return []  # tests are read (their calls are listed) but not judged: SPEC section 2
         context = RuleContext(analysis=prepared.analysis, settings=self.settings, project=project)
         findings: list[tuple[str, Finding]] = []
         for site in project.sites(prepared.analysis):

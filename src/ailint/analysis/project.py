@@ -9,7 +9,7 @@ cycle guards, so mutually recursive modules and functions terminate.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -17,7 +17,11 @@ from ailint.analysis.body import Body
 from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord, PendingCall, Wrapper
 from ailint.analysis.dataflow import Output
 from ailint.analysis.scope import PARTIAL, STRUCTURED, UNINFORMATIVE, Resolver, string_value
+from ailint.discovery import is_test_path
 from ailint.knowledge import ApiSpec, HttpKnowledge, Knowledge, practices
+
+if TYPE_CHECKING:
+    from ailint.flow.program import Program
 
 _MAX_DEPTH = 12
 
@@ -69,6 +73,8 @@ class Project:
         self.loader: Callable[[str], FileAnalysis | None] | None = None
         """Reads a project module that was not analysed, on demand (set by the run)."""
         self._outputs: dict[int, Output] = {}
+        self.program: Program | None = None
+        """The value-flow engine's answers (set by the run): consulted where the file's own reading finds no call site."""
         self.called_apart: dict[str, list[Collection[str]]] = {}
         """Names called in files judged apart from this project, and the modules each of those files imports
         (the file's own set, shared: a union per name held 30 MiB on langchain): the parameters of a
@@ -410,19 +416,7 @@ class Project:
                 return self._direct(analysis, pending, *found, canonical=canonical, callee=pending.node.func)
             wrapper = self.wrapper(canonical)
             if wrapper is not None and wrapper.record is not pending.record:
-                inner = wrapper.inner
-                return CallSite(
-                    node=pending.node,
-                    spec=inner.spec,
-                    file=analysis,
-                    scope=pending.scope,
-                    guards=pending.guards,
-                    record=pending.record,
-                    kind="wrapper",
-                    wrapper=wrapper,
-                    structured=inner.structured,
-                    streaming=inner.streaming,
-                )
+                return self._wrapper_site(analysis, pending, wrapper)
             if canonical == "functools.partial":
                 return None
         # A model API passed as a callable: ``asyncio.to_thread(client.models.generate_content, ...)``.
@@ -446,7 +440,44 @@ class Project:
                         return self._direct(
                             analysis, pending, spec, False, canonical=canonical, callee=pending.node.func
                         )
+        return self._followed(analysis, pending)
+
+    def _followed(self, analysis: FileAnalysis, pending: PendingCall) -> CallSite | None:
+        """The call site the value-flow engine finds where the file's own reading of the callee found none."""
+        program = self.program
+        if program is None or analysis.module not in program.summaries:
+            return None
+        where = analysis.position(pending.node)
+        if where is None:
+            return None
+        index = program.call_at(analysis.module, where[0], where[1], (where[2], where[3]))
+        if index is None:
+            return None
+        apis, wrappers = program.model_callees(analysis.module, index)
+        for api in apis:
+            found = self.api(api.path)
+            if found is not None:
+                return self._direct(analysis, pending, *found, canonical=api.path, callee=pending.node.func)
+        for qual in wrappers:
+            wrapper = self.wrapper(qual)
+            if wrapper is not None and wrapper.record is not pending.record:
+                return self._wrapper_site(analysis, pending, wrapper)
         return None
+
+    def _wrapper_site(self, analysis: FileAnalysis, pending: PendingCall, wrapper: Wrapper) -> CallSite:
+        inner = wrapper.inner
+        return CallSite(
+            node=pending.node,
+            spec=inner.spec,
+            file=analysis,
+            scope=pending.scope,
+            guards=pending.guards,
+            record=pending.record,
+            kind="wrapper",
+            wrapper=wrapper,
+            structured=inner.structured,
+            streaming=inner.streaming,
+        )
 
     def _direct(
         self,
@@ -558,15 +589,9 @@ def _called_name(pending: PendingCall) -> str | None:
 
 
 def _is_test(analysis: FileAnalysis) -> bool:
-    """Test modules: ``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``."""
-    parts = analysis.relative_path.split("/") if analysis.relative_path else analysis.module.split(".")
-    name = parts[-1].removesuffix(".py")
-    return (
-        any(part in ("tests", "test") for part in parts[:-1])
-        or name.startswith("test_")
-        or name.endswith("_test")
-        or name == "conftest"
-    )
+    """Test modules (``discovery.DEFAULT_TESTS``): they are read, but do not move concerns or make call sites."""
+    relative = analysis.relative_path or analysis.module.replace(".", "/") + ".py"
+    return is_test_path(relative)
 
 
 def _url_text(expr: cst.BaseExpression, pending: PendingCall, analysis: FileAnalysis, depth: int = 0) -> str | None:

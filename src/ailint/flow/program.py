@@ -1,0 +1,197 @@
+"""Program: the solved project, read-only.
+
+What the rest of ailint asks the value-flow engine: what a call's callee may
+be, whether a value is a model API or model output, which functions return
+model output, the call graph, and why a value is where it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ailint.flow.summary import Call, Class, FileSummary, Function
+from ailint.flow.values import Bnd, Const, Decl, Ext, Fn, Inst, Value
+from ailint.knowledge import ApiSpec, Knowledge
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a value first entered a set: where, how, and the set it came from (if it came from one)."""
+
+    module: str
+    line: int
+    how: str
+    source: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Program:
+    knowledge: Knowledge
+    summaries: Mapping[str, FileSummary]
+    values: Mapping[tuple[Any, ...], frozenset[Value]]
+    callees: Mapping[tuple[str, int], frozenset[Value]]
+    """Per call (module, index in its summary): what its callee may be."""
+    reasons: Mapping[tuple[tuple[Any, ...], Value], Reason]
+    functions: Mapping[str, Function]
+    function_module: Mapping[str, str]
+    classes: Mapping[str, Class]
+    tests: frozenset[str]
+    rounds: int
+    _outputs: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    # -- calls ---------------------------------------------------------------------
+    @cached_property
+    def _by_position(self) -> dict[tuple[str, int, int], list[int]]:
+        found: dict[tuple[str, int, int], list[int]] = {}
+        for module, summary in self.summaries.items():
+            for index, call in enumerate(summary.calls):
+                if call.column >= 0:
+                    found.setdefault((module, call.line, call.column), []).append(index)
+        return found
+
+    def call_at(self, module: str, line: int, column: int, end: tuple[int, int] | None = None) -> int | None:
+        """The index of the call whose callee starts at ``line``/``column`` (and that ends at ``end``, if given)."""
+        indices = self._by_position.get((module, line, column), [])
+        calls = self.summaries[module].calls if indices else ()
+        if end is not None:
+            matching = [i for i in indices if (calls[i].end_line, calls[i].end_column) == end]
+            if matching:
+                return matching[0]
+        return indices[-1] if len(indices) == 1 else None
+
+    def callee_values(self, module: str, index: int) -> frozenset[Value]:
+        return self.callees.get((module, index), frozenset())
+
+    def call(self, module: str, index: int) -> Call:
+        return self.summaries[module].calls[index]
+
+    # -- what values are -------------------------------------------------------------
+    def api(self, value: Value) -> ApiSpec | None:
+        """The model API a library value is, if any."""
+        if not isinstance(value, Ext):
+            return None
+        return self.knowledge.lookup(value.path.replace("#s", ""))
+
+    def is_output(self, value: Value) -> bool:
+        """Whether a library value is (derived from) the result of a model API call."""
+        if not isinstance(value, Ext):
+            return False
+        path = value.path
+        known = self._outputs.get(path)
+        if known is None:
+            plain = path.replace("#s", "")
+            known = False
+            start = plain.find("(")
+            while start != -1 and not known:
+                if plain.startswith("()", start) or plain.find(")", start) > start:
+                    known = self.knowledge.lookup(plain[:start]) is not None
+                start = plain.find("(", start + 1)
+            self._outputs[path] = known
+        return known
+
+    def returns_output(self, function: str) -> bool:
+        """Whether a project function returns or yields model output (values derived from a model call)."""
+        return any(self.is_output(v) for v in self.values.get(("r", function), ()))
+
+    def targets(self, value: Value) -> list[str]:
+        """The project functions a call of ``value`` runs (a class runs its ``__init__``, an instance ``__call__``)."""
+        if isinstance(value, (Fn, Bnd)):
+            return [value.qual]
+        if isinstance(value, (Inst, Decl)):
+            return [m.qual for m in self._member(value.qual, "__call__") if isinstance(m, Fn)]
+        return []
+
+    def _member(self, qual: str, name: str) -> list[Fn]:
+        for owner in self._mro(qual):
+            found = self.values.get(("F", owner, name))
+            if found:
+                return [v for v in found if isinstance(v, Fn)]
+        return []
+
+    def _mro(self, qual: str, seen: frozenset[str] = frozenset()) -> Iterator[str]:
+        yield qual
+        cls = self.classes.get(qual)
+        if cls is None or qual in seen:
+            return
+        module = qual.rsplit(".", 1)[0]
+        for base in cls.bases:
+            if base[0] == "v" and ("v", base[1], base[2]) in self.values:
+                for value in self.values[("v", base[1], base[2])]:
+                    if hasattr(value, "qual") and value.qual != qual:
+                        yield from self._mro(value.qual, seen | {qual})
+        del module
+
+    # -- model calls ---------------------------------------------------------------
+    def model_callees(self, module: str, index: int) -> tuple[list[Ext], list[str]]:
+        """The model APIs and the project functions returning model output a call may call."""
+        apis: list[Ext] = []
+        wrappers: list[str] = []
+        for value in self.callee_values(module, index):
+            if isinstance(value, Ext):
+                if self.api(value) is not None:
+                    apis.append(value)
+                continue
+            for target in self.targets(value):
+                if self.returns_output(target):
+                    wrappers.append(target)
+        return sorted(apis, key=str), sorted(set(wrappers))
+
+    @cached_property
+    def modules_with_model_calls(self) -> frozenset[str]:
+        """Modules holding a call that may call a model API or a function returning model output."""
+        found = set()
+        for (module, index), values in self.callees.items():
+            if module in found or not values:
+                continue
+            apis, wrappers = self.model_callees(module, index)
+            if apis or wrappers:
+                found.add(module)
+        return frozenset(found)
+
+    # -- the call graph --------------------------------------------------------------
+    def call_graph(self) -> dict[str, set[str]]:
+        """Each project function (a module's own code under the module's name) to the project functions it may call."""
+        graph: dict[str, set[str]] = {}
+        for module, summary in self.summaries.items():
+            graph.setdefault(module, set())
+            for function in summary.functions:
+                graph.setdefault(function.qual, set())
+            for index, call in enumerate(summary.calls):
+                found = graph.setdefault(call.scope, set())
+                for value in self.callee_values(module, index):
+                    if isinstance(value, (Fn, Bnd)):
+                        found.add(value.qual)
+                    elif isinstance(value, (Inst, Decl)):
+                        found.update(self.targets(value))
+                    elif hasattr(value, "qual") and type(value).__name__ == "Cls":
+                        found.update(m.qual for m in self._member(value.qual, "__init__"))
+        return graph
+
+    # -- explanations --------------------------------------------------------------------
+    def why(self, key: tuple[Any, ...], value: Value, depth: int = 0) -> list[str]:
+        """The chain of reasons that put ``value`` into the set ``key``."""
+        reason = self.reasons.get((key, value))
+        if reason is None or depth > 12:
+            return []
+        where = f"{reason.module}:{reason.line}" if reason.line else reason.module
+        lines = [f"{_name(key)} holds {value}: {reason.how} at {where}"]
+        if reason.source is not None and value in self.values.get(reason.source, ()):
+            lines += self.why(reason.source, value, depth + 1)
+        return lines
+
+
+def _name(key: tuple[Any, ...]) -> str:
+    kind = key[0]
+    if kind == "v":
+        return f"{key[1]}:{key[2]}"
+    if kind == "F":
+        return f"{key[1]}.{key[2]}"
+    if kind == "r":
+        return f"{key[1]}() returns"
+    return str(key)
+
+
+__all__ = ["Const", "Program", "Reason"]

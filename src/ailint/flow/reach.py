@@ -1,0 +1,167 @@
+"""Which files are summarised, and their summaries (from the cache where their bytes are unchanged).
+
+A model value can only reach a file that the import selection chose (it
+imports a model SDK, or a module that does) or a project module such a file
+imports, directly or not: a module that imports nothing model-related can
+still receive a client through an argument. Files outside that closure are
+never read by the engine.
+
+Summaries are cached by content (the file's bytes and module name) as JSON,
+never as pickles: the cache directory sits in the user's tree, and reading it
+must not execute anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ailint.flow.summarize import summarize
+from ailint.flow.summary import Call, Class, FileSummary, Function, Param, Store
+
+if TYPE_CHECKING:
+    from ailint.cache import Cache
+
+
+class Source(Protocol):
+    """A file the engine may read: its bytes and their digest."""
+
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def digest(self) -> str: ...
+
+
+def reached(selected: Iterable[int], imports: Sequence[Iterable[str]], importable: Sequence[Iterable[str]]) -> set[int]:
+    """``selected`` and every file they import, transitively (by the names each file can be imported by)."""
+    owners: dict[str, int] = {}
+    for index in reversed(range(len(importable))):
+        for name in importable[index]:
+            owners[name] = index
+    found = set(selected)
+    frontier = list(found)
+    while frontier:
+        index = frontier.pop()
+        for name in imports[index]:
+            owner = owners.get(name)
+            if owner is not None and owner not in found:
+                found.add(owner)
+                frontier.append(owner)
+    return found
+
+
+def summaries(files: Iterable[tuple[str, bool, Source]], cache: Cache | None) -> list[FileSummary]:
+    """The summary of each ``(module, is_package, file)``, from ``cache`` when its content was summarised before."""
+    stored = _Store(cache)
+    found = []
+    for module, is_package, source in files:
+        key = f"{source.digest}:{module}:{int(is_package)}"
+        summary = stored.get(key)
+        if summary is None:
+            summary = summarize(source.data, module, is_package)
+            stored.put(key, summary)
+        found.append(summary)
+    stored.save()
+    return found
+
+
+class _Store:
+    """Summaries in one JSON file of the cache directory, by content key; only those used are kept."""
+
+    def __init__(self, cache: Cache | None) -> None:
+        self.path: Path | None = None
+        self.known: dict[str, Any] = {}
+        self.used: dict[str, Any] = {}
+        self.dirty = False
+        if cache is None or not cache.enabled:
+            return
+        self.path = cache.directory / f"summaries-{cache.prefix[:32]}.json"
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                loaded = json.load(handle)
+            self.known = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            self.known = {}
+
+    def get(self, key: str) -> FileSummary | None:
+        raw = self.known.get(key)
+        if raw is None:
+            return None
+        try:
+            summary = decode(raw)
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None
+        self.used[key] = raw
+        return summary
+
+    def put(self, key: str, summary: FileSummary) -> None:
+        self.used[key] = encode(summary)
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.path is None or not (self.dirty or len(self.used) != len(self.known)):
+            return
+        from ailint.cache import write_json
+
+        write_json(self.path, self.used)
+
+
+def _tuples(value: Any) -> Any:
+    """JSON arrays back into the tuples terms are made of."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def encode(summary: FileSummary) -> list[Any]:
+    """A summary as JSON-able lists (terms are tuples, which JSON writes as arrays)."""
+    return [
+        summary.module,
+        summary.is_package,
+        [[f.qual, [[p.name, p.kind] for p in f.params], f.owner, sorted(f.flags), f.line] for f in summary.functions],
+        [[c.qual, list(c.bases), c.abstract, c.line] for c in summary.classes],
+        [[s.location, s.value, s.line] for s in summary.stores],
+        [
+            [c.callee, c.args, c.stars, c.keywords, c.dstars, c.line, c.column, c.end_line, c.end_column, c.scope]
+            for c in summary.calls
+        ],
+        [list(r) for r in summary.returns],
+        list(summary.star_imports),
+        summary.error,
+    ]
+
+
+def decode(raw: list[Any]) -> FileSummary:
+    """The summary :func:`encode` wrote."""
+    module, is_package, functions, classes, stores, calls, returns, stars, error = raw
+    return FileSummary(
+        module=str(module),
+        is_package=bool(is_package),
+        functions=tuple(
+            Function(q, tuple(Param(n, k) for n, k in params), owner, frozenset(flags), line)
+            for q, params, owner, flags, line in functions
+        ),
+        classes=tuple(Class(q, _tuples(bases), bool(abstract), line) for q, bases, abstract, line in classes),
+        stores=tuple(Store(_tuples(loc), _tuples(value), line) for loc, value, line in stores),
+        calls=tuple(
+            Call(
+                _tuples(callee),
+                _tuples(args),
+                _tuples(stars),
+                _tuples(keywords),
+                _tuples(dstars),
+                line,
+                column,
+                end_line,
+                end_column,
+                scope,
+            )
+            for callee, args, stars, keywords, dstars, line, column, end_line, end_column, scope in calls
+        ),
+        returns=tuple((str(f), _tuples(t)) for f, t in returns),
+        star_imports=tuple(stars),
+        error=error,
+    )

@@ -1,0 +1,627 @@
+"""Summaries + provider knowledge -> :class:`Program`, by one fixpoint.
+
+Every store, return and call of every summary is a constraint. The solver
+evaluates them all, adds what each contributes to the sets it writes (a
+variable, a class attribute, a function's returns, a parameter), and goes
+round again until a whole round adds nothing. Sets only grow, and are
+capped, so the loop ends. What the analysis cannot follow evaluates to the
+empty set.
+
+Library values are canonical paths (``openai.OpenAI().chat``) built the way
+the provider knowledge is keyed, so ``Knowledge.lookup`` answers whether a
+library value is a model API.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ailint.flow.program import Program, Reason
+from ailint.flow.summary import Call, Class, FileSummary, Function, Location, Term
+from ailint.flow.values import Bnd, Cls, Const, Decl, Ext, Fn, Inst, Mod, Value
+from ailint.knowledge import Knowledge
+
+STRUCTURED = "#s"
+"""Marks a library instance made to validate its output (``llm.with_structured_output(Schema)``)."""
+_MAX_ROUNDS = 40
+_MAX_VALUES = 64
+_MAX_CONSTS = 8
+_MAX_PATH = 240
+_FAKE = re.compile(r"(?:^|_)(?:Fake|Mock|Dummy|Stub)|(?:Fake|Mock|Dummy|Stub)(?:$|[A-Z_])")
+"""Class names that say the class is a test double."""
+_DERIVERS = frozenset(
+    {
+        "builtins.str", "builtins.dict", "builtins.list", "builtins.tuple", "builtins.set", "builtins.iter",
+        "builtins.next", "builtins.anext", "builtins.aiter", "builtins.sorted", "builtins.reversed",
+        "builtins.enumerate", "builtins.zip", "json.loads", "copy.copy", "copy.deepcopy", "typing.cast",
+        "typing_extensions.cast", "asyncio.wait_for", "asyncio.shield", "asyncio.ensure_future",
+        "asyncio.create_task", "asyncio.gather", "asyncio.as_completed",
+    }
+)  # fmt: skip
+"""Library functions whose result holds (or is derived from) their arguments' values."""
+_INVOKERS: Mapping[str, int] = {
+    "to_thread": 0,
+    "run_sync": 0,
+    "submit": 0,
+    "run_in_executor": 1,
+    "call_soon": 0,
+    "run_until_complete": 0,
+    "run": 0,
+}
+"""Library helpers that call the callable they are given (by its argument index) and return its result."""
+_INVOKER_MODULES = ("asyncio", "anyio", "concurrent.futures", "functools", "trio")
+_PARTIAL = frozenset({"functools.partial", "functools.partialmethod"})
+_ENTER = ("__enter__", "__aenter__")
+
+
+def _head(value: Value) -> str | None:
+    """The project class an instance-like value is of."""
+    if isinstance(value, (Inst, Decl, Cls)):
+        return value.qual
+    return None
+
+
+class _Solver:
+    def __init__(
+        self, summaries: Iterable[FileSummary], knowledge: Knowledge, tests: frozenset[str], aliases: Mapping[str, str]
+    ) -> None:
+        self.knowledge = knowledge
+        self.aliases = aliases
+        self.summaries = [s for s in summaries if s.error is None]
+        self.tests = tests
+        self.modules = {s.module for s in self.summaries}
+        self.functions: dict[str, Function] = {}
+        self.function_module: dict[str, str] = {}
+        self.classes: dict[str, Class] = {}
+        self.class_module: dict[str, str] = {}
+        for summary in self.summaries:
+            for function in summary.functions:
+                self.functions.setdefault(function.qual, function)
+                self.function_module.setdefault(function.qual, summary.module)
+            for cls in summary.classes:
+                self.classes.setdefault(cls.qual, cls)
+                self.class_module.setdefault(cls.qual, summary.module)
+        self.calls: dict[tuple[str, int], Call] = {}
+        for summary in self.summaries:
+            for index, call in enumerate(summary.calls):
+                self.calls[(summary.module, index)] = call
+        self.values: dict[tuple[Any, ...], set[Value]] = {}
+        self.reasons: dict[tuple[tuple[Any, ...], Value], Reason] = {}
+        self.changed = False
+        self._mro: dict[str, tuple[str, ...]] = {}
+        self._subclasses: dict[str, set[str]] = {}
+        self._results: dict[tuple[str, int], frozenset[Value]] = {}
+        self._callees: dict[tuple[str, int], frozenset[Value]] = {}
+
+    # -- sets ----------------------------------------------------------------
+    def get(self, key: tuple[Any, ...]) -> set[Value]:
+        return self.values.get(key, _EMPTY)
+
+    def add(self, key: tuple[Any, ...], values: Iterable[Value], reason: Reason) -> None:
+        current = self.values.get(key)
+        if current is None:
+            current = self.values[key] = set()
+        for value in values:
+            if value in current:
+                continue
+            if len(current) >= _MAX_VALUES:
+                break
+            if isinstance(value, Const) and sum(isinstance(v, Const) for v in current) >= _MAX_CONSTS:
+                continue
+            current.add(value)
+            self.reasons.setdefault((key, value), reason)
+            self.changed = True
+
+    # -- the fixpoint ----------------------------------------------------------
+    def solve(self) -> Program:
+        rounds = 0
+        self.seed()
+        while True:
+            rounds += 1
+            self.changed = False
+            self._mro.clear()
+            self._subclasses = self.subclasses()
+            self._results.clear()
+            self._callees.clear()
+            for summary in self.summaries:
+                self.round(summary)
+            if not self.changed or rounds >= _MAX_ROUNDS:
+                break
+        return self.program(rounds)
+
+    def seed(self) -> None:
+        """``self`` and ``cls`` of every method: an instance of the class or of any subclass."""
+        for function in self.functions.values():
+            if function.owner is None or not function.params or "staticmethod" in function.flags:
+                continue
+            first = function.params[0]
+            if first.kind not in ("pos", "posonly"):
+                continue
+            value: Value = Cls(function.owner) if "classmethod" in function.flags else Decl(function.owner)
+            module = self.function_module[function.qual]
+            self.add(("v", function.qual, first.name), [value], Reason(module, function.line, "the method's receiver"))
+
+    def round(self, summary: FileSummary) -> None:
+        module = summary.module
+        for store in summary.stores:
+            values = self.eval(store.value)
+            if values:
+                self.store(store.location, values, Reason(module, store.line, "assigned", _source(store.value)))
+        for function, term in summary.returns:
+            values = self.eval(term)
+            if values:
+                line = self.functions[function].line if function in self.functions else 0
+                self.add(("r", function), values, Reason(module, line, "returned", _source(term)))
+        for source in summary.star_imports:
+            for key in [k for k in self.values if k[0] == "v" and k[1] == source and not k[2].startswith("_")]:
+                self.add(("v", module, key[2]), self.values[key], Reason(module, 0, f"from {source} import *", key))
+        if module in self.tests:
+            return
+        for index, call in enumerate(summary.calls):
+            self.bind(module, index, call)
+
+    # -- stores ----------------------------------------------------------------
+    def store(self, location: Location, values: set[Value], reason: Reason) -> None:
+        kind = location[0]
+        if kind in ("v", "F"):
+            self.add(location, values, reason)
+            return
+        attr = location[2]
+        for base in self.eval(location[1]):
+            head = _head(base)
+            if head is not None:
+                self.add(("F", head, attr), values, reason)
+            elif isinstance(base, Mod):
+                self.add(("v", base.name, attr), values, reason)
+
+    # -- evaluation --------------------------------------------------------------
+    def eval(self, term: Term | None) -> set[Value]:  # noqa: C901 - one branch per kind of term
+        if term is None:
+            return _EMPTY
+        kind = term[0]
+        if kind in ("v", "F"):
+            return self.get(term)
+        if kind == "a":
+            if term[1][0] == "sup":
+                return self.super_attribute(term[1][1], term[1][2], term[2])
+            found: set[Value] = set()
+            for base in self.eval(term[1]):
+                found |= self.attribute(base, term[2])
+            return found
+        if kind == "c":
+            return set(self.results(term[1], term[2]))
+        if kind == "s":
+            return {Const(term[1])}
+        if kind == "u":
+            found = set()
+            for part in term[1]:
+                found |= self.eval(part)
+            return found
+        if kind == "b":
+            return {Ext(f"builtins.{term[1]}")} if term[1] in _BUILTINS else _EMPTY
+        if kind == "fn":
+            return {Fn(term[1])}
+        if kind == "cls":
+            return {Cls(term[1])}
+        if kind == "imp":
+            return self.imported(term[1], term[2])
+        if kind == "ann":
+            return self.instances(self.eval(term[1]))
+        if kind == "enter":
+            return self.entered(self.eval(term[1]))
+        if kind == "pipe":
+            return self.pipe(term[1])
+        if kind in ("add", "fmt"):
+            return self.strings(term[1:] if kind == "add" else term[1])
+        if kind == "ga":
+            return self.eval(term[1])
+        return _EMPTY
+
+    def imported(self, module: str, name: str) -> set[Value]:
+        module = self.aliases.get(module, module)
+        if not name:
+            return {Mod(module)} if module in self.modules else {Ext(self.knowledge.collapsed(module))}
+        dotted = self.aliases.get(f"{module}.{name}", f"{module}.{name}")
+        if dotted in self.modules:
+            return {Mod(dotted)} | set(self.get(("v", module, name)))
+        if module in self.modules:
+            found = self.get(("v", module, name))
+            return found if found else self.module_getattr(module)
+        return {Ext(self.knowledge.collapsed(dotted))}
+
+    def module_getattr(self, module: str) -> set[Value]:
+        """What a module's ``__getattr__`` returns (a lazy module proxy)."""
+        return set(self.get(("r", f"{module}.__getattr__")))
+
+    def instances(self, classes: set[Value]) -> set[Value]:
+        found: set[Value] = set()
+        for value in classes:
+            if isinstance(value, Cls):
+                cls = self.classes.get(value.qual)
+                found.add(Decl(value.qual) if cls is not None and cls.abstract else Inst(value.qual))
+            elif isinstance(value, Ext) and "(" not in value.path and not value.path.startswith("builtins."):
+                found.add(Ext(f"{value.path}()"))
+        return found
+
+    def entered(self, managers: set[Value]) -> set[Value]:
+        found = set(managers)
+        for value in managers:
+            if isinstance(value, (Inst, Decl)):
+                for name in _ENTER:
+                    for method in self.attribute(value, name):
+                        found |= self.returned(method)
+        return found
+
+    def pipe(self, operands: tuple[Term, ...]) -> set[Value]:
+        """``prompt | llm | parser``: the chain is the model in it (structured when a validating parser follows)."""
+        model: Ext | None = None
+        validated = False
+        found: set[Value] = set()
+        for operand in operands:
+            for value in self.eval(operand):
+                if isinstance(value, Ext):
+                    plain = value.path.replace(STRUCTURED, "")
+                    if model is None and self.knowledge.lookup(f"{plain}.invoke") is not None:
+                        model = value
+                    elif model is not None:
+                        head = plain.removesuffix("()")
+                        if head in self.knowledge.validating_parsers:
+                            validated = True
+                else:
+                    found.add(value)
+        if model is not None:
+            if validated and not model.path.endswith(STRUCTURED):
+                return {Ext(model.path + STRUCTURED)}
+            return {model}
+        return found
+
+    def strings(self, parts: Iterable[Term]) -> set[Value]:
+        """Concatenations and f-strings: their constant texts (``{}`` for a part not known), and other values."""
+        texts = [""]
+        found: set[Value] = set()
+        for part in parts:
+            values = self.eval(part)
+            consts = sorted(v.text for v in values if isinstance(v, Const)) or ["{}"]
+            found |= {v for v in values if not isinstance(v, Const)}
+            texts = [t + c for t in texts for c in consts][:_MAX_CONSTS]
+        return found | {Const(t) for t in texts if t != "{}"}
+
+    # -- attributes --------------------------------------------------------------
+    def mro(self, qual: str) -> tuple[str, ...]:
+        """A project class and its bases, depth first (library bases as ``ext:path``)."""
+        found = self._mro.get(qual)
+        if found is not None:
+            return found
+        self._mro[qual] = (qual,)  # a class that (through its bases) names itself
+        order: list[str] = [qual]
+        cls = self.classes.get(qual)
+        if cls is not None:
+            for base in cls.bases:
+                for value in self.eval(base):
+                    if isinstance(value, Cls) and value.qual != qual:
+                        order.extend(b for b in self.mro(value.qual) if b not in order)
+                    elif isinstance(value, Ext) and "(" not in value.path:
+                        order.append(f"ext:{value.path}")
+        result = self._mro[qual] = tuple(order)
+        return result
+
+    def subclasses(self) -> dict[str, set[str]]:
+        """Each project class's project subclasses (transitively), test doubles left out."""
+        found: dict[str, set[str]] = {}
+        for qual in self.classes:
+            if self.is_double(qual):
+                continue
+            for base in self.mro(qual)[1:]:
+                if not base.startswith("ext:"):
+                    found.setdefault(base, set()).add(qual)
+        return found
+
+    def is_double(self, qual: str) -> bool:
+        return self.class_module.get(qual) in self.tests or bool(_FAKE.search(qual.rsplit(".", 1)[-1]))
+
+    def hierarchy(self, qual: str) -> list[str]:
+        return [qual, *sorted(self._subclasses.get(qual, ()))]
+
+    def attribute(self, base: Value, name: str) -> set[Value]:  # noqa: C901 - one branch per kind of value
+        if isinstance(base, Ext):
+            if name in self.knowledge.transparent:
+                return {base}
+            if len(base.path) > _MAX_PATH:
+                return _EMPTY
+            return {Ext(f"{base.path}.{name}")}
+        if isinstance(base, Mod):
+            found = set(self.get(("v", base.name, name)))
+            dotted = f"{base.name}.{name}"
+            if dotted in self.modules:
+                found.add(Mod(dotted))
+            return found or self.module_getattr(base.name)
+        if isinstance(base, Decl):
+            found = set()
+            for qual in self.hierarchy(base.qual):
+                found |= self.member(qual, name, Inst(qual))
+            return found
+        if isinstance(base, Inst):
+            if name == "__class__":
+                return {Cls(base.qual)}
+            return self.member(base.qual, name, base)
+        if isinstance(base, Cls):
+            return self.member(base.qual, name, base)
+        return _EMPTY
+
+    def member(self, qual: str, name: str, receiver: Inst | Cls) -> set[Value]:
+        """``name`` looked up along the MRO of ``qual`` and bound to ``receiver``."""
+        for owner in self.mro(qual):
+            if owner.startswith("ext:"):
+                path = owner[4:]
+                if self.knowledge.collapsed(path) in self.knowledge.known_prefixes:  # a subclass of an SDK class
+                    return {Ext(f"{path}().{name}" if isinstance(receiver, Inst) else f"{path}.{name}")}
+                continue
+            found = self.values.get(("F", owner, name))
+            if found:
+                return self.bound(found, receiver)
+        if isinstance(receiver, Inst) and name != "__getattr__":
+            proxy: set[Value] = set()
+            for method in self.member(qual, "__getattr__", receiver):
+                for value in self.returned(method):
+                    proxy |= self.attribute(value, name)
+            return proxy
+        return _EMPTY
+
+    def bound(self, values: set[Value], receiver: Inst | Cls) -> set[Value]:
+        found: set[Value] = set()
+        for value in values:
+            function = self.functions.get(value.qual) if isinstance(value, Fn) else None
+            if function is None or "staticmethod" in function.flags:
+                found.add(value)
+            elif "classmethod" in function.flags:
+                found.add(Bnd(value.qual, Cls(receiver.qual)))
+            elif isinstance(receiver, Cls):
+                found.add(value)
+            elif "property" in function.flags:
+                found |= self.get(("r", value.qual))
+            else:
+                found.add(Bnd(value.qual, receiver))
+        return found
+
+    def super_attribute(self, owner: str, function: str, name: str) -> set[Value]:
+        """``super().name`` in a method of ``owner``: the next class of the MRO that has it, bound to the receiver."""
+        method = self.functions.get(function)
+        receivers: set[Value] = set()
+        if method is not None and method.params:
+            receivers = self.get(("v", function, method.params[0].name))
+        found: set[Value] = set()
+        for receiver in receivers or {Decl(owner)}:
+            bound_to: Inst | Cls
+            if isinstance(receiver, Cls):
+                bound_to = receiver
+            elif isinstance(receiver, (Inst, Decl)):
+                bound_to = Inst(receiver.qual)
+            else:
+                continue
+            for base in self.mro(owner)[1:]:
+                if base.startswith("ext:"):
+                    if self.knowledge.collapsed(base[4:]) in self.knowledge.known_prefixes:
+                        found.add(Ext(f"{base[4:]}().{name}"))
+                        break
+                    continue
+                values = self.values.get(("F", base, name))
+                if values:
+                    found |= self.bound(values, bound_to)
+                    break
+        return found
+
+    # -- calls ---------------------------------------------------------------------
+    def callees(self, module: str, index: int) -> frozenset[Value]:
+        key = (module, index)
+        found = self._callees.get(key)
+        if found is None:
+            found = self._callees[key] = frozenset(self.eval(self.calls[key].callee))
+        return found
+
+    def results(self, module: str, index: int) -> frozenset[Value]:
+        key = (module, index)
+        found = self._results.get(key)
+        if found is not None:
+            return found
+        self._results[key] = frozenset()  # a call whose callee depends on its own result
+        call = self.calls.get(key)
+        result: set[Value] = set()
+        if call is not None:
+            for callee in self.callees(module, index):
+                result |= self.call_result(callee, call)
+        found = self._results[key] = frozenset(result)
+        return found
+
+    def returned(self, callee: Value) -> set[Value]:
+        if isinstance(callee, (Fn, Bnd)):
+            return self.get(("r", callee.qual))
+        return _EMPTY
+
+    def call_result(self, callee: Value, call: Call) -> set[Value]:
+        if isinstance(callee, (Fn, Bnd)):
+            return self.returned(callee)
+        if isinstance(callee, Cls):
+            return {Decl(callee.qual) if False else Inst(callee.qual)}
+        if isinstance(callee, (Inst, Decl)):
+            found: set[Value] = set()
+            for method in self.attribute(callee, "__call__"):
+                if not isinstance(method, Ext):
+                    found |= self.returned(method)
+            return found
+        if isinstance(callee, Ext):
+            return self.library_call(callee.path, call)
+        return _EMPTY
+
+    def argument(self, call: Call, index: int) -> set[Value]:
+        return self.eval(call.args[index]) if index < len(call.args) else _EMPTY
+
+    def library_call(self, path: str, call: Call) -> set[Value]:  # noqa: C901 - one branch per library form
+        knowledge = self.knowledge
+        if path in _PARTIAL:
+            return self.argument(call, 0)
+        if path in ("importlib.import_module", "builtins.__import__"):
+            names = [v.text for v in self.argument(call, 0) if isinstance(v, Const)]
+            found: set[Value] = set()
+            for name in names:
+                if path == "builtins.__import__":
+                    name = name.split(".", 1)[0]
+                found |= self.imported(name, "")
+            return found
+        if path == "builtins.getattr":
+            names = [v.text for v in self.argument(call, 1) if isinstance(v, Const)]
+            found = set()
+            for base in self.argument(call, 0):
+                for name in names:
+                    found |= self.attribute(base, name)
+            return found | (self.argument(call, 2) if len(call.args) > 2 else _EMPTY)
+        if path == "builtins.type" and len(call.args) == 1:
+            return {Cls(v.qual) for v in self.argument(call, 0) if isinstance(v, (Inst, Decl))}
+        if path in ("typing.cast", "typing_extensions.cast"):
+            return self.instances(self.argument(call, 0)) | self.argument(call, 1)
+        if path in _DERIVERS:
+            found = set()
+            for term in (*call.args, *call.stars, *(v for _, v in call.keywords)):
+                found |= {v for v in self.eval(term) if not isinstance(v, (Cls, Const))}
+            return found
+        head, _, method = path.rpartition(".")
+        index = _INVOKERS.get(method)
+        if index is not None and head.startswith(_INVOKER_MODULES) or (index is not None and "loop" in head):
+            found = set()
+            for target in self.argument(call, index or 0):
+                found |= self.call_result(target, call) if not isinstance(target, Ext) else {Ext(f"{target.path}()")}
+            return found
+        if method in ("enter_context", "enter_async_context") and head.endswith("ExitStack()"):
+            return self.entered(self.argument(call, 0))
+        if head.endswith(("()", STRUCTURED)):
+            if method in knowledge.transparent_calls:
+                return {Ext(head)}
+            if method in knowledge.structuring_calls:
+                return {Ext(head if head.endswith(STRUCTURED) else head + STRUCTURED)}
+        keyed = knowledge.keyed_factories.get(path)
+        if keyed is not None:
+            keys = {v.text for v in self.argument(call, keyed) if isinstance(v, Const)}
+            for name, term in call.keywords:
+                if name == "service_name":
+                    keys |= {v.text for v in self.eval(term) if isinstance(v, Const)}
+            return {Ext(f"{path}({key})()") for key in keys}
+        if len(path) > _MAX_PATH:
+            return _EMPTY
+        return {Ext(f"{path}()")}
+
+    # -- arguments into parameters -------------------------------------------------
+    def bind(self, module: str, index: int, call: Call) -> None:
+        reason = Reason(module, call.line, "passed")
+        for callee in self.callees(module, index):
+            self.bind_callee(callee, call, reason)
+
+    def bind_callee(self, callee: Value, call: Call, reason: Reason, offset: int = 0) -> None:
+        if isinstance(callee, Fn):
+            self.parameters(callee.qual, call, None, reason, offset)
+        elif isinstance(callee, Bnd):
+            self.parameters(callee.qual, call, callee.receiver, reason, offset)
+        elif isinstance(callee, Cls):
+            instance = Inst(callee.qual)
+            initialisers = [m for m in self.member(callee.qual, "__init__", instance) if isinstance(m, Bnd)]
+            for method in initialisers:
+                self.parameters(method.qual, call, instance, reason, offset)
+            if not initialisers:  # dataclasses, pydantic models, attrs: keywords are fields
+                for name, term in call.keywords:
+                    values = self.eval(term)
+                    if values:
+                        self.add(("F", callee.qual, name), values, reason)
+        elif isinstance(callee, (Inst, Decl)):
+            for method in self.attribute(callee, "__call__"):
+                if isinstance(method, Bnd):
+                    self.parameters(method.qual, call, method.receiver, reason, offset)
+        elif isinstance(callee, Ext):
+            head, _, method_name = callee.path.rpartition(".")
+            position = _INVOKERS.get(method_name)
+            if position is not None and (head.startswith(_INVOKER_MODULES) or "loop" in head) and offset == 0:
+                for target in self.argument(call, position):
+                    if not isinstance(target, Ext):
+                        self.bind_callee(target, call, reason, offset=position + 1)
+
+    def parameters(self, qual: str, call: Call, receiver: Value | None, reason: Reason, offset: int) -> None:
+        function = self.functions.get(qual)
+        if function is None:
+            return
+        params = list(function.params)
+        if receiver is not None and params and "staticmethod" not in function.flags:
+            first = params.pop(0)
+            self.add(("v", qual, first.name), [receiver], reason)
+        positional = [p for p in params if p.kind in ("pos", "posonly")]
+        variadic = next((p for p in params if p.kind == "var"), None)
+        keywords = next((p for p in params if p.kind == "kw"), None)
+        named = {p.name: p for p in params if p.kind in ("pos", "kwonly")}
+        for position, term in enumerate(call.args[offset:]):
+            values = self.eval(term)
+            if not values:
+                continue
+            if position < len(positional):
+                self.add(("v", qual, positional[position].name), values, reason)
+            elif variadic is not None:
+                self.add(("v", qual, variadic.name), values, reason)
+        for term in call.stars:
+            values = self.eval(term)
+            if values and variadic is not None:
+                self.add(("v", qual, variadic.name), values, reason)
+        for name, term in call.keywords:
+            values = self.eval(term)
+            if not values:
+                continue
+            if name in named:
+                self.add(("v", qual, name), values, reason)
+            elif keywords is not None:
+                self.add(("v", qual, keywords.name), values, reason)
+        for term in call.dstars:
+            values = self.eval(term)
+            if values and keywords is not None:
+                self.add(("v", qual, keywords.name), values, reason)
+
+    # -- the result ----------------------------------------------------------------
+    def program(self, rounds: int) -> Program:
+        callees = {}
+        for key in self.calls:
+            self._results.clear()
+            callees[key] = self.callees(*key)
+        return Program(
+            knowledge=self.knowledge,
+            summaries={s.module: s for s in self.summaries},
+            values={k: frozenset(v) for k, v in self.values.items()},
+            callees=callees,
+            reasons=self.reasons,
+            functions=self.functions,
+            function_module=self.function_module,
+            classes=self.classes,
+            tests=self.tests,
+            rounds=rounds,
+        )
+
+
+def _source(term: Term) -> tuple[Any, ...] | None:
+    """The set a term reads directly, when it is a plain name or attribute (for explanations)."""
+    if term[0] in ("v", "F"):
+        return term
+    return None
+
+
+_EMPTY: set[Value] = set()
+_BUILTINS = frozenset(dir(builtins))
+
+
+def solve(
+    summaries: Iterable[FileSummary],
+    knowledge: Knowledge,
+    tests: Iterable[str] = (),
+    aliases: Mapping[str, str] | None = None,
+) -> Program:
+    """The program of ``summaries``.
+
+    ``tests``: modules that are tests (read, but their calls bind no parameter
+    of product code and their classes are never dispatched to); ``aliases``:
+    other names a module is imported by (``src.acme.llm`` for ``acme.llm``).
+    """
+    return _Solver(summaries, knowledge, frozenset(tests), aliases or {}).solve()
