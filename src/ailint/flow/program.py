@@ -126,22 +126,49 @@ class Program:
 
     # -- model calls ---------------------------------------------------------------
     def model_callees(self, module: str, index: int) -> tuple[list[Ext], list[str]]:
-        """The model APIs and the project functions returning model output a call may call."""
+        """The model APIs a call may call, and the project functions it may call that reach a model."""
         apis: list[Ext] = []
         wrappers: list[str] = []
+        reaching = self.reaching
         for value in self.callee_values(module, index):
             if isinstance(value, Ext):
                 if self.api(value) is not None:
                     apis.append(value)
                 continue
-            for target in self.targets(value):
-                if self.returns_output(target):
-                    wrappers.append(target)
+            wrappers.extend(t for t in self.targets(value) if t in reaching)
         return sorted(apis, key=str), sorted(set(wrappers))
 
     @cached_property
+    def reaching(self) -> frozenset[str]:
+        """Project functions that call a model API, directly or through other project functions.
+
+        Whether such a function returns model output is decided where its
+        body is read in depth (``Project.wrapper``); this only says where to look.
+        """
+        calls_in: dict[str, list[tuple[str, int]]] = {}
+        found: set[str] = set()
+        for (module, index), values in self.callees.items():
+            scope = self.summaries[module].calls[index].scope
+            calls_in.setdefault(scope, []).append((module, index))
+            if any(self.api(v) is not None for v in values if isinstance(v, Ext)):
+                found.add(scope)
+        callers: dict[str, set[str]] = {}
+        for scope, calls in calls_in.items():
+            for key in calls:
+                for value in self.callees[key]:
+                    for target in self.targets(value):
+                        callers.setdefault(target, set()).add(scope)
+        frontier = list(found)
+        while frontier:
+            for caller in callers.get(frontier.pop(), ()):
+                if caller not in found:
+                    found.add(caller)
+                    frontier.append(caller)
+        return frozenset(found)
+
+    @cached_property
     def modules_with_model_calls(self) -> frozenset[str]:
-        """Modules holding a call that may call a model API or a function returning model output."""
+        """Modules holding a call that may call a model API or a project function that reaches one."""
         found = set()
         for (module, index), values in self.callees.items():
             if module in found or not values:
