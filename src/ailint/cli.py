@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from ailint.api import CallsResult, RunResult
 
-EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
+EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class DefaultGroup(click.Group):
@@ -39,8 +39,28 @@ class DefaultGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in self.group_options):
+            if args:
+                self._refuse_a_mistyped_command(args[0])
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def _refuse_a_mistyped_command(self, word: str) -> None:
+        """A word close to a subcommand that is no path (``ailint chek .``) is a usage error; nothing is linted."""
+        import difflib
+
+        if word.startswith("-") or word == "-" or os.path.lexists(word):
+            return
+        close = difflib.get_close_matches(word, sorted(self.commands), n=1)
+        if close:
+            _fail(f"unknown command '{word}'; did you mean '{close[0]}'? (a path to lint must exist)")
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Ctrl-C ends the run with exit code 130 (128 + SIGINT), as shells report it, and no traceback."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("ailint: interrupted", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
 
 def _fail(message: str) -> NoReturn:
@@ -60,8 +80,9 @@ def _umask() -> int:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    """Write ``text`` to ``path`` through a temporary file and a rename, creating missing folders."""
     directory = path.parent if str(path.parent) else Path(".")
+    directory.mkdir(parents=True, exist_ok=True)
     import tempfile
 
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
@@ -182,29 +203,12 @@ def check(
         click.echo(f"ailint: error: {missing}: no such file or directory", err=True)
     if write_baseline is not None:
         _write_baseline(write_baseline, result, settings.root)
+    hidden = 0
     if known is not None:
         from ailint.baseline import new_diagnostics
 
-        result.diagnostics, _ = new_diagnostics(result.diagnostics, known, settings.root.resolve(), Path.cwd())
-
-    if output_format != "text":
-        text = _render(output_format, result)
-        if output_file is not None:
-            _write_output(output_file, text)
-        else:
-            click.echo(text, nl=False)
-    else:
-        from ailint.report import text as text_report
-
-        if output_file is not None:
-            buffer = io.StringIO()
-            text_report.render(result, buffer, color=False, quiet=quiet, show_statistics=show_statistics)
-            _write_output(output_file, buffer.getvalue())
-        else:
-            # NO_COLOR (https://no-color.org) turns off every escape code, bold included.
-            color = False if os.environ.get("NO_COLOR") else None
-            text_report.render(result, sys.stdout, color=color, quiet=quiet, show_statistics=show_statistics)
-
+        result.diagnostics, hidden = new_diagnostics(result.diagnostics, known, settings.root.resolve(), Path.cwd())
+    _report(result, output_format, output_file, quiet=quiet, show_statistics=show_statistics, hidden=hidden)
     if result.missing:
         sys.exit(EXIT_USAGE)
     if result.diagnostics and not exit_zero:
@@ -212,7 +216,52 @@ def check(
     sys.exit(EXIT_CLEAN)
 
 
-def _render(output_format: str, result: RunResult) -> str:
+def _report(
+    result: RunResult,
+    output_format: str,
+    output_file: Path | None,
+    *,
+    quiet: bool,
+    show_statistics: bool,
+    hidden: int = 0,
+    hidden_by: str = "the baseline",
+) -> None:
+    """Write the report in ``output_format`` to ``output_file`` or stdout.
+
+    ``--statistics`` goes with every format: in the text report, as a
+    ``statistics`` list in the JSON document, and on stderr beside the
+    formats whose consumers read a fixed schema (SARIF, GitHub, JUnit, GitLab).
+    """
+    if output_format != "text":
+        text = _render(output_format, result, show_statistics)
+        if output_file is not None:
+            _write_output(output_file, text)
+        else:
+            click.echo(text, nl=False)
+        if show_statistics and output_format != "json" and result.diagnostics:
+            from ailint.report.text import statistics
+
+            click.echo("".join(f"{row}\n" for row in statistics(result)), err=True, nl=False)
+        return
+    from ailint.report import text as text_report
+
+    buffer = io.StringIO()
+    # NO_COLOR (https://no-color.org) turns off every escape code, bold included.
+    color = False if output_file is not None or os.environ.get("NO_COLOR") else None
+    text_report.render(
+        result,
+        buffer if output_file is not None else sys.stdout,
+        color=color,
+        quiet=quiet,
+        show_statistics=show_statistics,
+        hidden=hidden,
+        hidden_by=hidden_by,
+    )
+    if output_file is not None:
+        _write_output(output_file, buffer.getvalue())
+
+
+def _render(output_format: str, result: RunResult, show_statistics: bool = False) -> str:
     """A machine-readable report: one ``render`` per format under ``ailint.report``."""
     if output_format == "sarif":
         from ailint.report import sarif
@@ -224,7 +273,7 @@ def _render(output_format: str, result: RunResult) -> str:
         return github.render(result)
     from ailint.report import json as json_report
 
-    return json_report.render(result)
+    return json_report.render(result, statistics=show_statistics)
 
 
 def _load_baseline(path: Path) -> Counter[tuple[str, str, str]]:
@@ -266,7 +315,10 @@ def _write_baseline(path: Path, result: RunResult, root: Path) -> NoReturn:
 )
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
 @click.option("--config", type=click.Path(path_type=Path), help="Read [tool.ailint] from this file.")
-def calls(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None) -> None:
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (the inventory is not cached yet).")
+def calls(
+    paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None, no_cache: bool
+) -> None:
     """List every model call site under PATHS with each concern's status."""
     from ailint.report import calls as calls_report
 
@@ -294,7 +346,10 @@ def _inventory(paths: list[Path], config: Path | None) -> CallsResult:
         settings = load_settings(config)
     except ConfigError as exc:
         _fail(str(exc))
-    result = list_calls(paths, settings, release=False)
+    from ailint.progress import progress_bar
+
+    with progress_bar() as progress:
+        result = list_calls(paths, settings, release=False, progress=progress)
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)
     for missing in result.missing:
@@ -351,7 +406,10 @@ def rule_command(code: str) -> None:
     "--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file."
 )
 @click.option("--config", type=click.Path(path_type=Path), help="Read [tool.ailint] from this file.")
-def report_command(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None) -> None:
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (the inventory is not cached yet).")
+def report_command(
+    paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None, no_cache: bool
+) -> None:
     """Write the readiness report of PATHS: coverage of each concern, worst files, every call site."""
     from ailint.report import readiness
 
