@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ailint.api import CallsResult, RunResult
+    from ailint.projects import Part
+    from ailint.settings import Settings
 
 EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -146,9 +148,20 @@ def main() -> None:
     "--ignore", multiple=True, help="Rules to disable (codes, prefixes or names), added to the configured ones."
 )
 @click.option(
+    "--extend-select", multiple=True, help="Rules to enable (codes, prefixes or names), added to the configured ones."
+)
+@click.option(
     "--config",
     type=click.Path(path_type=Path),
-    help="Read [tool.ailint] from this file instead of the nearest pyproject.toml.",
+    help="Use this configuration file for every file, instead of the closest one to each.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file: the defaults for every file.")
+@click.option(
+    "--show-settings", is_flag=True, help="Print the configuration file and settings governing the first path."
+)
+@click.option("--show-files", is_flag=True, help="Print the files a run would check, and exit.")
+@click.option(
+    "--force-exclude", is_flag=True, help="Leave out files named on the command line that the configuration excludes."
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are reported.")
 @click.option("--statistics", "show_statistics", is_flag=True, help="Print the number of diagnostics per code.")
@@ -169,7 +182,12 @@ def check(
     write_baseline: Path | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
     config: Path | None,
+    isolated: bool,
+    show_settings: bool,
+    show_files: bool,
+    force_exclude: bool,
     exit_zero: bool,
     show_statistics: bool,
     quiet: bool,
@@ -179,24 +197,32 @@ def check(
     """Lint PATHS (default: the current directory)."""
     from ailint.api import check_paths
     from ailint.progress import progress_bar
-    from ailint.settings import ConfigError, load_settings
+    from ailint.projects import merge
 
-    try:
-        settings = load_settings(config)
-        selected = _split(select)
-        settings = settings.with_selection(selected or None, _split(ignore))
-    except ConfigError as exc:
-        _fail(str(exc))
+    targets = list(paths) or [Path(".")]
+    overrides = (_split(select) or None, _split(ignore), _split(extend_select))
+    parts, home = _parts(targets, config, isolated, overrides, force_exclude=force_exclude)
+    if show_settings:
+        _show_settings(targets[0], config, isolated, overrides)
+    if show_files:
+        from ailint.projects import files
+
+        click.echo("".join(f"{shown}\n" for shown in files(parts, Path.cwd())), nl=False)
+        sys.exit(EXIT_CLEAN)
+    settings = home
     known = _load_baseline(baseline) if baseline is not None and write_baseline is None else None
-    cache = None
-    if not no_cache:
-        from ailint.cache import Cache
-
-        cache = Cache(settings.root, settings)
+    results = []
     with progress_bar() as progress:
-        result = check_paths(
-            list(paths) or [Path(".")], settings, progress=progress, cache=cache, jobs=jobs or None, release=False
-        )
+        for part in parts:
+            cache = None
+            if not no_cache:
+                from ailint.cache import Cache
+
+                cache = Cache(part.settings.root, part.settings)
+            results.append(
+                check_paths(part.paths, part.settings, progress=progress, cache=cache, jobs=jobs or None, release=False)
+            )
+    result = merge(results)
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)
     for missing in result.missing:
@@ -213,6 +239,60 @@ def check(
         sys.exit(EXIT_USAGE)
     if result.diagnostics and not exit_zero:
         sys.exit(EXIT_DIAGNOSTICS)
+    sys.exit(EXIT_CLEAN)
+
+
+Overrides = tuple[list[str] | None, list[str], list[str]]
+"""The command line's ``--select`` (None: as configured), ``--ignore`` and ``--extend-select``."""
+
+
+def _parts(
+    targets: list[Path], config: Path | None, isolated: bool, overrides: Overrides, *, force_exclude: bool = False
+) -> tuple[list[Part], Settings]:
+    """The run split by configuration (``projects.plan``), and the settings governing the working directory.
+
+    A configuration error, wherever met, is one line and exit 2.
+    """
+    from ailint.projects import plan
+    from ailint.settings import ConfigError, Resolver, isolated_settings, load_settings
+
+    select, ignore, extend_select = overrides
+    cwd = Path.cwd()
+    try:
+        resolver = None
+        if isolated:
+            fixed: Settings | None = isolated_settings(cwd)
+        elif config is not None:
+            fixed = load_settings(config, strict=True)
+        else:
+            fixed, resolver = None, Resolver(cwd)
+        home = fixed if fixed is not None else load_settings(cwd=cwd)
+
+        def adjust(settings: Settings) -> Settings:
+            return settings.with_selection(select, ignore, extend_select)
+
+        home = adjust(home)
+        return plan(targets, cwd, resolver, fixed, adjust, force_exclude=force_exclude), home
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _show_settings(target: Path, config: Path | None, isolated: bool, overrides: Overrides) -> NoReturn:
+    """``--show-settings``: the configuration and settings governing ``target``, and exit 0."""
+    from ailint.projects import describe, directory_of
+    from ailint.settings import ConfigError, Resolver
+
+    cwd = Path.cwd()
+    _, home = _parts([], config, isolated, overrides)
+    settings = home
+    if config is None and not isolated:
+        select, ignore, extend_select = overrides
+        try:
+            governing = Resolver(cwd).settings_of(directory_of(target, cwd))
+            settings = governing.with_selection(select, ignore, extend_select)
+        except ConfigError as exc:
+            _fail(str(exc))
+    click.echo(describe(settings, cwd), nl=False)
     sys.exit(EXIT_CLEAN)
 
 
@@ -314,15 +394,21 @@ def _write_baseline(path: Path, result: RunResult, root: Path) -> NoReturn:
     help="Output format.",
 )
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
-@click.option("--config", type=click.Path(path_type=Path), help="Read [tool.ailint] from this file.")
+@click.option("--config", type=click.Path(path_type=Path), help="Use this configuration file for every file.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache (the inventory is not cached yet).")
 def calls(
-    paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None, no_cache: bool
+    paths: tuple[Path, ...],
+    output_format: str,
+    output_file: Path | None,
+    config: Path | None,
+    isolated: bool,
+    no_cache: bool,
 ) -> None:
     """List every model call site under PATHS with each concern's status."""
     from ailint.report import calls as calls_report
 
-    result = _inventory(list(paths) or [Path(".")], config)
+    result = _inventory(list(paths) or [Path(".")], config, isolated)
     if output_format == "json":
         text = calls_report.render_json(result)
     else:
@@ -337,19 +423,18 @@ def calls(
     sys.exit(EXIT_USAGE if result.missing else EXIT_CLEAN)
 
 
-def _inventory(paths: list[Path], config: Path | None) -> CallsResult:
+def _inventory(paths: list[Path], config: Path | None, isolated: bool = False) -> CallsResult:
     """The call-site inventory behind ``calls`` and ``report``; problems go to stderr, bad config exits 2."""
     from ailint.api import list_calls
-    from ailint.settings import ConfigError, load_settings
-
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        _fail(str(exc))
     from ailint.progress import progress_bar
+    from ailint.projects import merge_calls
 
+    parts, _ = _parts(paths, config, isolated, (None, [], []))
+    results = []
     with progress_bar() as progress:
-        result = list_calls(paths, settings, release=False, progress=progress)
+        for part in parts:
+            results.append(list_calls(part.paths, part.settings, release=False, progress=progress))
+    result = merge_calls(results)
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)
     for missing in result.missing:
@@ -405,16 +490,22 @@ def rule_command(code: str) -> None:
 @click.option(
     "--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file."
 )
-@click.option("--config", type=click.Path(path_type=Path), help="Read [tool.ailint] from this file.")
+@click.option("--config", type=click.Path(path_type=Path), help="Use this configuration file for every file.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache (the inventory is not cached yet).")
 def report_command(
-    paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None, no_cache: bool
+    paths: tuple[Path, ...],
+    output_format: str,
+    output_file: Path | None,
+    config: Path | None,
+    isolated: bool,
+    no_cache: bool,
 ) -> None:
     """Write the readiness report of PATHS: coverage of each concern, worst files, every call site."""
     from ailint.report import readiness
 
     targets = list(paths) or [Path(".")]
-    result = _inventory(targets, config)
+    result = _inventory(targets, config, isolated)
     if result.missing:
         sys.exit(EXIT_USAGE)
     scope = [p.as_posix() for p in targets]
