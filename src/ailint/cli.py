@@ -121,7 +121,7 @@ def main() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "sarif", "github"]),
+    type=click.Choice(["text", "json", "sarif", "github", "junit", "gitlab"]),
     default="text",
     show_default=True,
     help="Output format.",
@@ -351,6 +351,14 @@ def _render(output_format: str, result: RunResult, show_statistics: bool = False
         from ailint.report import github
 
         return github.render(result)
+    if output_format == "junit":
+        from ailint.report import junit
+
+        return junit.render(result)
+    if output_format == "gitlab":
+        from ailint.report import gitlab
+
+        return gitlab.render(result)
     from ailint.report import json as json_report
 
     return json_report.render(result, statistics=show_statistics)
