@@ -116,3 +116,33 @@ def test_the_pre_commit_snippet_runs_as_written(tmp_path: Path) -> None:
     )
     passed = pre_commit("good.py")
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_the_published_hook_leaves_excluded_files_alone(tmp_path: Path) -> None:
+    """The hook of ``.pre-commit-hooks.yaml``, run as ``language: system``: a staged excluded file does not block."""
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    local = {**hook, "language": "system"}
+    project = tmp_path / "project"
+    (project / "migrations").mkdir(parents=True)
+    config = {"repos": [{"repo": "local", "hooks": [local]}]}
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    (project / "pyproject.toml").write_text('[tool.ailint]\nselect = ["AIL401"]\nexclude = ["migrations/"]\n')
+    (project / "migrations" / "bad.py").write_text(BAD)
+    (project / "bad.py").write_text(BAD)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "add", "."], cwd=project, check=True)
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+    }
+
+    def pre_commit(*files: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "pre_commit", "run", "--color", "never", "--files", *files]
+        return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+
+    passed = pre_commit("migrations/bad.py")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    failed = pre_commit("migrations/bad.py", "bad.py")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "bad.py:7:12: AIL401" in failed.stdout and "migrations/bad.py:" not in failed.stdout
