@@ -71,7 +71,11 @@ def test_written_document(tree: Path) -> None:
 
 def test_known_findings_are_not_reported(tree: Path) -> None:
     write_baseline(tree)
-    assert run("--baseline", "baseline.json", "src") == (0, "All checks passed (1 file checked).\n", "")
+    assert run("--baseline", "baseline.json", "src") == (
+        0,
+        "All checks passed (1 file checked). 2 diagnostics hidden by the baseline.\n",
+        "",
+    )
 
 
 def test_inserted_lines_and_reformatting_do_not_resurrect_findings(tree: Path) -> None:
@@ -81,7 +85,11 @@ def test_inserted_lines_and_reformatting_do_not_resurrect_findings(tree: Path) -
     )
     (tree / "src" / "app.py").write_text(moved)
     assert run("src")[0] == 1
-    assert run("--baseline", "baseline.json", "src") == (0, "All checks passed (1 file checked).\n", "")
+    assert run("--baseline", "baseline.json", "src") == (
+        0,
+        "All checks passed (1 file checked). 2 diagnostics hidden by the baseline.\n",
+        "",
+    )
 
 
 def test_identical_findings_in_one_function_are_counted(tree: Path) -> None:
@@ -91,7 +99,8 @@ def test_identical_findings_in_one_function_are_counted(tree: Path) -> None:
     )
     assert run("--baseline", "baseline.json", "src") == (
         1,
-        f"src/app.py:8:12: AIL401 [unhandled-error] {MESSAGE}\nFound 1 diagnostic (1 error) in 1 file.\n",
+        f"src/app.py:8:12: AIL401 [unhandled-error] {MESSAGE}\n"
+        "Found 1 diagnostic (1 error) in 1 file. 2 more hidden by the baseline.\n",
         "",
     )
     assert run("--write-baseline", "baseline.json", "src")[0] == 0
@@ -112,7 +121,11 @@ def test_a_finding_moved_to_another_function_is_new(tree: Path) -> None:
 def test_baseline_works_from_another_directory(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_baseline(tree)
     monkeypatch.chdir(tree / "src")
-    assert run("--baseline", "../baseline.json", ".") == (0, "All checks passed (1 file checked).\n", "")
+    assert run("--baseline", "../baseline.json", ".") == (
+        0,
+        "All checks passed (1 file checked). 2 diagnostics hidden by the baseline.\n",
+        "",
+    )
 
 
 def test_machine_formats_honour_the_baseline(tree: Path) -> None:

@@ -322,3 +322,9 @@ def test_a_walk_that_met_a_symbolic_link_is_not_remembered(project: Path) -> Non
     _settle(project)
     assert lint(project, Cache(project, settings(project)))[-1] == ("plain.py", 1, "AIL001")
     assert _walks(project) == []
+
+
+def test_the_cache_folder_is_tagged_for_backup_tools(project: Path) -> None:
+    lint(project, Cache(project, settings(project)))
+    tag = (project / ".ailint_cache" / "CACHEDIR.TAG").read_text()
+    assert tag.startswith("Signature: 8a477f597d28d172789f06886806bc55\n")

@@ -29,6 +29,12 @@ TABLES = {
         "exclude",
         "per-file-ignores",
         "severity",
+        "extend",
+        "extend-select",
+        "extend-ignore",
+        "extend-exclude",
+        "extend-per-file-ignores",
+        "tests",
         "call-sites",
         "validation",
         "confidence",
@@ -130,6 +136,31 @@ WRONG_TYPES = [
     (
         "severity = { AIL401 = 2 }",
         "invalid value for 'severity.AIL401' in pyproject.toml [tool.ailint]: expected 'error' or 'warning', got 2",
+    ),
+    (
+        "extend = 1",
+        "invalid value for 'extend' in pyproject.toml [tool.ailint]: "
+        "expected the path of another configuration file, got 1",
+    ),
+    (
+        "extend-select = 'AIL4'",
+        "invalid value for 'extend-select' in pyproject.toml [tool.ailint]: expected a list of strings, got 'AIL4'",
+    ),
+    (
+        "extend-ignore = [true]",
+        "invalid value for 'extend-ignore' in pyproject.toml [tool.ailint]: expected a list of strings, got [True]",
+    ),
+    (
+        "extend-exclude = 'build/'",
+        "invalid value for 'extend-exclude' in pyproject.toml [tool.ailint]: expected a list of strings, got 'build/'",
+    ),
+    (
+        "extend-per-file-ignores = 1",
+        "invalid value for 'extend-per-file-ignores' in pyproject.toml [tool.ailint]: expected a table, got 1",
+    ),
+    (
+        "tests = 'tests/**'",
+        "invalid value for 'tests' in pyproject.toml [tool.ailint]: expected a list of strings, got 'tests/**'",
     ),
     ("call-sites = ['acme.llm']", "[tool.ailint.call-sites] in pyproject.toml must be a table"),
     ("validation = 1", "[tool.ailint.validation] in pyproject.toml must be a table"),

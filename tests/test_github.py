@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ailint.cli import main
@@ -80,3 +81,39 @@ def test_paths_and_messages_are_escaped() -> None:
         "::warning file=odd%2Cdir/a%3Ab.py,line=3,col=1,endLine=3,endColumn=2,title=AIL002 invalid-pragma::"
         "unknown mode 'x'; valid: a, b%0Asecond line 50%25"
     )
+
+
+def _many(errors: int, warnings: int) -> str:
+    from ailint.api import RunResult
+    from ailint.report.github import render
+
+    diagnostics = [
+        Diagnostic(f"m{n:02}.py", Span(1, 1, 1, 2), "AIL401", "unhandled-error", severity, "m")
+        for n, severity in enumerate([Severity.WARNING] * warnings + [Severity.ERROR] * errors)
+    ]
+    return render(RunResult(files=1, diagnostics=diagnostics))
+
+
+def test_errors_come_first_and_a_notice_counts_what_a_step_cannot_show() -> None:
+    lines = _many(errors=12, warnings=11).splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["::error"] * 10 + ["::warning"] * 10 + ["::notice"]
+    assert lines[0].startswith("::error file=m11.py,") and lines[10].startswith("::warning file=m00.py,")
+    assert lines[-1] == (
+        "::notice title=ailint::3 more diagnostics (2 errors, 1 warning) not shown as annotations: "
+        "GitHub shows 10 errors and 10 warnings per step. "
+        "Run `ailint --format sarif -o ailint.sarif` and upload it to code scanning to see them all."
+    )
+
+
+def test_no_notice_when_every_annotation_is_shown() -> None:
+    lines = _many(errors=10, warnings=10).splitlines()
+    assert len(lines) == 20 and not any(line.startswith("::notice") for line in lines)
+
+
+def test_paths_are_relative_to_the_repository_root(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / ".git").mkdir()
+    (project / "pyproject.toml").write_text('[tool.ailint]\nselect = ["AIL401"]\n')
+    (project / "pkg").mkdir()
+    (project / "pkg" / "app.py").write_text(SOURCE)
+    monkeypatch.chdir(project / "pkg")
+    assert run("app.py")[1].startswith("::error file=pkg/app.py,line=7,")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -127,13 +128,19 @@ def test_a_read_only_directory_is_one_line(tree: Path, monkeypatch: pytest.Monke
     assert list((tree / "out").iterdir()) == []
 
 
-def test_a_missing_directory_is_one_line(tree: Path) -> None:
-    assert run("--format", "json", "-o", "missing/report.json", ".") == (
-        2,
-        "",
-        "ailint: error: cannot write missing/report.json: No such file or directory\n",
-    )
-    assert not (tree / "missing").exists()
+def test_missing_folders_are_created(tree: Path) -> None:
+    assert run("--format", "json", "-o", "missing/deeper/report.json", ".") == (1, "", "")
+    assert json.loads((tree / "missing" / "deeper" / "report.json").read_text())["files"] == 1
+    assert run("report", "-o", "reports/readiness.md", ".")[0] == 0
+    assert (tree / "reports" / "readiness.md").read_text().startswith("# ")
+
+
+def test_a_folder_that_cannot_be_made_is_one_line(tree: Path) -> None:
+    (tree / "taken").write_text("a file, not a folder\n")
+    code, out, err = run("--format", "json", "-o", "taken/report.json", ".")
+    assert (code, out) == (2, "")
+    assert err.startswith("ailint: error: cannot write taken/report.json: ")
+    assert len(err.splitlines()) == 1
 
 
 def test_a_successful_write_replaces_the_report_whole(tree: Path) -> None:

@@ -371,9 +371,10 @@ def test_output_file_is_written_and_stdout_stays_empty(app: Path) -> None:
 
 
 def test_an_unwritable_output_file_is_a_usage_error(app: Path) -> None:
-    code, out, err = run("report", "app", "-o", "missing/report.md")
+    (app / "taken").write_text("a file, not a folder\n")
+    code, out, err = run("report", "app", "-o", "taken/report.md")
     assert (code, out) == (2, "")
-    assert err.startswith("ailint: error: cannot write missing/report.md")
+    assert err.startswith("ailint: error: cannot write taken/report.md")
 
 
 def test_configuration_errors_exit_2(app: Path) -> None:

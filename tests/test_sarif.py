@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from ailint import __version__
 from ailint.cli import main
-from ailint.docs import section
+from ailint.docs import page, section
 from ailint.report.sarif import rule_descriptor
 from ailint.rules import registry
 from tests.conftest import REPO
@@ -145,10 +145,11 @@ def test_rule_descriptor() -> None:
         "name": "unhandled-error",
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": section(rule, "What it does")},
-        "help": {"text": rule.doc(), "markdown": rule.doc()},
+        "help": {"text": rule.doc(), "markdown": page(rule)},
         "defaultConfiguration": {"level": "error", "enabled": True},
         "properties": {"tags": ["ailint", "error states"]},
     }
+    assert (REPO / "docs" / "rules" / "AIL401.md").read_text(encoding="utf-8").endswith(page(rule))
     assert rule_descriptor(registry.BY_CODE["AIL003"])["defaultConfiguration"] == {
         "level": "warning",
         "enabled": False,
@@ -199,3 +200,31 @@ def test_output_file(tree: Path) -> None:
     result = CliRunner().invoke(main, ["--format", "sarif", "-o", "out.sarif", "."])
     assert result.exit_code == 1 and result.stdout == ""
     validate(json.loads((tree / "out.sarif").read_text(encoding="utf-8")))
+
+
+def test_security_rules_carry_a_security_severity() -> None:
+    properties = {code: rule_descriptor(registry.BY_CODE[code])["properties"] for code in registry.ALL_CODES}
+    assert properties["AIL601"] == {"tags": ["ailint", "security"], "security-severity": "9.0"}
+    assert properties["AIL502"]["security-severity"] == "7.5" and "security" in properties["AIL502"]["tags"]
+    assert [code for code, p in properties.items() if "security-severity" in p] == ["AIL502", "AIL601"]
+
+
+def test_uris_are_relative_to_the_repository_root(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tree / ".git").mkdir()  # the root of a repository, for ailint's purpose
+    monkeypatch.chdir(tree / "src dir")
+    _, document = sarif("--select", "AIL401", "app.py", "../clean.py")
+    validate(document)
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in document["runs"][0]["results"]]
+    assert uris == [{"uri": "src%20dir/app.py", "uriBaseId": "%SRCROOT%"}] * 2
+
+
+def test_a_file_outside_the_repository_is_an_absolute_uri(
+    tree: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tree / ".git").mkdir()
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "app.py").write_text(SOURCE)
+    _, document = sarif("--select", "AIL401", str(outside / "app.py"))
+    validate(document)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]}
+    assert uris == {(outside / "app.py").as_uri()}

@@ -816,17 +816,23 @@ def _check_missing(
 
 
 def list_calls(
-    paths: Iterable[Path], settings: Settings, cwd: Path | None = None, *, release: bool = True
+    paths: Iterable[Path],
+    settings: Settings,
+    cwd: Path | None = None,
+    *,
+    release: bool = True,
+    progress: Progress | None = None,
 ) -> CallsResult:
     """The inventory of model call sites under ``paths``, each concern judged where SPEC says.
 
-    ``release``: as for :func:`check_paths`.
+    ``release`` and ``progress``: as for :func:`check_paths`.
     """
-    run = _Run(paths, settings, cwd)
+    run = _Run(paths, settings, cwd, progress)
     result = CallsResult(errors=run.errors, missing=run.missing)
     try:
         run.prepare()
         for file in run.targets:
+            run.tick()
             result.files += 1
             result.calls.extend(run.judge(file, lambda prepared: run.engine.inventory(prepared, run.project)) or [])
     finally:

@@ -30,6 +30,11 @@ from ailint.diagnostics import Diagnostic, Severity, Span
 
 DIRECTORY = ".ailint_cache"
 _FORMAT = 3
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by ailint.\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
 _SEVERITIES = {severity.value: severity for severity in Severity}
 _STR = {str}
 
@@ -273,6 +278,9 @@ class Cache:
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# Created by ailint.\n*\n", encoding="utf-8")
+            tag = self.directory / "CACHEDIR.TAG"
+            if not tag.exists():  # backup tools skip the folder (https://bford.info/cachedir/)
+                tag.write_text(CACHEDIR_TAG, encoding="utf-8")
             if self._dirty:
                 _write(self.path, {"entries": entries, "runs": self._runs, "walks": self._walks})
             if self._facts_dirty:

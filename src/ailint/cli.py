@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ailint.api import CallsResult, RunResult
+    from ailint.projects import Part
+    from ailint.settings import Settings
 
-EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
+EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class DefaultGroup(click.Group):
@@ -39,8 +41,28 @@ class DefaultGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in self.group_options):
+            if args:
+                self._refuse_a_mistyped_command(args[0])
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def _refuse_a_mistyped_command(self, word: str) -> None:
+        """A word close to a subcommand that is no path (``ailint chek .``) is a usage error; nothing is linted."""
+        import difflib
+
+        if word.startswith("-") or word == "-" or os.path.lexists(word):
+            return
+        close = difflib.get_close_matches(word, sorted(self.commands), n=1)
+        if close:
+            _fail(f"unknown command '{word}'; did you mean '{close[0]}'? (a path to lint must exist)")
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Ctrl-C ends the run with exit code 130 (128 + SIGINT), as shells report it, and no traceback."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("ailint: interrupted", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
 
 def _fail(message: str) -> NoReturn:
@@ -60,8 +82,9 @@ def _umask() -> int:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    """Write ``text`` to ``path`` through a temporary file and a rename, creating missing folders."""
     directory = path.parent if str(path.parent) else Path(".")
+    directory.mkdir(parents=True, exist_ok=True)
     import tempfile
 
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
@@ -98,7 +121,7 @@ def main() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "sarif", "github"]),
+    type=click.Choice(["text", "json", "sarif", "github", "junit", "gitlab"]),
     default="text",
     show_default=True,
     help="Output format.",
@@ -125,9 +148,20 @@ def main() -> None:
     "--ignore", multiple=True, help="Rules to disable (codes, prefixes or names), added to the configured ones."
 )
 @click.option(
+    "--extend-select", multiple=True, help="Rules to enable (codes, prefixes or names), added to the configured ones."
+)
+@click.option(
     "--config",
     type=click.Path(path_type=Path),
-    help="Read [tool.ailint] from this file instead of the nearest pyproject.toml.",
+    help="Use this configuration file for every file, instead of the closest one to each.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file: the defaults for every file.")
+@click.option(
+    "--show-settings", is_flag=True, help="Print the configuration file and settings governing the first path."
+)
+@click.option("--show-files", is_flag=True, help="Print the files a run would check, and exit.")
+@click.option(
+    "--force-exclude", is_flag=True, help="Leave out files named on the command line that the configuration excludes."
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are reported.")
 @click.option("--statistics", "show_statistics", is_flag=True, help="Print the number of diagnostics per code.")
@@ -148,7 +182,12 @@ def check(
     write_baseline: Path | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
     config: Path | None,
+    isolated: bool,
+    show_settings: bool,
+    show_files: bool,
+    force_exclude: bool,
     exit_zero: bool,
     show_statistics: bool,
     quiet: bool,
@@ -158,53 +197,44 @@ def check(
     """Lint PATHS (default: the current directory)."""
     from ailint.api import check_paths
     from ailint.progress import progress_bar
-    from ailint.settings import ConfigError, load_settings
+    from ailint.projects import merge
 
-    try:
-        settings = load_settings(config)
-        selected = _split(select)
-        settings = settings.with_selection(selected or None, _split(ignore))
-    except ConfigError as exc:
-        _fail(str(exc))
+    targets = list(paths) or [Path(".")]
+    overrides = (_split(select) or None, _split(ignore), _split(extend_select))
+    parts, home = _parts(targets, config, isolated, overrides, force_exclude=force_exclude)
+    if show_settings:
+        _show_settings(targets[0], config, isolated, overrides)
+    if show_files:
+        from ailint.projects import files
+
+        click.echo("".join(f"{shown}\n" for shown in files(parts, Path.cwd())), nl=False)
+        sys.exit(EXIT_CLEAN)
+    settings = home
     known = _load_baseline(baseline) if baseline is not None and write_baseline is None else None
-    cache = None
-    if not no_cache:
-        from ailint.cache import Cache
-
-        cache = Cache(settings.root, settings)
+    results = []
     with progress_bar() as progress:
-        result = check_paths(
-            list(paths) or [Path(".")], settings, progress=progress, cache=cache, jobs=jobs or None, release=False
-        )
+        for part in parts:
+            cache = None
+            if not no_cache:
+                from ailint.cache import Cache
+
+                cache = Cache(part.settings.root, part.settings)
+            results.append(
+                check_paths(part.paths, part.settings, progress=progress, cache=cache, jobs=jobs or None, release=False)
+            )
+    result = merge(results)
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)
     for missing in result.missing:
         click.echo(f"ailint: error: {missing}: no such file or directory", err=True)
     if write_baseline is not None:
         _write_baseline(write_baseline, result, settings.root)
+    hidden = 0
     if known is not None:
         from ailint.baseline import new_diagnostics
 
-        result.diagnostics, _ = new_diagnostics(result.diagnostics, known, settings.root.resolve(), Path.cwd())
-
-    if output_format != "text":
-        text = _render(output_format, result)
-        if output_file is not None:
-            _write_output(output_file, text)
-        else:
-            click.echo(text, nl=False)
-    else:
-        from ailint.report import text as text_report
-
-        if output_file is not None:
-            buffer = io.StringIO()
-            text_report.render(result, buffer, color=False, quiet=quiet, show_statistics=show_statistics)
-            _write_output(output_file, buffer.getvalue())
-        else:
-            # NO_COLOR (https://no-color.org) turns off every escape code, bold included.
-            color = False if os.environ.get("NO_COLOR") else None
-            text_report.render(result, sys.stdout, color=color, quiet=quiet, show_statistics=show_statistics)
-
+        result.diagnostics, hidden = new_diagnostics(result.diagnostics, known, settings.root.resolve(), Path.cwd())
+    _report(result, output_format, output_file, quiet=quiet, show_statistics=show_statistics, hidden=hidden)
     if result.missing:
         sys.exit(EXIT_USAGE)
     if result.diagnostics and not exit_zero:
@@ -212,7 +242,106 @@ def check(
     sys.exit(EXIT_CLEAN)
 
 
-def _render(output_format: str, result: RunResult) -> str:
+Overrides = tuple[list[str] | None, list[str], list[str]]
+"""The command line's ``--select`` (None: as configured), ``--ignore`` and ``--extend-select``."""
+
+
+def _parts(
+    targets: list[Path], config: Path | None, isolated: bool, overrides: Overrides, *, force_exclude: bool = False
+) -> tuple[list[Part], Settings]:
+    """The run split by configuration (``projects.plan``), and the settings governing the working directory.
+
+    A configuration error, wherever met, is one line and exit 2.
+    """
+    from ailint.projects import plan
+    from ailint.settings import ConfigError, Resolver, isolated_settings, load_settings
+
+    select, ignore, extend_select = overrides
+    cwd = Path.cwd()
+    try:
+        resolver = None
+        if isolated:
+            fixed: Settings | None = isolated_settings(cwd)
+        elif config is not None:
+            fixed = load_settings(config, strict=True)
+        else:
+            fixed, resolver = None, Resolver(cwd)
+        home = fixed if fixed is not None else load_settings(cwd=cwd)
+
+        def adjust(settings: Settings) -> Settings:
+            return settings.with_selection(select, ignore, extend_select)
+
+        home = adjust(home)
+        return plan(targets, cwd, resolver, fixed, adjust, force_exclude=force_exclude), home
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _show_settings(target: Path, config: Path | None, isolated: bool, overrides: Overrides) -> NoReturn:
+    """``--show-settings``: the configuration and settings governing ``target``, and exit 0."""
+    from ailint.projects import describe, directory_of
+    from ailint.settings import ConfigError, Resolver
+
+    cwd = Path.cwd()
+    _, home = _parts([], config, isolated, overrides)
+    settings = home
+    if config is None and not isolated:
+        select, ignore, extend_select = overrides
+        try:
+            governing = Resolver(cwd).settings_of(directory_of(target, cwd))
+            settings = governing.with_selection(select, ignore, extend_select)
+        except ConfigError as exc:
+            _fail(str(exc))
+    click.echo(describe(settings, cwd), nl=False)
+    sys.exit(EXIT_CLEAN)
+
+
+def _report(
+    result: RunResult,
+    output_format: str,
+    output_file: Path | None,
+    *,
+    quiet: bool,
+    show_statistics: bool,
+    hidden: int = 0,
+    hidden_by: str = "the baseline",
+) -> None:
+    """Write the report in ``output_format`` to ``output_file`` or stdout.
+
+    ``--statistics`` goes with every format: in the text report, as a
+    ``statistics`` list in the JSON document, and on stderr beside the
+    formats whose consumers read a fixed schema (SARIF, GitHub, JUnit, GitLab).
+    """
+    if output_format != "text":
+        text = _render(output_format, result, show_statistics)
+        if output_file is not None:
+            _write_output(output_file, text)
+        else:
+            click.echo(text, nl=False)
+        if show_statistics and output_format != "json" and result.diagnostics:
+            from ailint.report.text import statistics
+
+            click.echo("".join(f"{row}\n" for row in statistics(result)), err=True, nl=False)
+        return
+    from ailint.report import text as text_report
+
+    buffer = io.StringIO()
+    # NO_COLOR (https://no-color.org) turns off every escape code, bold included.
+    color = False if output_file is not None or os.environ.get("NO_COLOR") else None
+    text_report.render(
+        result,
+        buffer if output_file is not None else sys.stdout,
+        color=color,
+        quiet=quiet,
+        show_statistics=show_statistics,
+        hidden=hidden,
+        hidden_by=hidden_by,
+    )
+    if output_file is not None:
+        _write_output(output_file, buffer.getvalue())
+
+
+def _render(output_format: str, result: RunResult, show_statistics: bool = False) -> str:
     """A machine-readable report: one ``render`` per format under ``ailint.report``."""
     if output_format == "sarif":
         from ailint.report import sarif
@@ -222,9 +351,17 @@ def _render(output_format: str, result: RunResult) -> str:
         from ailint.report import github
 
         return github.render(result)
+    if output_format == "junit":
+        from ailint.report import junit
+
+        return junit.render(result)
+    if output_format == "gitlab":
+        from ailint.report import gitlab
+
+        return gitlab.render(result)
     from ailint.report import json as json_report
 
-    return json_report.render(result)
+    return json_report.render(result, statistics=show_statistics)
 
 
 def _load_baseline(path: Path) -> Counter[tuple[str, str, str]]:
@@ -265,12 +402,21 @@ def _write_baseline(path: Path, result: RunResult, root: Path) -> NoReturn:
     help="Output format.",
 )
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
-@click.option("--config", type=click.Path(path_type=Path), help="Read [tool.ailint] from this file.")
-def calls(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None) -> None:
+@click.option("--config", type=click.Path(path_type=Path), help="Use this configuration file for every file.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (the inventory is not cached yet).")
+def calls(
+    paths: tuple[Path, ...],
+    output_format: str,
+    output_file: Path | None,
+    config: Path | None,
+    isolated: bool,
+    no_cache: bool,
+) -> None:
     """List every model call site under PATHS with each concern's status."""
     from ailint.report import calls as calls_report
 
-    result = _inventory(list(paths) or [Path(".")], config)
+    result = _inventory(list(paths) or [Path(".")], config, isolated)
     if output_format == "json":
         text = calls_report.render_json(result)
     else:
@@ -285,16 +431,18 @@ def calls(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     sys.exit(EXIT_USAGE if result.missing else EXIT_CLEAN)
 
 
-def _inventory(paths: list[Path], config: Path | None) -> CallsResult:
+def _inventory(paths: list[Path], config: Path | None, isolated: bool = False) -> CallsResult:
     """The call-site inventory behind ``calls`` and ``report``; problems go to stderr, bad config exits 2."""
     from ailint.api import list_calls
-    from ailint.settings import ConfigError, load_settings
+    from ailint.progress import progress_bar
+    from ailint.projects import merge_calls
 
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        _fail(str(exc))
-    result = list_calls(paths, settings, release=False)
+    parts, _ = _parts(paths, config, isolated, (None, [], []))
+    results = []
+    with progress_bar() as progress:
+        for part in parts:
+            results.append(list_calls(part.paths, part.settings, release=False, progress=progress))
+    result = merge_calls(results)
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)
     for missing in result.missing:
@@ -350,13 +498,22 @@ def rule_command(code: str) -> None:
 @click.option(
     "--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file."
 )
-@click.option("--config", type=click.Path(path_type=Path), help="Read [tool.ailint] from this file.")
-def report_command(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None) -> None:
+@click.option("--config", type=click.Path(path_type=Path), help="Use this configuration file for every file.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (the inventory is not cached yet).")
+def report_command(
+    paths: tuple[Path, ...],
+    output_format: str,
+    output_file: Path | None,
+    config: Path | None,
+    isolated: bool,
+    no_cache: bool,
+) -> None:
     """Write the readiness report of PATHS: coverage of each concern, worst files, every call site."""
     from ailint.report import readiness
 
     targets = list(paths) or [Path(".")]
-    result = _inventory(targets, config)
+    result = _inventory(targets, config, isolated)
     if result.missing:
         sys.exit(EXIT_USAGE)
     scope = [p.as_posix() for p in targets]

@@ -29,6 +29,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 AUTHORITY_MODES = ("recommend", "assist", "act")
+DEFAULT_TESTS = ("tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
+CONFIG_NAMES = (".ailint.toml", "ailint.toml", "pyproject.toml")
+"""The files a folder's configuration may be in, the first that holds ailint settings winning (as Ruff's)."""
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
@@ -57,15 +60,20 @@ class Settings:
     approvals: tuple[str, ...] = ()
     authority_paths: tuple[tuple[str, str], ...] = ()
     sink_extra: tuple[str, ...] = ()
+    tests: tuple[str, ...] = DEFAULT_TESTS
+    """Globs of test files (relative to the root): read for the project's facts, not judged."""
 
-    def with_selection(self, select: Iterable[str] | None, ignore: Iterable[str]) -> Settings:
-        """Apply ``--select`` (replaces the configured selection) and ``--ignore`` (adds to it)."""
+    def with_selection(
+        self, select: Iterable[str] | None, ignore: Iterable[str], extend_select: Iterable[str] = ()
+    ) -> Settings:
+        """Apply ``--select`` (replaces the configured selection), ``--extend-select`` and ``--ignore`` (add to it)."""
         from ailint.rules import registry
 
         enabled = set(self.enabled)
         try:
             if select is not None:
                 enabled = set(registry.resolve_selectors(select))
+            enabled |= registry.resolve_selectors(extend_select)
             enabled -= registry.resolve_selectors(ignore)
         except registry.UnknownSelector as exc:
             raise ConfigError(_unknown_selector_message(exc, "on the command line")) from None
@@ -106,23 +114,41 @@ def _display(path: Path) -> str:
         return path.as_posix()
 
 
-def find_config(start: Path) -> tuple[Path | None, Path]:
-    """The pyproject.toml in use and the project root, searching upward from ``start``.
+def _ailint_table(path: Path, data: dict[str, Any]) -> Any:
+    """The ailint settings a file holds: ``[tool.ailint]`` in a ``pyproject.toml``, else its top-level keys.
 
-    The nearest file with a ``[tool.ailint]`` table wins; failing that, the
-    nearest ``pyproject.toml`` still marks the project root.
+    None when a ``pyproject.toml`` has no ``[tool.ailint]`` table. Any other
+    file holds ailint settings by its name, unless it has only a ``[tool]``
+    table: it is then read as a ``pyproject.toml`` is.
+    """
+    if path.name == "pyproject.toml" or set(data) == {"tool"}:
+        tool = data.get("tool")
+        return tool.get("ailint") if isinstance(tool, dict) else None
+    return data
+
+
+def find_config(start: Path) -> tuple[Path | None, Path]:
+    """The configuration file in use and the project root, searching upward from ``start``.
+
+    In each folder, ``.ailint.toml``, ``ailint.toml`` and ``pyproject.toml``
+    are tried in that order; the nearest file with ailint settings wins.
+    Failing that, the nearest ``pyproject.toml`` still marks the project root.
     """
     nearest: Path | None = None
     for directory in (start, *start.parents):
-        candidate = directory / "pyproject.toml"
-        try:
-            present = candidate.exists()
-        except OSError as exc:
-            raise ConfigError(f"cannot read {_display(candidate)}: {exc.strerror or exc}") from None
-        if present:  # a directory or a pipe of that name is an error, not a reason to look further up
+        for name in CONFIG_NAMES:
+            candidate = directory / name
+            try:
+                present = candidate.exists()
+            except OSError as exc:
+                raise ConfigError(f"cannot read {_display(candidate)}: {exc.strerror or exc}") from None
+            if not present:
+                continue
+            # A directory or a pipe of that name is an error, not a reason to look further up.
             data = _read_toml(candidate)
-            nearest = nearest or candidate
-            if isinstance(data.get("tool"), dict) and "ailint" in data["tool"]:
+            if name == "pyproject.toml":
+                nearest = nearest or candidate
+            if _ailint_table(candidate, data) is not None:
                 return candidate, directory
     if nearest is not None:
         return nearest, nearest.parent
@@ -153,14 +179,23 @@ def _short(text: str) -> str:
 class _Checker:
     """Validates one configuration file, producing precise error messages."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, nested: bool = True) -> None:
+        """``nested``: the settings are the file's ``[tool.ailint]`` table, not its top level."""
         self.file = _display(path)
+        self.nested = nested
+        self.where = f"{self.file} [tool.ailint]" if nested else self.file
+
+    def section(self, where: str) -> str:
+        """How a message names the table ``where`` of the settings (``""``: the settings themselves)."""
+        if self.nested:
+            return f"[tool.ailint.{where}]" if where else "[tool.ailint]"
+        return f"[{where}]" if where else "(top level)"
 
     def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(f"invalid value for '{key}' in {self.file} [tool.ailint]: {problem}")
+        return ConfigError(f"invalid value for '{key}' in {self.where}: {problem}")
 
     def table(self, value: Any, where: str, schema: Mapping[str, Validator]) -> dict[str, Any]:
-        section = f"[tool.ailint.{where}]" if where else "[tool.ailint]"
+        section = self.section(where)
         if not isinstance(value, dict):
             raise ConfigError(f"{section} in {self.file} must be a table")
         result: dict[str, Any] = {}
@@ -168,7 +203,8 @@ class _Checker:
             if key not in schema:
                 close = difflib.get_close_matches(key, list(schema), n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(sorted(schema))}"
-                raise ConfigError(f"unknown key '{_short(key)}' in {self.file} {section}{hint}")
+                shown = f"{self.file} {section}" if self.nested or where else self.file
+                raise ConfigError(f"unknown key '{_short(key)}' in {shown}{hint}")
             full = f"{where}.{key}" if where else key
             result[key] = schema[key](item, full)
         return result
@@ -191,7 +227,7 @@ class _Checker:
         try:
             return registry.resolve_selectors(self.strings(value, key))
         except registry.UnknownSelector as exc:
-            raise ConfigError(_unknown_selector_message(exc, f"in '{key}' in {self.file} [tool.ailint]")) from None
+            raise ConfigError(_unknown_selector_message(exc, f"in '{key}' in {self.where}")) from None
 
     def pattern(self, value: Any, key: str) -> str:
         if not isinstance(value, str):
@@ -241,7 +277,7 @@ class _Checker:
             try:
                 codes = registry.resolve_selector(code)
             except registry.UnknownSelector as exc:
-                raise ConfigError(_unknown_selector_message(exc, f"in '{key}' in {self.file} [tool.ailint]")) from None
+                raise ConfigError(_unknown_selector_message(exc, f"in '{key}' in {self.where}")) from None
             if level not in ("error", "warning"):
                 raise self.fail(f"{key}.{_short(code)}", f"expected 'error' or 'warning', got {_shown(level)}")
             for resolved in codes:
@@ -266,37 +302,133 @@ def _unknown_selector_message(exc: Any, where: str) -> str:
     return f"unknown rule selector '{_short(exc.selector)}' {where}{hint}"
 
 
-def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settings:
-    """Find, read and validate the configuration for a run."""
-    from ailint.rules import registry
+def load_settings(config: Path | None = None, cwd: Path | None = None, *, strict: bool = False) -> Settings:
+    """Find, read and validate the configuration that governs ``cwd`` (or the file named ``config``).
 
+    ``strict`` (``--config`` on the command line): a ``config`` that yields
+    no ailint settings is an error, never silently ignored.
+    """
     cwd = (cwd or Path.cwd()).resolve()
     if config is not None:
         data = _read_toml(config)
-        config = config.resolve()
-        root = config.parent
-        path: Path | None = config
-    else:
-        path, root = find_config(cwd)
-        data = _read_toml(path) if path is not None else {}
-    tool = data.get("tool", {}) if isinstance(data, dict) else {}
-    raw = tool.get("ailint", {}) if isinstance(tool, dict) else {}
+        if strict and (_ailint_table(config, data) is None or not data):
+            where = "no [tool.ailint] table" if config.name == "pyproject.toml" or "tool" in data else "no settings"
+            raise ConfigError(f"config file {_display(config)} has {where} for ailint")
+        return _settings(config.resolve(), data)
+    path, root = find_config(cwd)
     if path is None:
-        return Settings(root=root, enabled=registry.DEFAULT_CODES)
-    c = _Checker(path)
+        return Settings(root=root, enabled=_default_codes())
+    return _settings(path, _read_toml(path), root)
+
+
+def isolated_settings(cwd: Path | None = None) -> Settings:
+    """``--isolated``: the defaults, no configuration file read; the working directory is the root."""
+    return Settings(root=(cwd or Path.cwd()).resolve(), enabled=_default_codes())
+
+
+def _default_codes() -> frozenset[str]:
+    from ailint.rules import registry
+
+    return registry.DEFAULT_CODES
+
+
+class Resolver:
+    """The settings of each file: those of the closest configuration at or above it (SPEC section 5).
+
+    Each folder's configuration is looked up once, and each configuration
+    file read and validated once, per run.
+    """
+
+    def __init__(self, cwd: Path | None = None) -> None:
+        self.cwd = (cwd or Path.cwd()).resolve()
+        self._by_directory: dict[Path, tuple[Path | None, Path]] = {}
+        self._by_config: dict[Path | None, Settings] = {}
+
+    def config_of(self, directory: Path) -> tuple[Path | None, Path]:
+        """The configuration governing ``directory`` and its project root (as :func:`find_config`)."""
+        found = self._by_directory.get(directory)
+        if found is None:
+            found = self._by_directory[directory] = find_config(directory)
+        return found
+
+    def settings_of(self, directory: Path) -> Settings:
+        """The settings governing the files of ``directory`` (absolute)."""
+        path, root = self.config_of(directory)
+        if path is None:
+            path_key = None
+            if path_key not in self._by_config:
+                self._by_config[path_key] = load_settings(cwd=self.cwd)
+            return self._by_config[path_key]
+        settings = self._by_config.get(path)
+        if settings is None:
+            settings = self._by_config[path] = _settings(path, _read_toml(path), root)
+        return settings
+
+
+def _settings(path: Path, data: dict[str, Any], root: Path | None = None) -> Settings:
+    """The settings of the configuration file ``path`` (read as ``data``), with what it extends."""
+    layers = _layers(path, data, [])
+    root = path.parent if root is None else root
+    return _combine(layers, root, path)
+
+
+def _layers(path: Path, data: dict[str, Any], seen: list[Path]) -> list[dict[str, Any]]:
+    """The validated settings of ``path`` and of every file it extends, the furthest first."""
+    resolved = path.resolve()
+    if resolved in seen:
+        chain = " -> ".join(_display(p) for p in [*seen, resolved])
+        raise ConfigError(f"configuration files extend each other in a cycle: {chain}")
+    raw = _ailint_table(path, data)
+    if raw is None:
+        return []  # a pyproject.toml without [tool.ailint]: the defaults
+    parsed = _parse(path, raw, nested=raw is not data)
+    base = parsed.pop("extend", None)
+    if base is None:
+        return [parsed]
+    target = (path.parent / base).resolve()
+    return [*_layers(target, _read_extended(target, path), [*seen, resolved]), parsed]
+
+
+def _read_extended(target: Path, by: Path) -> dict[str, Any]:
+    try:
+        data = _read_toml(target)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} (extended by {_display(by)})") from None
+    if _ailint_table(target, data) is None:
+        raise ConfigError(f"config file {_display(target)} (extended by {_display(by)}) has no [tool.ailint] table")
+    return data
+
+
+def _parse(path: Path, raw: Any, nested: bool) -> dict[str, Any]:
+    """The keys of one configuration file, each validated (an unknown key or a bad value is a ``ConfigError``)."""
+    c = _Checker(path, nested)
 
     def sub(schema: Mapping[str, Validator]) -> Validator:
         return lambda value, key: c.table(value, key, schema)
 
-    parsed = c.table(
+    def extended(value: Any, key: str) -> str:
+        if not isinstance(value, str) or not value:
+            raise c.fail(key, f"expected the path of another configuration file, got {_shown(value)}")
+        return value
+
+    def per_file(value: Any, key: str) -> dict[str, Any]:
+        return c.mapping(value, key, c.selectors, globs=True)
+
+    return c.table(
         raw,
         "",
         {
+            "extend": extended,
             "select": c.selectors,
+            "extend-select": c.selectors,
             "ignore": c.selectors,
+            "extend-ignore": c.selectors,
             "exclude": c.globs,
-            "per-file-ignores": lambda v, k: c.mapping(v, k, c.selectors, globs=True),
+            "extend-exclude": c.globs,
+            "per-file-ignores": per_file,
+            "extend-per-file-ignores": per_file,
             "severity": c.severity,
+            "tests": c.globs,
             "call-sites": sub({"extra": c.dotted}),
             "validation": sub({"validators": c.dotted}),
             "confidence": sub({"pattern": c.pattern, "gates": c.dotted}),
@@ -312,10 +444,42 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
             "sinks": sub({"extra": c.dotted}),
         },
     )
-    enabled = set(parsed.get("select", registry.DEFAULT_CODES)) - set(parsed.get("ignore", ()))
+
+
+def _combine(layers: list[dict[str, Any]], root: Path, path: Path) -> Settings:
+    """One file's settings from its layers, the furthest first, as Ruff combines ``extend``.
+
+    A key replaces what the files it extends said (tables key by key); each
+    ``extend-*`` key adds to the value of its key as it stands at that layer.
+    """
+    from ailint.rules import registry
+
+    enabled = set(registry.DEFAULT_CODES)
+    exclude: list[str] = []
+    per_file: dict[str, frozenset[str]] = {}
+    severity: dict[str, Severity] = {}
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        if "select" in layer:
+            enabled = set(layer["select"])
+        enabled |= layer.get("extend-select", frozenset())
+        enabled -= layer.get("ignore", frozenset()) | layer.get("extend-ignore", frozenset())
+        if "exclude" in layer:
+            exclude = list(layer["exclude"])
+        exclude += layer.get("extend-exclude", ())
+        if "per-file-ignores" in layer:
+            per_file = dict(layer["per-file-ignores"])
+        for glob, codes in layer.get("extend-per-file-ignores", {}).items():
+            per_file[glob] = per_file.get(glob, frozenset()) | codes
+        severity.update(layer.get("severity", {}))
+        for key, value in layer.items():
+            if isinstance(value, dict) and key not in ("per-file-ignores", "extend-per-file-ignores", "severity"):
+                merged[key] = {**merged.get(key, {}), **value}
+            elif key == "tests":
+                merged[key] = value
 
     def section(name: str) -> dict[str, Any]:
-        found: dict[str, Any] = parsed.get(name, {})
+        found: dict[str, Any] = merged.get(name, {})
         return found
 
     defaults = Settings(root=root)
@@ -323,9 +487,9 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
         root=root,
         config_path=path,
         enabled=frozenset(enabled),
-        exclude=parsed.get("exclude", ()),
-        per_file_ignores=tuple(parsed.get("per-file-ignores", {}).items()),
-        severity=parsed.get("severity", {}),
+        exclude=tuple(exclude),
+        per_file_ignores=tuple(per_file.items()),
+        severity=severity,
         call_site_extra=section("call-sites").get("extra", ()),
         validators=section("validation").get("validators", ()),
         confidence_pattern=section("confidence").get("pattern", defaults.confidence_pattern),
@@ -336,4 +500,5 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
         approvals=section("authority").get("approvals", ()),
         authority_paths=tuple(section("authority").get("paths", {}).items()),
         sink_extra=section("sinks").get("extra", ()),
+        tests=merged.get("tests", DEFAULT_TESTS),
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ailint.diagnostics import Severity
+from ailint.report.paths import from_root
 
 if TYPE_CHECKING:
     from ailint.api import RunResult
@@ -37,7 +38,7 @@ def command(diagnostic: Diagnostic) -> str:
     """One diagnostic as a workflow command."""
     span = diagnostic.span
     properties = {
-        "file": diagnostic.path,
+        "file": from_root(diagnostic.path) or diagnostic.path,  # annotations attach to the repository's paths
         "line": str(span.line),
         "col": str(span.column),
         "endLine": str(span.end_line),
@@ -48,6 +49,31 @@ def command(diagnostic: Diagnostic) -> str:
     return f"::{_COMMAND[diagnostic.severity]} {joined}::{escape_data(diagnostic.message)}"
 
 
+SHOWN_PER_STEP = 10
+"""GitHub shows at most 10 error and 10 warning annotations per step; the rest would be lost silently."""
+
+
 def render(result: RunResult) -> str:
-    """Every diagnostic as a workflow command line; nothing else (a clean run prints nothing)."""
-    return "".join(command(d) + "\n" for d in result.diagnostics)
+    """Errors first, then warnings, as many of each as a step shows; a final notice counts the rest.
+
+    A clean run prints nothing.
+    """
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    warnings = [d for d in result.diagnostics if d.severity is not Severity.ERROR]
+    shown = errors[:SHOWN_PER_STEP] + warnings[:SHOWN_PER_STEP]
+    lines = [command(d) for d in shown]
+    left = len(result.diagnostics) - len(shown)
+    if left:
+        errors_left = max(len(errors) - SHOWN_PER_STEP, 0)
+        counts = f"{errors_left} error{'' if errors_left == 1 else 's'}, {left - errors_left} warning" + (
+            "" if left - errors_left == 1 else "s"
+        )
+        lines.append(
+            "::notice title=ailint::"
+            + escape_data(
+                f"{left} more diagnostic{'' if left == 1 else 's'} ({counts}) not shown as annotations: "
+                f"GitHub shows {SHOWN_PER_STEP} errors and {SHOWN_PER_STEP} warnings per step. "
+                "Run `ailint --format sarif -o ailint.sarif` and upload it to code scanning to see them all."
+            )
+        )
+    return "".join(line + "\n" for line in lines)

@@ -2,10 +2,12 @@
 
 Every rule's metadata goes into ``tool.driver.rules`` (from the rule classes,
 like the rule pages), so a viewer can show the rule's page next to a result.
-Locations are relative to the working directory (``%SRCROOT%``, the checkout
-root in CI). ``partialFingerprints`` reuse the diagnostics' line-independent
-fingerprints, numbered when one function holds several identical findings,
-so an alert keeps its identity when code moves.
+Locations are relative to the root of the Git repository (``%SRCROOT%``, the
+checkout in CI), never ``../``; a file outside it is an absolute URI. The
+rules whose failure is a security risk carry ``security-severity``.
+``partialFingerprints`` reuse the diagnostics' line-independent fingerprints,
+numbered when one function holds several identical findings, so an alert
+keeps its identity when code moves.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ailint import __version__
-from ailint.docs import section
+from ailint.docs import page, section
+from ailint.report.paths import absolute, from_root
 from ailint.rules import registry
 
 if TYPE_CHECKING:
@@ -28,17 +31,36 @@ SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sar
 FINGERPRINT_KEY = "ailint/v1"
 
 
+SECURITY_SEVERITY = {"AIL601": "9.0", "AIL502": "7.5"}
+"""CVSS-like scores of the rules whose failure is a security risk, by which code scanning ranks alerts
+(9.0 and above is critical, 7.0 high): model output reaching ``eval`` or a shell runs what the model
+wrote; an action beyond the declared authority acts on the world unapproved."""
+
+
 def rule_descriptor(rule: type[Rule]) -> dict[str, Any]:
-    """One ``reportingDescriptor``: what SARIF viewers show about a rule."""
+    """One ``reportingDescriptor``: what SARIF viewers show about a rule, its page as ``help.markdown``."""
+    properties: dict[str, Any] = {"tags": ["ailint", rule.concern.value]}
+    if rule.code in SECURITY_SEVERITY:
+        if "security" not in properties["tags"]:  # code scanning reads security-severity only with this tag
+            properties["tags"].append("security")
+        properties["security-severity"] = SECURITY_SEVERITY[rule.code]
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": section(rule, "What it does") or rule.summary},
-        "help": {"text": rule.doc(), "markdown": rule.doc()},
+        "help": {"text": rule.doc(), "markdown": page(rule)},
         "defaultConfiguration": {"level": rule.severity.value, "enabled": rule.enabled_by_default},
-        "properties": {"tags": ["ailint", rule.concern.value]},
+        "properties": properties,
     }
+
+
+def artifact_location(display: str) -> dict[str, str]:
+    """Where a file is: relative to the repository root (``%SRCROOT%``), or an absolute URI outside it."""
+    relative = from_root(display)
+    if relative is None:
+        return {"uri": absolute(display).as_uri()}
+    return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
 
 
 def _result(diagnostic: Diagnostic, index: int, occurrence: int) -> dict[str, Any]:
@@ -51,7 +73,7 @@ def _result(diagnostic: Diagnostic, index: int, occurrence: int) -> dict[str, An
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": quote(diagnostic.path), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": artifact_location(diagnostic.path),
                     "region": {
                         "startLine": span.line,
                         "startColumn": span.column,

@@ -46,16 +46,28 @@ def plain_line(diagnostic: Diagnostic) -> str:
     return f"{diagnostic.path}:{span.line}:{span.column}: {diagnostic.code} [{diagnostic.name}] {diagnostic.message}"
 
 
-def summary(result: RunResult) -> str:
-    """The closing line: what was found, in how many files."""
+def summary(result: RunResult, hidden: int = 0, hidden_by: str = "the baseline") -> str | None:
+    """The closing line: what was found, in how many files, and how many ``hidden_by`` hid.
+
+    None when a path asked for is missing and nothing was found: the run did
+    not check what it was asked to, so it must not say that all checks passed.
+    """
     files = _plural(result.files, "file")
     if not result.diagnostics:
-        return f"All checks passed ({files} checked)."
+        if result.missing:
+            return None
+        line = f"All checks passed ({files} checked)."
+        if hidden:
+            line += f" {_plural(hidden, 'diagnostic')} hidden by {hidden_by}."
+        return line
     by_severity = Counter(d.severity for d in result.diagnostics)
     parts = [
         _plural(by_severity[level], level.value) for level in (Severity.ERROR, Severity.WARNING) if by_severity[level]
     ]
-    return f"Found {_plural(len(result.diagnostics), 'diagnostic')} ({', '.join(parts)}) in {files}."
+    line = f"Found {_plural(len(result.diagnostics), 'diagnostic')} ({', '.join(parts)}) in {files}."
+    if hidden:
+        line += f" {hidden} more hidden by {hidden_by}."
+    return line
 
 
 def statistics(result: RunResult) -> list[str]:
@@ -66,10 +78,23 @@ def statistics(result: RunResult) -> list[str]:
     return [f"{count:>{width}}  {code}  {name}" for (code, name), count in ordered]
 
 
-def render(result: RunResult, stream: TextIO, *, color: bool | None, quiet: bool, show_statistics: bool) -> None:
-    """Write the text report to ``stream``; ``color=None`` lets rich decide (terminal, ``NO_COLOR``)."""
+def render(
+    result: RunResult,
+    stream: TextIO,
+    *,
+    color: bool | None,
+    quiet: bool,
+    show_statistics: bool,
+    hidden: int = 0,
+    hidden_by: str = "the baseline",
+) -> None:
+    """Write the text report to ``stream``; ``color=None`` lets rich decide (terminal, ``NO_COLOR``).
+
+    ``hidden``: diagnostics left out because ``hidden_by`` (a baseline, a revision) accounts for them.
+    """
+    closing = None if quiet else summary(result, hidden, hidden_by)
     if color is False or (color is None and not _may_style(stream)):
-        stream.write(_plain(result, quiet=quiet, show_statistics=show_statistics))  # rich is not even imported
+        stream.write(_plain(result, closing, quiet=quiet, show_statistics=show_statistics))  # rich is not imported
         return
     from rich.console import Console
 
@@ -84,17 +109,17 @@ def render(result: RunResult, stream: TextIO, *, color: bool | None, quiet: bool
             console.print()
         for row in statistics(result):
             console.print(row)
-    if not quiet:
-        console.print(summary(result), style="bold" if result.diagnostics else "green")
+    if closing is not None:
+        console.print(closing, style="bold" if result.diagnostics else "green")
 
 
-def _plain(result: RunResult, *, quiet: bool, show_statistics: bool) -> str:
+def _plain(result: RunResult, closing: str | None, *, quiet: bool, show_statistics: bool) -> str:
     """The whole report without styles, as rich writes it when it applies none."""
     lines = [plain_line(d) for d in result.diagnostics]
     if show_statistics and result.diagnostics:
         lines += ([] if quiet else [""]) + statistics(result)
-    if not quiet:
-        lines.append(summary(result))
+    if closing is not None:
+        lines.append(closing)
     return "".join(f"{line}\n" for line in lines)
 
 
