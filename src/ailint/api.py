@@ -364,7 +364,7 @@ class _Run:
         files = self.files
         self.reach = reached(selected, self.imports, self.importable)
         aliases = {name: files[i].module for i in self.reach for name in self.importable[i]}
-        tests = {files[i].module for i in self.reach if is_test_path(self.relative(files[i]))}
+        tests = {files[i].module for i in self.reach if is_test_path(self.relative(files[i]), self.settings.tests)}
         found = summaries([(files[i].module, files[i].is_package, files[i]) for i in sorted(self.reach)], self.cache)
         self.program = solve(found, self.engine.knowledge, tests, aliases)
         calling = self.program.modules_with_model_calls
@@ -607,9 +607,11 @@ class _Run:
         for index, names in enumerate(self.importable):
             for name in names:
                 owners.setdefault(name, []).append(index)
-        related = set(self.candidates) | self.reach | {
-            j for i in self.candidates for name in self.imports[i] for j in owners.get(name, ())
-        }
+        related = (
+            set(self.candidates)
+            | self.reach
+            | {j for i in self.candidates for name in self.imports[i] for j in owners.get(name, ())}
+        )
         project = digest(*(f"{self.relative(self.files[i])}:{hashes[i]}" for i in sorted(related)))
         keys = {}
         for index, file in enumerate(self.files):

@@ -745,14 +745,14 @@ class Engine:
                     checks=checks,
                     is_async=site.is_async,
                     streaming=site.streaming,
-                    test=is_test_path(prepared.task.relative),
+                    test=is_test_path(prepared.task.relative, self.settings.tests),
                 )
             )
         return records
 
     def _judge(self, prepared: Prepared, project: Project) -> list[Diagnostic]:
         assert prepared.analysis is not None and prepared.wrapper is not None
-        if is_test_path(prepared.task.relative):
+        if is_test_path(prepared.task.relative, self.settings.tests):
             return []  # tests are read (their calls are listed) but not judged: SPEC section 2
         context = RuleContext(analysis=prepared.analysis, settings=self.settings, project=project)
         findings: list[tuple[str, Finding]] = []

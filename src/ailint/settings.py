@@ -22,6 +22,7 @@ from typing import Any
 import pathspec
 
 from ailint.diagnostics import Severity
+from ailint.discovery import DEFAULT_TESTS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,7 +30,6 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 AUTHORITY_MODES = ("recommend", "assist", "act")
-DEFAULT_TESTS = ("tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 CONFIG_NAMES = (".ailint.toml", "ailint.toml", "pyproject.toml")
 """The files a folder's configuration may be in, the first that holds ailint settings winning (as Ruff's)."""
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")

@@ -74,7 +74,7 @@ class Project:
         """Reads a project module that was not analysed, on demand (set by the run)."""
         self._outputs: dict[int, Output] = {}
         self.program: Program | None = None
-        """The value-flow engine's answers (set by the run): consulted where the file's own reading finds no call site."""
+        """The value-flow engine's answers (set by the run): asked where the file's own reading finds no call site."""
         self.called_apart: dict[str, list[Collection[str]]] = {}
         """Names called in files judged apart from this project, and the modules each of those files imports
         (the file's own set, shared: a union per name held 30 MiB on langchain): the parameters of a

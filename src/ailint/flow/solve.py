@@ -178,7 +178,7 @@ class _Solver:
                 self.add(("v", base.name, attr), values, reason)
 
     # -- evaluation --------------------------------------------------------------
-    def eval(self, term: Term | None) -> set[Value]:  # noqa: C901 - one branch per kind of term
+    def eval(self, term: Term | None) -> set[Value]:
         if term is None:
             return _EMPTY
         kind = term[0]
@@ -325,7 +325,7 @@ class _Solver:
     def hierarchy(self, qual: str) -> list[str]:
         return [qual, *sorted(self._subclasses.get(qual, ()))]
 
-    def attribute(self, base: Value, name: str) -> set[Value]:  # noqa: C901 - one branch per kind of value
+    def attribute(self, base: Value, name: str) -> set[Value]:
         if isinstance(base, Ext):
             if name in self.knowledge.transparent:
                 return {base}
@@ -377,13 +377,13 @@ class _Solver:
             if function is None or "staticmethod" in function.flags:
                 found.add(value)
             elif "classmethod" in function.flags:
-                found.add(Bnd(value.qual, Cls(receiver.qual)))
+                found.add(Bnd(function.qual, Cls(receiver.qual)))
             elif isinstance(receiver, Cls):
                 found.add(value)
             elif "property" in function.flags:
-                found |= self.get(("r", value.qual))
+                found |= self.get(("r", function.qual))
             else:
-                found.add(Bnd(value.qual, receiver))
+                found.add(Bnd(function.qual, receiver))
         return found
 
     def super_attribute(self, owner: str, function: str, name: str) -> set[Value]:
@@ -458,7 +458,7 @@ class _Solver:
     def argument(self, call: Call, index: int) -> set[Value]:
         return self.eval(call.args[index]) if index < len(call.args) else _EMPTY
 
-    def library_call(self, path: str, call: Call) -> set[Value]:  # noqa: C901 - one branch per library form
+    def library_call(self, path: str, call: Call) -> set[Value]:
         knowledge = self.knowledge
         if path in _PARTIAL:
             return self.argument(call, 0)
@@ -488,7 +488,7 @@ class _Solver:
             return found
         head, _, method = path.rpartition(".")
         index = _INVOKERS.get(method)
-        if index is not None and head.startswith(_INVOKER_MODULES) or (index is not None and "loop" in head):
+        if (index is not None and head.startswith(_INVOKER_MODULES)) or (index is not None and "loop" in head):
             found = set()
             for target in self.argument(call, index or 0):
                 found |= self.call_result(target, call) if not isinstance(target, Ext) else {Ext(f"{target.path}()")}
@@ -533,9 +533,9 @@ class _Solver:
                     if values:
                         self.add(("F", callee.qual, name), values, reason)
         elif isinstance(callee, (Inst, Decl)):
-            for method in self.attribute(callee, "__call__"):
-                if isinstance(method, Bnd):
-                    self.parameters(method.qual, call, method.receiver, reason, offset)
+            for called in self.attribute(callee, "__call__"):
+                if isinstance(called, Bnd):
+                    self.parameters(called.qual, call, called.receiver, reason, offset)
         elif isinstance(callee, Ext):
             head, _, method_name = callee.path.rpartition(".")
             position = _INVOKERS.get(method_name)

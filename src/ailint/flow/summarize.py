@@ -150,7 +150,7 @@ class _Summarizer:
         for statement in statements:
             self.statement(statement, scope)
 
-    def statement(self, node: ast.stmt, scope: _Scope) -> None:  # noqa: C901 - one branch per statement kind
+    def statement(self, node: ast.stmt, scope: _Scope) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.define_function(node, scope)
         elif isinstance(node, ast.ClassDef):
@@ -169,11 +169,11 @@ class _Summarizer:
                 if term is not None:
                     self.assign(node.target, term, scope, node.lineno)
         elif isinstance(node, ast.AugAssign):
-            value = self.term(node.value, scope)
-            target = self.term(node.target, scope)
-            if isinstance(node.op, ast.Add) and value is not None and target is not None:
-                value = ("add", target, value)
-            self.assign(node.target, value, scope, node.lineno)
+            added = self.term(node.value, scope)
+            current = self.term(node.target, scope)
+            if isinstance(node.op, ast.Add) and added is not None and current is not None:
+                added = ("add", current, added)
+            self.assign(node.target, added, scope, node.lineno)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             self.assign(node.target, self.term(node.iter, scope), scope, node.lineno)
             self.body(node.body, scope)
@@ -325,7 +325,9 @@ class _Summarizer:
         for decorator in node.decorator_list:  # the decorator is applied to the function: a call
             callee = self.term(decorator, scope)
             if callee is not None and _last(decorator) not in ("property", "classmethod", "staticmethod"):
-                applied = Call(callee, (("fn", qual),), (), (), (), decorator.lineno, -1, decorator.lineno, -1, self.function)
+                applied = Call(
+                    callee, (("fn", qual),), (), (), (), decorator.lineno, -1, decorator.lineno, -1, self.function
+                )
                 self.calls.append(applied)
         outer = self.function
         self.function = qual
@@ -388,7 +390,7 @@ class _Summarizer:
         return None
 
     # -- expressions -------------------------------------------------------
-    def term(self, node: ast.expr | None, scope: _Scope, record: bool = True) -> Term | None:  # noqa: C901
+    def term(self, node: ast.expr | None, scope: _Scope, record: bool = True) -> Term | None:
         """The term of ``node``; every call inside it is recorded (unless ``record`` is false)."""
         if node is None:
             return None
@@ -405,11 +407,11 @@ class _Summarizer:
             return None
         if isinstance(node, ast.JoinedStr):
             parts: list[Term] = []
-            for value in node.values:
-                if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                    parts.append(("s", value.value))
-                elif isinstance(value, ast.FormattedValue):
-                    part = self.term(value.value, scope, record)
+            for piece in node.values:
+                if isinstance(piece, ast.Constant) and isinstance(piece.value, str):
+                    parts.append(("s", piece.value))
+                elif isinstance(piece, ast.FormattedValue):
+                    part = self.term(piece.value, scope, record)
                     parts.append(part if part is not None else ("u", ()))
             return ("fmt", tuple(parts))
         if isinstance(node, ast.BinOp):
