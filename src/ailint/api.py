@@ -365,8 +365,12 @@ class _Run:
         self.reach = reached(selected, self.imports, self.importable)
         aliases = {name: files[i].module for i in self.reach for name in self.importable[i]}
         tests = {files[i].module for i in self.reach if is_test_path(self.relative(files[i]), self.settings.tests)}
-        found = summaries([(files[i].module, files[i].is_package, files[i]) for i in sorted(self.reach)], self.cache)
-        self.program = solve(found, self.engine.knowledge, tests, aliases)
+        try:
+            found = summaries([(files[i].module, files[i].is_package, files[i]) for i in sorted(self.reach)], self.cache)
+            self.program = solve(found, self.engine.knowledge, tests, aliases)
+        except Exception as exc:  # a bug in the engine costs what it would have added, not the run
+            self.errors.append(f"internal error while following values: {type(exc).__name__}: {str(exc)[:200]}")
+            return set()
         calling = self.program.modules_with_model_calls
         return {i for i in self.reach if i not in selected and files[i].module in calling}
 

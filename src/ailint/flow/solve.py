@@ -147,11 +147,11 @@ class _Solver:
     def round(self, summary: FileSummary) -> None:
         module = summary.module
         for store in summary.stores:
-            values = self.eval(store.value)
+            values = self.guarded(store.value)
             if values:
                 self.store(store.location, values, Reason(module, store.line, "assigned", _source(store.value)))
         for function, term in summary.returns:
-            values = self.eval(term)
+            values = self.guarded(term)
             if values:
                 line = self.functions[function].line if function in self.functions else 0
                 self.add(("r", function), values, Reason(module, line, "returned", _source(term)))
@@ -514,8 +514,18 @@ class _Solver:
     # -- arguments into parameters -------------------------------------------------
     def bind(self, module: str, index: int, call: Call) -> None:
         reason = Reason(module, call.line, "passed")
-        for callee in self.callees(module, index):
-            self.bind_callee(callee, call, reason)
+        try:
+            for callee in self.callees(module, index):
+                self.bind_callee(callee, call, reason)
+        except RecursionError:  # an expression nested deeper than the interpreter follows: it contributes nothing
+            return
+
+    def guarded(self, term: Term) -> set[Value]:
+        """``eval``, where an expression nested too deep for the interpreter evaluates to nothing."""
+        try:
+            return self.eval(term)
+        except RecursionError:
+            return _EMPTY
 
     def bind_callee(self, callee: Value, call: Call, reason: Reason, offset: int = 0) -> None:
         if isinstance(callee, Fn):
@@ -583,10 +593,12 @@ class _Solver:
 
     # -- the result ----------------------------------------------------------------
     def program(self, rounds: int) -> Program:
-        callees = {}
+        callees: dict[tuple[str, int], frozenset[Value]] = {}
         for key in self.calls:
-            self._results.clear()
-            callees[key] = self.callees(*key)
+            try:
+                callees[key] = self.callees(*key)
+            except RecursionError:
+                callees[key] = frozenset()
         return Program(
             knowledge=self.knowledge,
             summaries={s.module: s for s in self.summaries},

@@ -419,7 +419,8 @@ class _Summarizer:
             if isinstance(node.op, ast.BitOr):
                 return ("pipe", tuple(t for t in _pipe_operands(left) + _pipe_operands(right)))
             if isinstance(node.op, ast.Add) and left is not None and right is not None:
-                return ("add", left, right)
+                # ``a + b + c`` is one flat concatenation: a long chain must not nest as deep as it is long
+                return ("fmt", (*_concatenated(left), *_concatenated(right)))
             if isinstance(node.op, ast.Mod):
                 return left if left is not None and left[0] == "s" else None
             return None
@@ -542,6 +543,10 @@ class _Summarizer:
         if text[:offset].isascii():
             return offset
         return len(text[:offset].decode("utf-8", errors="replace"))
+
+
+def _concatenated(term: Term) -> tuple[Term, ...]:
+    return term[1] if term[0] == "fmt" else (term,)
 
 
 def _pipe_operands(term: Term | None) -> tuple[Term, ...]:
