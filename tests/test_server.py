@@ -67,6 +67,11 @@ def make_project(root: Path) -> Path:
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "ailint", "server"]))
 async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
     root = make_project(tmp_path)
+
+    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def register(params: lsp.RegistrationParams) -> None:
+        """The server asks to be told of changed files (a test tells it itself)."""
+
     await lsp_client.initialize_session(
         lsp.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
@@ -238,3 +243,17 @@ async def test_a_closed_file_is_judged_from_disk_again(client: LanguageClient) -
         lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=file_uri("app/llm.py")))
     )
     await until(lambda: "AIL401" in codes(client, "app/main.py") and not codes(client, "app/llm.py"))
+
+
+@pytest.mark.asyncio
+async def test_a_file_changed_on_disk_is_read_again(client: LanguageClient) -> None:
+    open_file(client, "app/main.py")
+    await until(lambda: "AIL401" in codes(client, "app/main.py"))
+    (ROOT[0] / "app" / "llm.py").write_text(LLM_HANDLED)  # by another program: the file is not open
+    client.workspace_did_change_watched_files(
+        lsp.DidChangeWatchedFilesParams(
+            changes=[lsp.FileEvent(uri=file_uri("app/llm.py"), type=lsp.FileChangeType.Changed)]
+        )
+    )
+    await until(lambda: "AIL402" in codes(client, "app/main.py"))
+    assert "AIL401" not in codes(client, "app/main.py")

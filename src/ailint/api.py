@@ -849,7 +849,8 @@ class LoadedProject:
         """Judge ``path`` from now on as ``data`` (unsaved text), or as it is on disk again (None).
 
         Unsaved text is analysed in depth whatever it imports (it may have
-        just gained the import that makes it call a model).
+        just gained the import that makes it call a model); a file read from
+        disk again, if the run analysed it in depth or it may call a model.
         """
         run = self.run
         index = self._file(path)
@@ -858,7 +859,12 @@ class LoadedProject:
         if old is not None and old.analysis is not None:
             run.project.discard(old.analysis, aliases=run.importable[index])
         file.stored, file.hashed, file.imported, file.bound = data, None, None, None
-        deep = data is not None or index in run.deep
+        if data is None:
+            from ailint.engine import may_call_models
+
+            deep = index in run.deep or may_call_models(file.data, run.engine.modules)
+        else:
+            deep = True
         run._prepare(index, run.ignores(), deep=deep, keep=False)
         run.project.forget()
 

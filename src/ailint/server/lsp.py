@@ -119,8 +119,22 @@ class AilintServer(LanguageServer):
         self.cancel(uri)
         self.reported.pop(uri, None)
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-        for project in self.projects:
-            project.replace(Path(path), None)
+        self.changed_on_disk([Path(path)])
+
+    def changed_on_disk(self, paths: list[Path]) -> None:
+        """Files of loaded projects are read from disk again (closed, or changed by another program)."""
+        touched: list[LoadedProject] = []
+        for path in paths:
+            try:
+                settings = self.projects.settings(path)
+            except ConfigError:
+                continue
+            project = self.projects.loaded.get((settings.root, settings.config_path))
+            if project is not None:  # a project not loaded yet reads the file when it loads
+                project.replace(path, None)
+                if project not in touched:
+                    touched.append(project)
+        for project in touched:
             self.republish(project)
 
     def reload(self) -> None:
@@ -226,6 +240,35 @@ def create_server() -> AilintServer:
         path = ls.workspace.get_text_document(uri).path
         if path.endswith((".py", ".pyi")):
             ls.close(uri, path)
+
+    @server.feature(lsp.INITIALIZED)
+    async def initialized(ls: AilintServer, params: lsp.InitializedParams) -> None:
+        """Ask to be told of files changed by other programs, when the client can watch them."""
+        capabilities = ls.client_capabilities.workspace
+        watched = capabilities.did_change_watched_files if capabilities is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        watchers = [lsp.FileSystemWatcher(glob_pattern=glob) for glob in ("**/*.py", "**/pyproject.toml")]
+        registration = lsp.Registration(
+            id="ailint-watched-files",
+            method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+        )
+        try:
+            await ls.client_register_capability_async(lsp.RegistrationParams(registrations=[registration]))
+        except Exception as exc:  # the client declined: files changed elsewhere are read when opened or saved
+            ls.window_log_message(
+                lsp.LogMessageParams(type=lsp.MessageType.Info, message=f"ailint: not watching files: {exc}")
+            )
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched_files(ls: AilintServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+        paths = [path for path in (to_fs_path(change.uri) for change in params.changes) if path]
+        if any(Path(path).name == "pyproject.toml" for path in paths):
+            ls.reload()
+            return
+        open_paths = {doc.path for doc in ls.python_documents()}  # an open file is judged as its buffer says
+        ls.changed_on_disk([Path(p) for p in paths if p.endswith((".py", ".pyi")) and p not in open_paths])
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def on_hover(ls: AilintServer, params: lsp.HoverParams) -> lsp.Hover | None:
