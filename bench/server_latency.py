@@ -1,6 +1,7 @@
 """Language-server latency: a one-line change to published diagnostics, against a cold ``ailint check``.
 
-    python bench/server_latency.py [--files 2000] [--edits 10] [--project PATH --file REL ...] [--keep DIR]
+    python bench/server_latency.py [--files 2000] [--wrappers 40] [--features 160] [--edits 10]
+                                   [--project PATH --file REL ...] [--keep DIR]
 
 On a generated project (``--files`` Python files: wrappers that call a
 model, features that call the wrappers, and plain modules that import each
@@ -79,18 +80,18 @@ FILLER = textwrap.dedent(
 )
 
 
-def generate(root: Path, files: int) -> tuple[list[str], str]:
+def generate(root: Path, files: int, wrappers: int = WRAPPERS, features: int = FEATURES) -> tuple[list[str], str]:
     """Write a project of ``files`` files; return the files to open and the one to edit."""
     (root / "pyproject.toml").write_text('[project]\nname = "bench"\n\n[tool.ailint]\n')
     package = root / "acme"
     for folder in ("", "llm", "features", "util"):
         (package / folder).mkdir(parents=True, exist_ok=True)
         (package / folder / "__init__.py").write_text("")
-    plain = max(files - WRAPPERS - FEATURES - 4, 1)
+    plain = max(files - wrappers - features - 4, 1)
     for n in range(plain):
         imports = f"from acme.util.u{n - 1} import normalise_{n - 1}\n" if n else ""
         (package / "util" / f"u{n}.py").write_text(f'"""Utility module {n}."""\n\n{imports}' + FILLER.format(n=n))
-    for n in range(WRAPPERS):
+    for n in range(wrappers):
         (package / "llm" / f"w{n}.py").write_text(
             f'"""Model wrapper {n}."""\n\nfrom openai import OpenAI\n\n'
             f"from acme.util.u{n % plain} import normalise_{n % plain}\n\n"
@@ -100,15 +101,15 @@ def generate(root: Path, files: int) -> tuple[list[str], str]:
             '    messages = [{"role": "user", "content": prompt}]\n'
             '    return client.chat.completions.create(model="gpt-4o", messages=messages)\n' + FILLER.format(n=f"w{n}")
         )
-    for n in range(FEATURES):
-        w = n % WRAPPERS
+    for n in range(features):
+        w = n % wrappers
         (package / "features" / f"f{n}.py").write_text(
             f'"""Feature {n}."""\n\nfrom acme.llm.w{w} import ask_{w}\n\n\n'
             f"def handle_{n}(ticket):\n"
             f"    reply = ask_{w}(ticket)\n"
             "    return reply.choices[0].message.content\n" + FILLER.format(n=f"f{n}")
         )
-    opened = ["acme/llm/w0.py", *(f"acme/features/f{n}.py" for n in range(0, FEATURES, WRAPPERS))]
+    opened = ["acme/llm/w0.py", *(f"acme/features/f{n}.py" for n in range(0, min(features, 4 * wrappers), wrappers))]
     return opened, opened[0]
 
 
@@ -205,6 +206,8 @@ async def serve(root: Path, opened: list[str], edited: str, edits: int) -> dict[
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000, help="files of the generated project")
+    parser.add_argument("--wrappers", type=int, default=WRAPPERS, help="generated files that call a model")
+    parser.add_argument("--features", type=int, default=FEATURES, help="generated files that call the wrappers")
     parser.add_argument("--edits", type=int, default=10, help="one-line changes to time")
     parser.add_argument("--project", type=Path, help="a project to measure instead of a generated one")
     parser.add_argument("--file", action="append", default=[], help="with --project: a file to open (first: edited)")
@@ -218,7 +221,7 @@ def main() -> int:
         else:
             root = (args.keep or Path(scratch)).resolve()
             root.mkdir(parents=True, exist_ok=True)
-            opened, edited = generate(root, args.files)
+            opened, edited = generate(root, args.files, args.wrappers, args.features)
         files = sum(1 for _ in root.rglob("*.py"))
         cold = cold_check(root)
         found = asyncio.run(serve(root, opened, edited, args.edits))
