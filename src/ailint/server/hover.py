@@ -60,6 +60,8 @@ def render(record: CallRecord, diagnostics: Sequence[Diagnostic] = ()) -> str:
     lines += ["", "| concern | status |", "|---|---|"]
     for name, status in record.checks.items():
         lines.append(f"| {CONCERNS.get(name, name)} | {STATUS.get(status, status)} |")
+    if "n/a" in record.checks.values():
+        lines += ["", "n/a: the concern does not apply to this call, or is judged where its wrapper is called."]
     if diagnostics:
         lines += ["", "**Reported here**", ""]
         lines += [f"- `{d.code}` {d.name}: {d.message}" for d in diagnostics]

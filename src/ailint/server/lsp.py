@@ -79,6 +79,13 @@ class AilintServer(LanguageServer):
     def refresh(self, uri: str) -> None:
         """Judge the document's text in its project; publish it, and the other open files that changed."""
         self.cancel(uri)
+        try:
+            self._refresh(uri)
+        except Exception as exc:  # also run from a timer, where nothing else would report it
+            message = f"ailint: internal error while checking {uri}: {type(exc).__name__}: {exc}"
+            self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=message))
+
+    def _refresh(self, uri: str) -> None:
         doc = self.workspace.text_documents.get(uri)
         if doc is None or not _is_python(doc):
             return
