@@ -257,3 +257,22 @@ async def test_a_file_changed_on_disk_is_read_again(client: LanguageClient) -> N
     )
     await until(lambda: "AIL402" in codes(client, "app/main.py"))
     assert "AIL401" not in codes(client, "app/main.py")
+
+
+@pytest.mark.asyncio
+async def test_a_bad_configuration_is_shown_once_and_a_fixed_one_reloaded(client: LanguageClient) -> None:
+    pyproject = ROOT[0] / "pyproject.toml"
+    pyproject.write_text('[tool.ailint]\nselect = ["AIL4"]\nbogus = 1\n')
+    text = open_file(client, "app/main.py")
+    await until(lambda: file_uri("app/main.py") in client.diagnostics)
+    assert not client.diagnostics[file_uri("app/main.py")]
+    change_file(client, "app/main.py", text + "\n")
+    await until(lambda: VERSIONS["app/main.py"] == 2 and len(client.messages) >= 1)
+    await asyncio.sleep(0.2)
+    (shown,) = client.messages  # once, not on every change
+    assert shown.type == lsp.MessageType.Error and "bogus" in shown.message
+    pyproject.write_text('[tool.ailint]\nselect = ["AIL4"]\n')
+    client.text_document_did_save(
+        lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=file_uri("pyproject.toml")))
+    )
+    await until(lambda: codes(client, "app/main.py") == {"AIL401"})  # the configured selection

@@ -47,6 +47,8 @@ class AilintServer(LanguageServer):
         self.debounce = DEBOUNCE
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.reported: dict[str, list[Diagnostic]] = {}
+        self.shown: set[str] = set()
+        """Configuration errors shown to the user (once each, not on every keystroke)."""
 
     # -- documents -------------------------------------------------------------------------------
 
@@ -58,7 +60,9 @@ class AilintServer(LanguageServer):
         try:
             return self.projects.project(Path(doc.path))
         except ConfigError as exc:
-            self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=f"ailint: {exc}"))
+            if str(exc) not in self.shown:
+                self.shown.add(str(exc))
+                self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=f"ailint: {exc}"))
             return None
 
     def schedule(self, uri: str) -> None:
@@ -147,6 +151,7 @@ class AilintServer(LanguageServer):
     def reload(self) -> None:
         """A configuration file changed: load the projects again and judge every open file."""
         self.projects.forget()
+        self.shown.clear()
         for doc in self.python_documents():
             self.refresh(doc.uri)
 
