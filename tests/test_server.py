@@ -65,8 +65,10 @@ def make_project(root: Path) -> Path:
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "ailint", "server"]))
-async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
+async def client(lsp_client: LanguageClient, tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     root = make_project(tmp_path)
+    marker = request.node.get_closest_marker("debounce")
+    debounce = marker.args[0] if marker is not None else 20
 
     @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
     def register(params: lsp.RegistrationParams) -> None:
@@ -77,7 +79,7 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no
             capabilities=client_capabilities("visual-studio-code"),
             root_uri=from_fs_path(str(root)),
             workspace_folders=[lsp.WorkspaceFolder(uri=from_fs_path(str(root)) or "", name="project")],
-            initialization_options={"debounce": 20, "cache": False},
+            initialization_options={"debounce": debounce, "cache": False},
         )
     )
     yield
@@ -276,3 +278,27 @@ async def test_a_bad_configuration_is_shown_once_and_a_fixed_one_reloaded(client
         lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=file_uri("pyproject.toml")))
     )
     await until(lambda: codes(client, "app/main.py") == {"AIL401"})  # the configured selection
+
+
+@pytest.mark.asyncio
+@pytest.mark.debounce(400)
+async def test_a_burst_of_changes_is_judged_twice(client: LanguageClient) -> None:
+    published: list[int | None] = []
+    original = client.protocol._handle_notification
+
+    def record(method_name: str, params: object) -> None:
+        if method_name == lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS and getattr(params, "uri", "") == file_uri(
+            "app/main.py"
+        ):
+            published.append(getattr(params, "version", None))
+        original(method_name, params)
+
+    client.protocol._handle_notification = record  # type: ignore[method-assign]
+    text = open_file(client, "app/main.py")
+    await until(lambda: published == [1])
+    await asyncio.sleep(0.5)  # a pause: the next change is judged at once
+    for n in range(5):
+        change_file(client, "app/main.py", text + "\n" * (n + 1))
+    await until(lambda: 6 in published)
+    await asyncio.sleep(0.6)
+    assert published == [1, 2, 6]

@@ -1,15 +1,18 @@
 """``ailint server``: the Language Server, on pygls, over stdio.
 
-Diagnostics are published when a file is opened, when it is saved, and a
-moment after it changes (``debounce``), judged on the unsaved text within
-its whole project; after each, the other open files of that project whose
-diagnostics changed are published again (editing a wrapper changes its
-callers). Hovers describe call sites; code actions declare an authority
-mode, silence a code on a line, or add a timeout.
+Diagnostics are published when a file is opened, when it is saved, and when
+it changes, judged on the unsaved text within its whole project: at once
+after a pause, and ``debounce`` after the last change of a burst of them
+(typing), so that a burst is judged twice, not at every keystroke. After
+each, the other open files of that project whose diagnostics changed are
+published again (editing a wrapper changes its callers). Hovers describe
+call sites; code actions declare an authority mode, silence a code on a
+line, or add a timeout.
 
-Initialization options (all optional): ``{"debounce": 250}`` (milliseconds
-from the last change to judging the text), ``{"cache": false}`` (do not read
-or write ``.ailint_cache/``).
+Initialization options (all optional): ``{"debounce": 250}`` (milliseconds:
+a change that comes sooner than this after the last judging of its buffer
+waits until the buffer has not changed for as long), ``{"cache": false}``
+(do not read or write ``.ailint_cache/``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ class AilintServer(LanguageServer):
         self.projects = Projects()
         self.debounce = DEBOUNCE
         self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.judged: dict[str, float] = {}
+        """When each document was last judged (the event loop's clock)."""
         self.reported: dict[str, list[Diagnostic]] = {}
         self.shown: set[str] = set()
         """Configuration errors shown to the user (once each, not on every keystroke)."""
@@ -65,10 +70,14 @@ class AilintServer(LanguageServer):
                 self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=f"ailint: {exc}"))
             return None
 
-    def schedule(self, uri: str) -> None:
-        """Judge ``uri`` once it has not changed for ``debounce`` seconds."""
-        self.cancel(uri)
-        self.pending[uri] = asyncio.get_running_loop().call_later(self.debounce, self.refresh, uri)
+    def changed(self, uri: str) -> None:
+        """The buffer changed: judge it at once after a pause, else once it has not changed for ``debounce``."""
+        loop = asyncio.get_running_loop()
+        if uri not in self.pending and loop.time() - self.judged.get(uri, float("-inf")) >= self.debounce:
+            self.refresh(uri)
+        else:
+            self.cancel(uri)
+            self.pending[uri] = loop.call_later(self.debounce, self.refresh, uri)
 
     def cancel(self, uri: str) -> None:
         timer = self.pending.pop(uri, None)
@@ -88,6 +97,7 @@ class AilintServer(LanguageServer):
         except Exception as exc:  # also run from a timer, where nothing else would report it
             message = f"ailint: internal error while checking {uri}: {type(exc).__name__}: {exc}"
             self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=message))
+        self.judged[uri] = asyncio.get_running_loop().time()
 
     def _refresh(self, uri: str) -> None:
         doc = self.workspace.text_documents.get(uri)
@@ -129,6 +139,7 @@ class AilintServer(LanguageServer):
         """The document is closed: its file is judged from disk again, and its diagnostics are cleared."""
         self.cancel(uri)
         self.reported.pop(uri, None)
+        self.judged.pop(uri, None)
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         self.changed_on_disk([Path(path)])
 
@@ -234,10 +245,7 @@ def create_server() -> AilintServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: AilintServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        if ls.debounce <= 0:
-            ls.refresh(params.text_document.uri)
-        else:
-            ls.schedule(params.text_document.uri)
+        ls.changed(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE, lsp.SaveOptions(include_text=False))
     def did_save(ls: AilintServer, params: lsp.DidSaveTextDocumentParams) -> None:
