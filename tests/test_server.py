@@ -64,11 +64,15 @@ def make_project(root: Path) -> Path:
     return root
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "ailint", "server"]))
-async def client(lsp_client: LanguageClient, tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    root = make_project(tmp_path)
-    marker = request.node.get_closest_marker("debounce")
-    debounce = marker.args[0] if marker is not None else 20
+DEBOUNCE = 300
+"""Milliseconds (the server starts once for the module: its start, about two seconds, is most of a test's time)."""
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "ailint", "server"]), scope="module"
+)
+async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    workspace = tmp_path_factory.mktemp("workspace")
 
     @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
     def register(params: lsp.RegistrationParams) -> None:
@@ -77,9 +81,9 @@ async def client(lsp_client: LanguageClient, tmp_path: Path, request: pytest.Fix
     await lsp_client.initialize_session(
         lsp.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
-            root_uri=from_fs_path(str(root)),
-            workspace_folders=[lsp.WorkspaceFolder(uri=from_fs_path(str(root)) or "", name="project")],
-            initialization_options={"debounce": debounce, "cache": False},
+            root_uri=from_fs_path(str(workspace)),
+            workspace_folders=[lsp.WorkspaceFolder(uri=from_fs_path(str(workspace)) or "", name="workspace")],
+            initialization_options={"debounce": DEBOUNCE, "cache": False},
         )
     )
     yield
@@ -87,13 +91,13 @@ async def client(lsp_client: LanguageClient, tmp_path: Path, request: pytest.Fix
 
 
 ROOT: list[Path] = []
-"""The project of the running test (the server's fixture and the test share its ``tmp_path``)."""
+"""The project of the running test: each test has its own, which the server loads apart."""
 VERSIONS: dict[str, int] = {}
 
 
 @pytest.fixture(autouse=True)
 def _root(tmp_path: Path) -> None:
-    ROOT[:] = [tmp_path]
+    ROOT[:] = [make_project(tmp_path)]
     VERSIONS.clear()
 
 
@@ -146,7 +150,7 @@ def applied(text: str, edits: list[lsp.TextEdit]) -> str:
     return text
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_open_reports_the_call_at_its_range(client: LanguageClient) -> None:
     open_file(client, "app/main.py")
     await until(lambda: "AIL401" in codes(client, "app/main.py"))
@@ -159,7 +163,7 @@ async def test_open_reports_the_call_at_its_range(client: LanguageClient) -> Non
     assert codes(client, "app/main.py") == {"AIL101", "AIL201", "AIL401", "AIL501"}
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_editing_a_wrapper_republishes_its_callers(client: LanguageClient) -> None:
     open_file(client, "app/main.py")
     open_file(client, "app/llm.py")
@@ -173,7 +177,7 @@ async def test_editing_a_wrapper_republishes_its_callers(client: LanguageClient)
     assert "AIL402" not in codes(client, "app/main.py")
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_hover_describes_the_call_site(client: LanguageClient) -> None:
     open_file(client, "app/main.py")
     await until(lambda: bool(codes(client, "app/main.py")))
@@ -220,7 +224,7 @@ async def _fix(client: LanguageClient, name: str, code: str, title: str, text: s
     return text
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_each_code_action_makes_its_diagnostic_go_away(client: LanguageClient) -> None:
     main = open_file(client, "app/main.py")
     llm = open_file(client, "app/llm.py")
@@ -234,7 +238,7 @@ async def test_each_code_action_makes_its_diagnostic_go_away(client: LanguageCli
     assert "client = OpenAI(timeout=30)\n" in llm
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_a_closed_file_is_judged_from_disk_again(client: LanguageClient) -> None:
     open_file(client, "app/main.py")
     open_file(client, "app/llm.py")
@@ -247,7 +251,7 @@ async def test_a_closed_file_is_judged_from_disk_again(client: LanguageClient) -
     await until(lambda: "AIL401" in codes(client, "app/main.py") and not codes(client, "app/llm.py"))
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_a_file_changed_on_disk_is_read_again(client: LanguageClient) -> None:
     open_file(client, "app/main.py")
     await until(lambda: "AIL401" in codes(client, "app/main.py"))
@@ -261,17 +265,18 @@ async def test_a_file_changed_on_disk_is_read_again(client: LanguageClient) -> N
     assert "AIL401" not in codes(client, "app/main.py")
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_a_bad_configuration_is_shown_once_and_a_fixed_one_reloaded(client: LanguageClient) -> None:
     pyproject = ROOT[0] / "pyproject.toml"
     pyproject.write_text('[tool.ailint]\nselect = ["AIL4"]\nbogus = 1\n')
+    before = len(client.messages)
     text = open_file(client, "app/main.py")
     await until(lambda: file_uri("app/main.py") in client.diagnostics)
     assert not client.diagnostics[file_uri("app/main.py")]
     change_file(client, "app/main.py", text + "\n")
-    await until(lambda: VERSIONS["app/main.py"] == 2 and len(client.messages) >= 1)
-    await asyncio.sleep(0.2)
-    (shown,) = client.messages  # once, not on every change
+    await until(lambda: len(client.messages) > before)
+    await asyncio.sleep(DEBOUNCE / 1000 + 0.2)  # the change is judged
+    (shown,) = client.messages[before:]  # once, not on every change
     assert shown.type == lsp.MessageType.Error and "bogus" in shown.message
     pyproject.write_text('[tool.ailint]\nselect = ["AIL4"]\n')
     client.text_document_did_save(
@@ -280,25 +285,26 @@ async def test_a_bad_configuration_is_shown_once_and_a_fixed_one_reloaded(client
     await until(lambda: codes(client, "app/main.py") == {"AIL401"})  # the configured selection
 
 
-@pytest.mark.asyncio
-@pytest.mark.debounce(400)
+@pytest.mark.asyncio(loop_scope="module")
 async def test_a_burst_of_changes_is_judged_twice(client: LanguageClient) -> None:
     published: list[int | None] = []
-    original = client.protocol._handle_notification
+    original = client.protocol._handle_notification  # (the client keeps only the latest diagnostics)
+    target = file_uri("app/main.py")
 
     def record(method_name: str, params: object) -> None:
-        if method_name == lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS and getattr(params, "uri", "") == file_uri(
-            "app/main.py"
-        ):
+        if method_name == lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS and getattr(params, "uri", "") == target:
             published.append(getattr(params, "version", None))
         original(method_name, params)
 
     client.protocol._handle_notification = record  # type: ignore[method-assign]
-    text = open_file(client, "app/main.py")
-    await until(lambda: published == [1])
-    await asyncio.sleep(0.5)  # a pause: the next change is judged at once
-    for n in range(5):
-        change_file(client, "app/main.py", text + "\n" * (n + 1))
-    await until(lambda: 6 in published)
-    await asyncio.sleep(0.6)
-    assert published == [1, 2, 6]
+    try:
+        text = open_file(client, "app/main.py")
+        await until(lambda: published == [1])
+        await asyncio.sleep(DEBOUNCE / 1000 + 0.1)  # a pause: the next change is judged at once
+        for n in range(5):
+            change_file(client, "app/main.py", text + "\n" * (n + 1))
+        await until(lambda: 6 in published)
+        await asyncio.sleep(DEBOUNCE / 1000 + 0.2)
+        assert published == [1, 2, 6]
+    finally:
+        client.protocol._handle_notification = original  # type: ignore[method-assign]
