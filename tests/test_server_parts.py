@@ -159,3 +159,8 @@ def test_without_pygls_the_server_says_what_to_install(monkeypatch: pytest.Monke
     assert result.exit_code == 2
     assert INSTALL_HINT in result.output
     assert "ailint[lsp]" in INSTALL_HINT
+
+
+def test_noqa_never_follows_a_backslash() -> None:
+    source = "x = client.chat.completions.create(model='m', messages=[]) + \\\n    1   \n"
+    assert applied(source, edits.noqa(source, 1, "AIL401", last_line=2)).endswith("    1  # noqa: AIL401\n")

@@ -37,8 +37,8 @@ class Edit:
 
 
 def _lines(source: str) -> list[str]:
-    """The lines of ``source`` without their line breaks (as editors count them)."""
-    return source.splitlines() or [""]
+    """The lines of ``source`` without their line breaks (as editors and Python count them: not at form feeds)."""
+    return re.split(r"\r\n|\r|\n", source)
 
 
 def _tokens(source: str) -> list[tokenize.TokenInfo] | None:
@@ -53,19 +53,21 @@ def _comment(tokens: list[tokenize.TokenInfo], line: int) -> tokenize.TokenInfo 
     return next((t for t in tokens if t.type == tokenize.COMMENT and t.start[0] == line), None)
 
 
-def _inside_token(tokens: list[tokenize.TokenInfo], line: int) -> bool:
-    """Whether the end of ``line`` is inside a token (a string spanning lines): no comment can go there."""
+def _no_comment_fits(tokens: list[tokenize.TokenInfo], lines: list[str], line: int) -> bool:
+    """Whether the end of ``line`` is inside a token (a string spanning lines) or after a backslash continuation."""
+    if lines[line - 1].rstrip().endswith("\\"):
+        return True
     return any(t.start[0] <= line < t.end[0] for t in tokens if t.type not in (tokenize.NL, tokenize.NEWLINE))
 
 
-def _line_end(lines: list[str], line: int) -> tuple[int, int]:
-    return (line, len(lines[line - 1]))
-
-
 def _append_comment(lines: list[str], line: int, comment: str) -> Edit:
-    """Append ``comment`` to ``line``, after the comment it has (each ``#`` part is read on its own)."""
-    end = _line_end(lines, line)
-    return Edit(end, end, f"  {comment}")
+    """Append ``comment`` to ``line`` (in place of trailing blanks), after the comment it has, if any.
+
+    Suppressions read each ``#`` part of a comment on its own, so
+    ``# type: ignore  # noqa: AIL401`` works.
+    """
+    text = lines[line - 1]
+    return Edit((line, len(text.rstrip())), (line, len(text)), f"  {comment}")
 
 
 def noqa(source: str, line: int, code: str, last_line: int | None = None) -> Edit | None:
@@ -79,7 +81,7 @@ def noqa(source: str, line: int, code: str, last_line: int | None = None) -> Edi
         return None
     lines = _lines(source)
     for where in (line, last_line):
-        if where is None or not 1 <= where <= len(lines) or _inside_token(tokens, where):
+        if where is None or not 1 <= where <= len(lines) or _no_comment_fits(tokens, lines, where):
             continue
         comment = _comment(tokens, where)
         if comment is not None:
@@ -122,7 +124,7 @@ def authority(source: str, line: int, mode: str) -> Edit | None:
         return None
     lines = _lines(source)
     target = _enclosing_def(source, line) or line
-    if not 1 <= target <= len(lines) or _inside_token(tokens, target):
+    if not 1 <= target <= len(lines) or _no_comment_fits(tokens, lines, target):
         return None
     comment = _comment(tokens, target)
     if comment is not None:
