@@ -846,3 +846,107 @@ def list_calls(
             gc.unfreeze()  # what the run kept is garbage once it returns
     result.calls.sort(key=lambda c: (c.path, c.span.line, c.span.column))
     return result
+
+
+# -- A project kept loaded between requests (``ailint server``) ---------------------------------
+
+
+class LoadedProject:
+    """A project parsed once and kept, whose files may be replaced by unsaved text and judged again.
+
+    The language server holds one per project. Loading costs a cold run's
+    parsing, without judging; an edit then costs the edited file's parsing
+    and the judging of the files asked about: every memoised fact of the
+    project is dropped (``Project.forget``) and recomputed, lazily, for the
+    files judged. Every file is judged with the whole project, as
+    :func:`check_paths` judges it.
+    """
+
+    def __init__(self, root: Path, settings: Settings, cache: Cache | None = None) -> None:
+        """``root``: the project's folder (every file under it is read, as a run of ``check_paths([root])``)."""
+        self.run = _Run([root], settings, root, cache=cache, memo=False)
+        self.run.prepare(set())  # every file analysed in depth, and nothing else
+        if cache is not None:
+            cache.save()  # the walk and the files' imports, for the next run
+        self._index = {os.path.realpath(f.path): i for i, f in enumerate(self.run.files)}
+
+    @property
+    def settings(self) -> Settings:
+        return self.run.settings
+
+    @property
+    def errors(self) -> list[str]:
+        """Lines for what could not be read or judged, taken out (each is reported once)."""
+        return self.run._taken(0)
+
+    def _file(self, path: Path) -> int:
+        """The index of ``path`` in the run; a file the run did not find (new, or excluded) is added."""
+        real = os.path.realpath(path)
+        index = self._index.get(real)
+        if index is None:
+            run = self.run
+            file = _File(
+                path=Path(real),
+                display=display_path(Path(real), run.cwd),
+                modules=module_names(Path(real), run.settings.root, run.packages),
+                is_package=Path(real).name == "__init__.py",
+                target=True,
+            )
+            index = self._index[real] = len(run.files)
+            run.files.append(file)
+            run.importable.append(set(file.modules))
+            run.imports.append(set())
+            run.__dict__.pop("_owners", None)  # a cached property of the files
+        return index
+
+    def replace(self, path: Path, data: bytes | None) -> None:
+        """Judge ``path`` from now on as ``data`` (unsaved text), or as it is on disk again (None).
+
+        Unsaved text is analysed in depth whatever it imports (it may have
+        just gained the import that makes it call a model); a file read from
+        disk again, if the run analysed it in depth or it may call a model.
+        """
+        run = self.run
+        index = self._file(path)
+        file = run.files[index]
+        old = run.prepared.pop(file.path, None)
+        if old is not None and old.analysis is not None:
+            run.project.discard(old.analysis, aliases=run.importable[index])
+        file.stored, file.hashed, file.imported, file.bound = data, None, None, None
+        if data is None:
+            from ailint.engine import may_call_models
+
+            deep = index in run.deep or may_call_models(file.data, run.engine.modules)
+        else:
+            deep = True
+        run._prepare(index, run.ignores(), deep=deep, keep=False)
+        run.project.forget()
+
+    def _prepared(self, path: Path) -> tuple[_File, Prepared]:
+        run = self.run
+        index = self._file(path)
+        file = run.files[index]
+        prepared = run.prepared.get(file.path)
+        if prepared is None:  # a file no model call can be in, as it is on disk: syntax-checked only
+            prepared = run.engine.prepare(run.task(index, run.ignores()), file.data, deep=False, kept=False)
+        return file, prepared
+
+    def diagnostics(self, path: Path) -> list[Diagnostic]:
+        """The diagnostics of ``path``, as ``check_paths`` would report them in this project."""
+        file, prepared = self._prepared(path)
+        project = self.run.project if prepared.analysis is not None else None
+        return self._judged(file, lambda: self.run.engine.finish(prepared, project))
+
+    def calls(self, path: Path) -> list[CallRecord]:
+        """The call sites of ``path`` with each concern's status, as ``list_calls`` lists them."""
+        file, prepared = self._prepared(path)
+        if prepared.analysis is None:
+            return []
+        return self._judged(file, lambda: self.run.engine.inventory(prepared, self.run.project))
+
+    def _judged(self, file: _File, judge: Callable[[], list[T]]) -> list[T]:
+        try:
+            return judge()
+        except Exception as exc:  # a bug in ailint must cost one file, not the server
+            self.run.internal_error(file, exc)
+            return []

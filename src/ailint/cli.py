@@ -485,6 +485,14 @@ def rule_command(code: str) -> None:
         click.echo(page(rule), nl=False)
 
 
+@main.command("server")
+def server_command() -> None:
+    """Run the Language Server over stdio, for editors (needs `pip install 'ailint[lsp]'`)."""
+    from ailint.server import run
+
+    sys.exit(run())
+
+
 @main.command("report")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
