@@ -54,6 +54,24 @@ _INVOKERS: Mapping[str, int] = {
 """Library helpers that call the callable they are given (by its argument index) and return its result."""
 _INVOKER_MODULES = ("asyncio", "anyio", "concurrent.futures", "functools", "trio")
 _PARTIAL = frozenset({"functools.partial", "functools.partialmethod"})
+_SOLVER_PATHS = frozenset(
+    {
+        *_PARTIAL, *_DERIVERS, "importlib", "importlib.import_module", "functools", "asyncio", "anyio", "typing",
+        "typing_extensions", "json", "copy", "contextlib", "concurrent", "concurrent.futures",
+        "asyncio.to_thread", "asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop",
+        "asyncio.get_event_loop()", "asyncio.get_running_loop()", "asyncio.new_event_loop()",
+        "asyncio.get_event_loop().run_in_executor", "asyncio.get_running_loop().run_in_executor",
+        "asyncio.new_event_loop().run_in_executor", "asyncio.get_event_loop().run_until_complete",
+        "asyncio.new_event_loop().run_until_complete", "asyncio.run", "anyio.to_thread", "anyio.to_thread.run_sync",
+        "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ThreadPoolExecutor()",
+        "concurrent.futures.ThreadPoolExecutor().submit", "contextlib.ExitStack", "contextlib.AsyncExitStack",
+        "contextlib.ExitStack()", "contextlib.AsyncExitStack()", "contextlib.ExitStack().enter_context",
+        "contextlib.AsyncExitStack().enter_async_context",
+    }
+)  # fmt: skip
+"""Library values the solver models itself (partials, invokers, casts, dynamic imports, exit stacks)."""
+_DROPPED_RESULTS = ("builtins.", "functools.", "typing.", "typing_extensions.", "importlib.", "json.", "copy.")
+"""Their calls' results are modelled where they matter (``library_call``) and otherwise say nothing."""
 _ENTER = ("__enter__", "__aenter__")
 
 
@@ -91,19 +109,54 @@ class _Solver:
         self.values: dict[tuple[Any, ...], set[Value]] = {}
         self.reasons: dict[tuple[tuple[Any, ...], Value], Reason] = {}
         self.changed = False
-        self._mro: dict[str, tuple[str, ...]] = {}
+        self._mro: dict[str, tuple[tuple[str, ...], frozenset[Any]]] = {}
         self._subclasses: dict[str, set[str]] = {}
-        self._results: dict[tuple[str, int], frozenset[Value]] = {}
-        self._callees: dict[tuple[str, int], frozenset[Value]] = {}
+        self._results: dict[tuple[str, int], tuple[frozenset[Value], frozenset[Any]]] = {}
+        self._callees: dict[tuple[str, int], tuple[frozenset[Value], frozenset[Any]]] = {}
+        self._members: dict[tuple[str, str, Value], tuple[set[Value], frozenset[Any]]] = {}
+        self.reads: set[Any] | None = None
+        """The sets read while a module's constraints are evaluated: it is evaluated again only when they grow."""
+        self.grown: set[Any] = set()
+        """Sets that grew in this round or the last."""
+        self._grown_now: set[Any] = set()
+        self._module_reads: dict[str, frozenset[Any]] = {}
+        self.names: dict[str, set[str]] = {}
+        """The names bound in each scope so far (for ``from module import *``)."""
+        self._sdk: dict[str, bool] = {}
+        self._kept: dict[str, Ext | None] = {}
+        self.api_prefixes = _prefixes(
+            [*knowledge.apis, *(f for h in knowledge.http for f in h.functions), *knowledge.keyed_factories]
+        )
 
     # -- sets ----------------------------------------------------------------
     def get(self, key: tuple[Any, ...]) -> set[Value]:
+        if self.reads is not None:
+            self.reads.add(key)
         return self.values.get(key, _EMPTY)
+
+    def memo(self, table: dict[Any, Any], key: Any, compute: Any, placeholder: Any) -> Any:
+        """``compute()`` memoised in ``table`` for the round, with the sets it read (added to the reader's)."""
+        entry = table.get(key)
+        if entry is None:
+            table[key] = (placeholder, frozenset())  # a computation that depends on itself sees the placeholder
+            outer = self.reads
+            self.reads = set()
+            try:
+                result = compute()
+            finally:
+                inner, self.reads = self.reads, outer
+            entry = table[key] = (result, frozenset(inner))
+        if self.reads is not None:
+            self.reads.update(entry[1])
+        return entry[0]
 
     def add(self, key: tuple[Any, ...], values: Iterable[Value], reason: Reason) -> None:
         current = self.values.get(key)
         if current is None:
             current = self.values[key] = set()
+            if key[0] == "v":  # the names a module binds, for ``from module import *``
+                self.names.setdefault(key[1], set()).add(key[2])
+                self._grown_now.add(("names", key[1]))
         for value in values:
             if value in current:
                 continue
@@ -114,23 +167,48 @@ class _Solver:
             current.add(value)
             self.reasons.setdefault((key, value), reason)
             self.changed = True
+            self._grown_now.add(key)
 
     # -- the fixpoint ----------------------------------------------------------
     def solve(self) -> Program:
-        rounds = 0
+        """Product code to its fixpoint, then tests to theirs: tests read product values, never the reverse."""
         self.seed()
-        while True:
+        product = [s for s in self.summaries if s.module not in self.tests]
+        rounds = self.fixpoint(product)
+        rounds += self.fixpoint([s for s in self.summaries if s.module in self.tests])
+        return self.program(rounds)
+
+    def fixpoint(self, summaries: list[FileSummary]) -> int:
+        """Rounds over ``summaries`` until none adds anything.
+
+        A module is evaluated again only when a set it read last time has grown
+        since (or the class hierarchy changed): later rounds touch few modules.
+        """
+        rounds = 0
+        hierarchy: dict[str, set[str]] | None = None
+        while summaries:
             rounds += 1
             self.changed = False
             self._mro.clear()
-            self._subclasses = self.subclasses()
+            subclasses = self.subclasses()
+            everything = subclasses != hierarchy
+            self._subclasses = hierarchy = subclasses
             self._results.clear()
             self._callees.clear()
-            for summary in self.summaries:
-                self.round(summary)
+            self._members.clear()
+            for summary in summaries:
+                read = self._module_reads.get(summary.module)
+                if everything or read is None or not read.isdisjoint(self.grown | self._grown_now):
+                    self.reads = set()
+                    try:
+                        self.round(summary)
+                    finally:
+                        self._module_reads[summary.module] = frozenset(self.reads)
+                        self.reads = None
+            self.grown, self._grown_now = self._grown_now, set()
             if not self.changed or rounds >= _MAX_ROUNDS:
                 break
-        return self.program(rounds)
+        return rounds
 
     def seed(self) -> None:
         """``self`` and ``cls`` of every method: an instance of the class or of any subclass."""
@@ -156,8 +234,12 @@ class _Solver:
                 line = self.functions[function].line if function in self.functions else 0
                 self.add(("r", function), values, Reason(module, line, "returned", _source(term)))
         for source in summary.star_imports:
-            for key in [k for k in self.values if k[0] == "v" and k[1] == source and not k[2].startswith("_")]:
-                self.add(("v", module, key[2]), self.values[key], Reason(module, 0, f"from {source} import *", key))
+            if self.reads is not None:  # a name the module binds later adds to this one
+                self.reads.add(("names", source))
+            for name in sorted(self.names.get(source, ())):
+                if not name.startswith("_"):
+                    key = ("v", source, name)
+                    self.add(("v", module, name), self.get(key), Reason(module, 0, f"from {source} import *", key))
         if module in self.tests:
             return
         for index, call in enumerate(summary.calls):
@@ -170,9 +252,12 @@ class _Solver:
             self.add(location, values, reason)
             return
         attr = location[2]
+        from_test = reason.module in self.tests
         for base in self.eval(location[1]):
             head = _head(base)
             if head is not None:
+                if from_test and not self.is_double(head):
+                    continue  # a test that sets a product object's attribute does not change the product
                 self.add(("F", head, attr), values, reason)
             elif isinstance(base, Mod):
                 self.add(("v", base.name, attr), values, reason)
@@ -223,14 +308,14 @@ class _Solver:
     def imported(self, module: str, name: str) -> set[Value]:
         module = self.aliases.get(module, module)
         if not name:
-            return {Mod(module)} if module in self.modules else {Ext(self.knowledge.collapsed(module))}
+            return {Mod(module)} if module in self.modules else self.ext(self.knowledge.collapsed(module))
         dotted = self.aliases.get(f"{module}.{name}", f"{module}.{name}")
         if dotted in self.modules:
             return {Mod(dotted)} | set(self.get(("v", module, name)))
         if module in self.modules:
             found = self.get(("v", module, name))
             return found if found else self.module_getattr(module)
-        return {Ext(self.knowledge.collapsed(dotted))}
+        return self.ext(self.knowledge.collapsed(dotted))
 
     def module_getattr(self, module: str) -> set[Value]:
         """What a module's ``__getattr__`` returns (a lazy module proxy)."""
@@ -242,8 +327,8 @@ class _Solver:
             if isinstance(value, Cls):
                 cls = self.classes.get(value.qual)
                 found.add(Decl(value.qual) if cls is not None and cls.abstract else Inst(value.qual))
-            elif isinstance(value, Ext) and "(" not in value.path and not value.path.startswith("builtins."):
-                found.add(Ext(f"{value.path}()"))
+            elif isinstance(value, Ext) and "(" not in value.path and not value.path.startswith(_DROPPED_RESULTS):
+                found |= self.ext(f"{value.path}()")
         return found
 
     def entered(self, managers: set[Value]) -> set[Value]:
@@ -292,10 +377,10 @@ class _Solver:
     # -- attributes --------------------------------------------------------------
     def mro(self, qual: str) -> tuple[str, ...]:
         """A project class and its bases, depth first (library bases as ``ext:path``)."""
-        found = self._mro.get(qual)
-        if found is not None:
-            return found
-        self._mro[qual] = (qual,)  # a class that (through its bases) names itself
+        result: tuple[str, ...] = self.memo(self._mro, qual, lambda: self._compute_mro(qual), (qual,))
+        return result
+
+    def _compute_mro(self, qual: str) -> tuple[str, ...]:
         order: list[str] = [qual]
         cls = self.classes.get(qual)
         if cls is not None:
@@ -305,8 +390,7 @@ class _Solver:
                         order.extend(b for b in self.mro(value.qual) if b not in order)
                     elif isinstance(value, Ext) and "(" not in value.path:
                         order.append(f"ext:{value.path}")
-        result = self._mro[qual] = tuple(order)
-        return result
+        return tuple(order)
 
     def subclasses(self) -> dict[str, set[str]]:
         """Each project class's project subclasses (transitively), test doubles left out."""
@@ -331,7 +415,7 @@ class _Solver:
                 return {base}
             if len(base.path) > _MAX_PATH:
                 return _EMPTY
-            return {Ext(f"{base.path}.{name}")}
+            return self.ext(f"{base.path}.{name}")
         if isinstance(base, Mod):
             found = set(self.get(("v", base.name, name)))
             dotted = f"{base.name}.{name}"
@@ -352,23 +436,38 @@ class _Solver:
         return _EMPTY
 
     def member(self, qual: str, name: str, receiver: Inst | Cls) -> set[Value]:
-        """``name`` looked up along the MRO of ``qual`` and bound to ``receiver``."""
+        """``name`` looked up along the MRO of ``qual`` and bound to ``receiver`` (memoised for the round)."""
+        found: set[Value] = self.memo(
+            self._members, (qual, name, receiver), lambda: self._member(qual, name, receiver), _EMPTY
+        )
+        return found
+
+    def _member(self, qual: str, name: str, receiver: Inst | Cls) -> set[Value]:
         for owner in self.mro(qual):
             if owner.startswith("ext:"):
                 path = owner[4:]
-                if self.knowledge.collapsed(path) in self.knowledge.known_prefixes:  # a subclass of an SDK class
-                    return {Ext(f"{path}().{name}" if isinstance(receiver, Inst) else f"{path}.{name}")}
+                if self.sdk_class(path):  # a subclass of an SDK class: the SDK's attribute
+                    return self.ext(f"{path}().{name}" if isinstance(receiver, Inst) else f"{path}.{name}")
                 continue
-            found = self.values.get(("F", owner, name))
+            found = self.get(("F", owner, name))
             if found:
                 return self.bound(found, receiver)
         if isinstance(receiver, Inst) and name != "__getattr__":
+            # A lazy module proxy: ``__getattr__`` returns a module (or library object) whose attribute this is.
             proxy: set[Value] = set()
             for method in self.member(qual, "__getattr__", receiver):
                 for value in self.returned(method):
-                    proxy |= self.attribute(value, name)
+                    if isinstance(value, (Ext, Mod)):
+                        proxy |= self.attribute(value, name)
             return proxy
         return _EMPTY
+
+    def sdk_class(self, path: str) -> bool:
+        """Whether a library class is one the provider knowledge defines (or a module of it)."""
+        known = self._sdk.get(path)
+        if known is None:
+            known = self._sdk[path] = self.knowledge.collapsed(path) in self.knowledge.known_prefixes
+        return known
 
     def bound(self, values: set[Value], receiver: Inst | Cls) -> set[Value]:
         found: set[Value] = set()
@@ -403,11 +502,11 @@ class _Solver:
                 continue
             for base in self.mro(owner)[1:]:
                 if base.startswith("ext:"):
-                    if self.knowledge.collapsed(base[4:]) in self.knowledge.known_prefixes:
-                        found.add(Ext(f"{base[4:]}().{name}"))
+                    if self.sdk_class(base[4:]):
+                        found |= self.ext(f"{base[4:]}().{name}")
                         break
                     continue
-                values = self.values.get(("F", base, name))
+                values = self.get(("F", base, name))
                 if values:
                     found |= self.bound(values, bound_to)
                     break
@@ -416,24 +515,24 @@ class _Solver:
     # -- calls ---------------------------------------------------------------------
     def callees(self, module: str, index: int) -> frozenset[Value]:
         key = (module, index)
-        found = self._callees.get(key)
-        if found is None:
-            found = self._callees[key] = frozenset(self.eval(self.calls[key].callee))
+        found: frozenset[Value] = self.memo(
+            self._callees, key, lambda: frozenset(self.eval(self.calls[key].callee)), frozenset()
+        )
         return found
 
     def results(self, module: str, index: int) -> frozenset[Value]:
-        key = (module, index)
-        found = self._results.get(key)
-        if found is not None:
-            return found
-        self._results[key] = frozenset()  # a call whose callee depends on its own result
-        call = self.calls.get(key)
+        found: frozenset[Value] = self.memo(
+            self._results, (module, index), lambda: self._compute_results(module, index), frozenset()
+        )
+        return found
+
+    def _compute_results(self, module: str, index: int) -> frozenset[Value]:
+        call = self.calls.get((module, index))
         result: set[Value] = set()
         if call is not None:
             for callee in self.callees(module, index):
                 result |= self.call_result(callee, call)
-        found = self._results[key] = frozenset(result)
-        return found
+        return frozenset(result)
 
     def returned(self, callee: Value) -> set[Value]:
         if isinstance(callee, (Fn, Bnd)):
@@ -491,7 +590,7 @@ class _Solver:
         if (index is not None and head.startswith(_INVOKER_MODULES)) or (index is not None and "loop" in head):
             found = set()
             for target in self.argument(call, index or 0):
-                found |= self.call_result(target, call) if not isinstance(target, Ext) else {Ext(f"{target.path}()")}
+                found |= self.call_result(target, call) if not isinstance(target, Ext) else self.ext(f"{target.path}()")
             return found
         if method in ("enter_context", "enter_async_context") and head.endswith("ExitStack()"):
             return self.entered(self.argument(call, 0))
@@ -506,10 +605,40 @@ class _Solver:
             for name, term in call.keywords:
                 if name == "service_name":
                     keys |= {v.text for v in self.eval(term) if isinstance(v, Const)}
-            return {Ext(f"{path}({key})()") for key in keys}
-        if len(path) > _MAX_PATH:
+            found = set()
+            for key in keys:
+                found |= self.ext(f"{path}({key})()")
+            return found
+        if len(path) > _MAX_PATH or path.startswith(_DROPPED_RESULTS):
             return _EMPTY
-        return {Ext(f"{path}()")}
+        return self.ext(f"{path}()")
+
+    def ext(self, path: str) -> set[Value]:
+        """A library value, kept only where it may still lead to a model API (or is a model's output).
+
+        ``fastapi.FastAPI().post`` or ``os.path.join`` can never become a model
+        API, and following them would only grow sets (and paths, round after
+        round). A value derived from a model's output (``...create().choices``)
+        is that output: attributes and calls on it leave it as it is.
+        """
+        known = self._kept.get(path)
+        if known is None:
+            known = self._kept[path] = self._keep(path)
+        return {known} if known is not None else _EMPTY
+
+    def _keep(self, path: str) -> Ext | None:
+        plain = path.replace(STRUCTURED, "")
+        if plain in self.api_prefixes or self.knowledge.collapsed(plain) in self.api_prefixes:
+            return Ext(path)
+        start = plain.find("(")
+        while start != -1:  # the output of the model API called there
+            head = plain[:start]
+            if self.knowledge.lookup(head) is not None and plain.startswith("()", start):
+                return Ext(head + "()")
+            start = plain.find("(", start + 1)
+        if plain in _SOLVER_PATHS or (plain.startswith("builtins.") and plain.count(".") == 1):
+            return Ext(path)
+        return None
 
     # -- arguments into parameters -------------------------------------------------
     def bind(self, module: str, index: int, call: Call) -> None:
@@ -621,6 +750,21 @@ def _source(term: Term) -> tuple[Any, ...] | None:
 
 
 _EMPTY: set[Value] = set()
+
+
+def _prefixes(paths: Iterable[str]) -> frozenset[str]:
+    """Every prefix of each path that ends before a ``.`` or a ``(`` or after a ``)``, and the paths themselves."""
+    found: set[str] = set()
+    for path in paths:
+        found.add(path)
+        for index, char in enumerate(path):
+            if char in ".(":
+                found.add(path[:index])
+            elif char == ")":
+                found.add(path[: index + 1])
+    return frozenset(found)
+
+
 _BUILTINS = frozenset(dir(builtins))
 
 
