@@ -952,3 +952,43 @@ class LoadedProject:
         except Exception as exc:  # a bug in ailint must cost one file, not the server
             self.run.internal_error(file, exc)
             return []
+
+
+# -- the value-flow engine on its own: ``ailint callgraph`` and ``ailint calls --explain`` ----------
+
+
+def follow_values(paths: Iterable[Path], settings: Settings, cwd: Path | None = None) -> tuple[Program, list[str]]:
+    """The solved program of every Python file under ``paths``, and error lines (files that could not be read).
+
+    Unlike a check, which reads only the files a model value can reach, this
+    reads them all: the call graph and the explanations cover the whole code.
+    """
+    from ailint.cache import Cache
+    from ailint.flow.reach import summaries
+    from ailint.flow.solve import solve
+    from ailint.knowledge import builtin, with_extra_call_sites
+
+    where = (cwd or Path.cwd()).resolve()
+    found = discover(list(paths), settings.root, settings.exclude, where)
+    errors = list(found.errors) + [f"{p}: no such file or directory" for p in found.missing]
+    packages: dict[str, bool] = {}
+    files = [
+        _File(
+            path=path,
+            display=display_path(path, where),
+            modules=module_names(path, settings.root, packages),
+            is_package=path.name == "__init__.py",
+            target=True,
+        )
+        for path in found.files
+    ]
+    aliases = {name: f.module for f in files for name in f.modules}
+    tests = set()
+    for file in files:
+        relative = relative_posix(file.path, settings.root)
+        if is_test_path(relative if relative is not None else file.display, settings.tests):
+            tests.add(file.module)
+    cache = Cache(settings.root, settings) if settings.root.is_dir() else None
+    read = summaries([(f.module, f.is_package, f) for f in files], cache)
+    knowledge = with_extra_call_sites(builtin(), settings.call_site_extra)
+    return solve(read, knowledge, tests, aliases), errors

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ailint.api import CallsResult, RunResult
+    from ailint.flow.program import Program
     from ailint.projects import Part
     from ailint.settings import Settings
 
@@ -405,6 +406,11 @@ def _write_baseline(path: Path, result: RunResult, root: Path) -> NoReturn:
 @click.option("--config", type=click.Path(path_type=Path), help="Use this configuration file for every file.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache (the inventory is not cached yet).")
+@click.option(
+    "--explain",
+    metavar="PATH:LINE",
+    help="Print how the callee of each call at PATH:LINE was resolved (or why it was not), and exit.",
+)
 def calls(
     paths: tuple[Path, ...],
     output_format: str,
@@ -412,10 +418,14 @@ def calls(
     config: Path | None,
     isolated: bool,
     no_cache: bool,
+    explain: str | None,
 ) -> None:
     """List every model call site under PATHS with each concern's status."""
     from ailint.report import calls as calls_report
 
+    if explain is not None:
+        _explain(list(paths) or [Path(".")], config, isolated, explain)
+        return
     result = _inventory(list(paths) or [Path(".")], config, isolated)
     if output_format == "json":
         text = calls_report.render_json(result)
@@ -429,6 +439,78 @@ def calls(
     elif output_format == "json":
         click.echo(text, nl=False)
     sys.exit(EXIT_USAGE if result.missing else EXIT_CLEAN)
+
+
+def _program(paths: list[Path], config: Path | None, isolated: bool) -> Program:
+    """The value-flow engine's program of every file under ``paths`` (one configuration: the first path's)."""
+    from ailint.api import follow_values
+
+    parts, _ = _parts(paths, config, isolated, (None, [], []))
+    if not parts:
+        _fail("no files to read")
+    settings = parts[0].settings
+    program, errors = follow_values([p for part in parts for p in part.paths], settings)
+    for line in errors:
+        click.echo(f"ailint: warning: {line}", err=True)
+    return program
+
+
+def _explain(paths: list[Path], config: Path | None, isolated: bool, where: str) -> None:
+    """``calls --explain PATH:LINE``."""
+    from ailint.discovery import module_names
+    from ailint.flow.explain import explain_line
+
+    path_text, _, line_text = where.rpartition(":")
+    if not path_text or not line_text.isdigit():
+        _fail(f"--explain takes PATH:LINE, not {where!r}")
+    target = Path(path_text)
+    if not target.is_file():
+        _fail(f"--explain: {path_text}: no such file")
+    program = _program(paths, config, isolated)
+    settings = _parts([target], config, isolated, (None, [], []))[0][0].settings
+    names = module_names(target.resolve(), settings.root)
+    module = next((name for name in names if name in program.summaries), names[0])
+    click.echo("\n".join(explain_line(program, module, int(line_text))))
+    sys.exit(EXIT_CLEAN)
+
+
+@main.command("callgraph")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["pycg", "json", "dot"]),
+    default="pycg",
+    show_default=True,
+    help="pycg: PyCG's JSON (function -> callees); json: with the line of each call; dot: Graphviz.",
+)
+@click.option("--models", is_flag=True, help="Keep only the functions and calls on a path to a model.")
+@click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
+@click.option("--config", type=click.Path(path_type=Path), help="Use this configuration file for every file.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--no-cache", is_flag=True, help="Accepted for symmetry: summaries are cached by content.")
+def callgraph(
+    paths: tuple[Path, ...],
+    output_format: str,
+    models: bool,
+    output_file: Path | None,
+    config: Path | None,
+    isolated: bool,
+    no_cache: bool,
+) -> None:
+    """Print the project's call graph as the value-flow engine sees it (dispatch included)."""
+    from ailint.flow import explain
+
+    program = _program(list(paths) or [Path(".")], config, isolated)
+    render = {"pycg": explain.pycg, "json": explain.graph_json, "dot": explain.dot}[output_format]
+    text = render(program, models)
+    if not text.endswith("\n"):
+        text += "\n"
+    if output_file is not None:
+        _write_output(output_file, text)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(EXIT_CLEAN)
 
 
 def _inventory(paths: list[Path], config: Path | None, isolated: bool = False) -> CallsResult:

@@ -53,6 +53,19 @@ def _sets(term: Term | None) -> Iterable[tuple[Any, ...]]:
             yield from _sets(part)
 
 
+def _fields(program: Program, term: Term | None) -> list[tuple[Any, ...]]:
+    """The class attributes an attribute chain reads (``self.llm`` -> ``Agent.llm``), innermost first."""
+    if term is None or term[0] != "a":
+        return []
+    found = _fields(program, term[1])
+    for base in _sets(term[1]):
+        for value in program.values.get(base, ()):
+            qual = getattr(value, "qual", None)
+            if isinstance(qual, str) and ("F", qual, term[2]) in program.values:
+                found.append(("F", qual, term[2]))
+    return sorted(set(found), key=str)
+
+
 def explain_call(program: Program, module: str, index: int) -> list[str]:
     """How the callee of one call was resolved, or why it was not."""
     call = program.call(module, index)
@@ -72,7 +85,7 @@ def explain_call(program: Program, module: str, index: int) -> list[str]:
             reaching = [t for t in targets if t in wrappers]
             what = "a project function that reaches a model" if reaching else "a project value"
             lines.append(f"  callee may be {value}: {what}")
-    for key in _sets(call.callee):
+    for key in [*_sets(call.callee), *_fields(program, call.callee)]:
         for value in sorted(program.values.get(key, ()), key=str):
             lines.extend(f"    because {line}" for line in program.why(key, value))
     if not apis and not wrappers and values:

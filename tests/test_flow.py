@@ -1,0 +1,225 @@
+"""The value-flow engine (``ailint.flow``): summaries, the solver's answers, explanations and the call graph."""
+
+from __future__ import annotations
+
+import ast
+import json
+import pickle
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ailint.cli import main
+from ailint.flow.reach import decode, encode, reached
+from ailint.flow.solve import solve
+from ailint.flow.summarize import summarize
+from ailint.flow.values import Bnd, Ext, Inst
+from ailint.knowledge import builtin
+
+FLOW = Path(__file__).resolve().parents[1] / "src" / "ailint" / "flow"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "calls" / "value_flow"
+
+
+def _program(files: dict[str, str], tests: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    summaries = [summarize(textwrap.dedent(text).encode(), module) for module, text in files.items()]
+    return solve(summaries, builtin(), tests)
+
+
+def _callees(program, module: str, line: int) -> set[str]:  # type: ignore[no-untyped-def]
+    summary = program.summaries[module]
+    return {str(v) for i, c in enumerate(summary.calls) if c.line == line for v in program.callee_values(module, i)}
+
+
+def test_flow_reads_no_rule_and_no_setting_and_only_summarize_parses() -> None:
+    for path in FLOW.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {
+            node.module if isinstance(node, ast.ImportFrom) else alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in node.names
+        }
+        assert not any(str(name).startswith(("ailint.rules", "ailint.settings")) for name in imported), path.name
+        if path.name != "summarize.py":
+            assert not {"ast", "libcst"} & {str(name).split(".", 1)[0] for name in imported}, path.name
+
+
+def test_summaries_are_data_equal_across_runs_and_round_trip() -> None:
+    data = (FIXTURE / "app" / "llm.py").read_bytes()
+    first, second = summarize(data, "app.llm"), summarize(data, "app.llm")
+    assert first == second
+    assert pickle.loads(pickle.dumps(first)) == first
+    assert decode(json.loads(json.dumps(encode(first)))) == first
+
+
+def test_a_file_that_does_not_parse_is_an_empty_summary() -> None:
+    summary = summarize(b"def broken(:\n", "bad")
+    assert summary.error is not None and summary.error.startswith("SyntaxError")
+    assert summary.calls == () and summary.stores == ()
+
+
+def test_every_binding_contributes_and_unknown_stays_unknown() -> None:
+    program = _program(
+        {
+            "app": """
+            from openai import OpenAI
+            try:
+                import openai
+            except ImportError:
+                openai = None
+            client = None
+            client = OpenAI() if openai else openai.AzureOpenAI()
+            client.chat.completions.create(model="m", messages=[])
+            llm = get_llm()
+            llm.chat.completions.create(model="m", messages=[])
+            """
+        }
+    )
+    assert _callees(program, "app", 9) == {
+        "openai.OpenAI().chat.completions.create",
+        "openai.AzureOpenAI().chat.completions.create",
+    }
+    assert _callees(program, "app", 11) == set()  # an undefined name: nothing, whatever it is called
+
+
+def test_arguments_at_every_call_flow_into_parameters_but_not_from_tests() -> None:
+    program = _program(
+        {
+            "app.agent": """
+            class Agent:
+                def __init__(self, llm):
+                    self.llm = llm
+
+                def run(self, q):
+                    return self.llm.invoke(q)
+            """,
+            "app.main": """
+            from langchain_openai import ChatOpenAI
+            from app.agent import Agent
+            Agent(llm=ChatOpenAI()).run("q")
+            """,
+            "tests.test_agent": """
+            from langchain_anthropic import ChatAnthropic
+            from app.agent import Agent
+            Agent(ChatAnthropic()).run("q")
+            """,
+        },
+        tests=("tests.test_agent",),
+    )
+    assert _callees(program, "app.agent", 7) == {"langchain_openai.ChatOpenAI().invoke"}
+
+
+def test_an_abstract_receiver_dispatches_to_the_subclasses_that_implement_it() -> None:
+    program = _program(
+        {
+            "app": """
+            from abc import ABC, abstractmethod
+            from openai import OpenAI
+
+            class Model(ABC):
+                @abstractmethod
+                def complete(self, prompt): ...
+
+            class GPT(Model):
+                def complete(self, prompt):
+                    return OpenAI().responses.create(model="m", input=prompt)
+
+            class FakeModel(Model):
+                def complete(self, prompt):
+                    return "canned"
+
+            def answer(model: Model, prompt):
+                return model.complete(prompt)
+            """
+        }
+    )
+    found = program.callee_values("app", next(i for i, c in enumerate(program.summaries["app"].calls) if c.line == 18))
+    assert Bnd("app.GPT.complete", Inst("app.GPT")) in found
+    assert not any("FakeModel" in str(v) for v in found)  # test doubles are never dispatched to
+    assert "app.GPT.complete" in program.reaching
+
+
+def test_partials_closures_and_properties_carry_function_values() -> None:
+    program = _program(
+        {
+            "app": """
+            import functools
+            import litellm
+
+            def make(model):
+                def call(messages):
+                    return litellm.completion(model=model, messages=messages)
+                return call
+
+            class Service:
+                @property
+                def complete(self):
+                    return functools.partial(litellm.acompletion, model="m")
+
+            make("m")([])
+            Service().complete(messages=[])
+            """
+        }
+    )
+    assert _callees(program, "app", 15) == {"app.make", "app.make.call"}  # make("m"), then what it returned
+    assert _callees(program, "app", 16) == {"litellm.acompletion"}
+    assert "app.make.call" in program.reaching
+
+
+def test_a_lazy_module_proxy_is_followed_to_the_module() -> None:
+    program = _program(
+        {
+            "app": """
+            import importlib
+
+            class _Lazy:
+                def __getattr__(self, name):
+                    return getattr(importlib.import_module("litellm"), name)
+
+            litellm = _Lazy()
+            litellm.completion(model="m", messages=[])
+            """
+        }
+    )
+    assert Ext("litellm.completion") in program.callee_values("app", 2)
+
+
+def test_reached_follows_imports_downward_from_the_selection() -> None:
+    imports = [{"helpers"}, {"util"}, set(), set()]
+    importable = [{"main"}, {"helpers"}, {"util"}, {"unrelated"}]
+    assert reached({0}, imports, importable) == {0, 1, 2}
+
+
+def test_callgraph_and_explain_on_the_value_flow_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURE)
+    runner = CliRunner()
+    result = runner.invoke(main, ["callgraph", "--models", "--no-cache", "."], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "app.agent.Agent.run": ["app.llm.BaseLLM.ask"],
+        "app.agent.Typed.go": ["app.llm.Claude.complete", "app.llm.OpenAILLM.complete"],
+        "app.agent.main": ["app.agent.Agent.run", "app.helpers.summarize"],
+        "app.helpers.summarize": [],
+        "app.llm.BaseLLM.ask": ["app.llm.Claude.complete", "app.llm.OpenAILLM.complete"],
+        "app.llm.Claude.complete": [],
+        "app.llm.OpenAILLM.complete": [],
+        "app.llm.translate": [],
+        "tests.test_agent.test_run": ["app.agent.Agent.run"],
+    }
+    result = runner.invoke(main, ["calls", "--explain", "app/agent.py:14", "."], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "app.agent:14:16: call of self.llm.ask",
+        "  callee may be app.llm.Claude().ask: a project function that reaches a model",
+        "  callee may be app.llm.OpenAILLM().ask: a project function that reaches a model",
+        "    because app.agent.Agent.run:self holds app.agent.Agent(): passed at app.agent:26",
+        "    because app.agent.Agent.run:self holds app.agent.Agent()*: the method's receiver at app.agent:13",
+        "    because app.agent.Agent.llm holds app.llm.Claude(): assigned at app.agent:11",
+        "    because app.agent.Agent.__init__:llm holds app.llm.Claude(): passed at app.agent:25",
+        "    because app.agent.Agent.llm holds app.llm.OpenAILLM(): assigned at app.agent:11",
+        "    because app.agent.Agent.__init__:llm holds app.llm.OpenAILLM(): passed at app.agent:25",
+    ]
+    result = runner.invoke(main, ["calls", "--explain", "app/agent.py:x", "."])
+    assert result.exit_code == 2 and "PATH:LINE" in result.stderr
