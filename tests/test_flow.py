@@ -164,7 +164,7 @@ def test_partials_closures_and_properties_carry_function_values() -> None:
         }
     )
     assert _callees(program, "app", 15) == {"app.make", "app.make.call"}  # make("m"), then what it returned
-    assert _callees(program, "app", 16) == {"litellm.acompletion"}
+    assert _callees(program, "app", 16) == {"app.Service", "litellm.acompletion"}  # Service(), then the property
     assert "app.make.call" in program.reaching
 
 
