@@ -982,6 +982,11 @@ def follow_values(paths: Iterable[Path], settings: Settings, cwd: Path | None = 
         )
         for path in found.files
     ]
+    for file in files:  # named from the folder read, as its own code imports it (``main``, not ``folder.main``)
+        relative = relative_posix(file.path, settings.root)
+        dotted = relative.removesuffix(".py").removesuffix("/__init__").replace("/", ".") if relative else None
+        if dotted in file.modules[1:]:
+            file.modules = [dotted, *(m for m in file.modules if m != dotted)]
     aliases = {name: f.module for f in files for name in f.modules}
     tests = set()
     for file in files:

@@ -7,13 +7,13 @@ model output, the call graph, and why a value is where it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from ailint.flow.summary import Call, Class, FileSummary, Function
-from ailint.flow.values import Bnd, Const, Decl, Ext, Fn, Inst, Value
+from ailint.flow.values import Bnd, Cls, Const, Decl, Ext, Fn, Inst, Value
 from ailint.knowledge import ApiSpec, Knowledge
 
 
@@ -38,6 +38,8 @@ class Program:
     functions: Mapping[str, Function]
     function_module: Mapping[str, str]
     classes: Mapping[str, Class]
+    mros: Mapping[str, tuple[str, ...]]
+    """Each project class's MRO (library bases as ``ext:path``)."""
     tests: frozenset[str]
     rounds: int
     _outputs: dict[str, bool] = field(default_factory=dict, repr=False)
@@ -105,24 +107,11 @@ class Program:
         return []
 
     def _member(self, qual: str, name: str) -> list[Fn]:
-        for owner in self._mro(qual):
+        for owner in self.mros.get(qual, (qual,)):
             found = self.values.get(("F", owner, name))
             if found:
                 return [v for v in found if isinstance(v, Fn)]
         return []
-
-    def _mro(self, qual: str, seen: frozenset[str] = frozenset()) -> Iterator[str]:
-        yield qual
-        cls = self.classes.get(qual)
-        if cls is None or qual in seen:
-            return
-        module = qual.rsplit(".", 1)[0]
-        for base in cls.bases:
-            if base[0] == "v" and ("v", base[1], base[2]) in self.values:
-                for value in self.values[("v", base[1], base[2])]:
-                    if hasattr(value, "qual") and value.qual != qual:
-                        yield from self._mro(value.qual, seen | {qual})
-        del module
 
     # -- model calls ---------------------------------------------------------------
     def model_callees(self, module: str, index: int) -> tuple[list[Ext], list[str]]:
@@ -193,7 +182,7 @@ class Program:
                         found.add(value.qual)
                     elif isinstance(value, (Inst, Decl)):
                         found.update(self.targets(value))
-                    elif hasattr(value, "qual") and type(value).__name__ == "Cls":
+                    elif isinstance(value, Cls):
                         found.update(m.qual for m in self._member(value.qual, "__init__"))
         return graph
 

@@ -381,16 +381,22 @@ class _Solver:
         return result
 
     def _compute_mro(self, qual: str) -> tuple[str, ...]:
-        order: list[str] = [qual]
+        """C3 linearisation of the bases' MROs, as Python computes it (depth first where C3 fails)."""
+        bases: list[tuple[str, ...]] = []
         cls = self.classes.get(qual)
         if cls is not None:
             for base in cls.bases:
                 for value in self.eval(base):
                     if isinstance(value, Cls) and value.qual != qual:
-                        order.extend(b for b in self.mro(value.qual) if b not in order)
+                        bases.append(self.mro(value.qual))
                     elif isinstance(value, Ext) and "(" not in value.path:
-                        order.append(f"ext:{value.path}")
-        return tuple(order)
+                        bases.append((f"ext:{value.path}",))
+        merged = _c3([list(b) for b in bases] + [[b[0] for b in bases]])
+        if merged is None:
+            merged = []
+            for chain in bases:
+                merged.extend(b for b in chain if b not in merged)
+        return (qual, *(b for b in merged if b != qual))
 
     def subclasses(self) -> dict[str, set[str]]:
         """Each project class's project subclasses (transitively), test doubles left out."""
@@ -737,6 +743,7 @@ class _Solver:
             functions=self.functions,
             function_module=self.function_module,
             classes=self.classes,
+            mros={qual: self.mro(qual) for qual in self.classes},
             tests=self.tests,
             rounds=rounds,
         )
@@ -750,6 +757,20 @@ def _source(term: Term) -> tuple[Any, ...] | None:
 
 
 _EMPTY: set[Value] = set()
+
+
+def _c3(sequences: list[list[str]]) -> list[str] | None:
+    """The C3 merge of ``sequences``, or None when they cannot be merged consistently."""
+    result: list[str] = []
+    sequences = [list(s) for s in sequences if s]
+    while sequences:
+        head = next((s[0] for s in sequences if not any(s[0] in other[1:] for other in sequences)), None)
+        if head is None:
+            return None
+        result.append(head)
+        sequences = [[x for x in s if x != head] for s in sequences]
+        sequences = [s for s in sequences if s]
+    return result
 
 
 def _prefixes(paths: Iterable[str]) -> frozenset[str]:

@@ -11,6 +11,7 @@ names already point at the scope that binds them.
 from __future__ import annotations
 
 import ast
+import builtins
 from collections.abc import Iterable
 
 from ailint.flow.summary import Call, Class, FileSummary, Function, Location, Param, Store, Term
@@ -28,6 +29,7 @@ _TYPING_CONTAINERS = frozenset(
 )  # fmt: skip
 """Generic annotations whose type arguments are what their values hold."""
 _ABSTRACT_BASES = frozenset({"ABC", "Protocol", "ABCMeta"})
+_BUILTIN_NAMES = frozenset(dir(builtins))
 _MAX_STRING = 400
 
 
@@ -110,6 +112,8 @@ class _Summarizer:
         self.calls: list[Call] = []
         self.returns: list[tuple[str, Term]] = []
         self.star_imports: list[str] = []
+        self.star = False
+        """Whether the module has ``from module import *``: a name it never binds may come from there."""
         self.function: str = module
         """The qualified name of the function being read (the module's name at top level)."""
         self.lambdas = 0
@@ -130,6 +134,8 @@ class _Summarizer:
                 return ("v", current.qual, name)
             first = False
             current = current.parent
+        if self.star and name not in _BUILTIN_NAMES:  # bound, maybe, by ``from module import *``
+            return ("v", self.module, name)
         return ("b", name)
 
     def store_name(self, name: str, scope: _Scope) -> Location:
@@ -175,9 +181,16 @@ class _Summarizer:
                 added = ("add", current, added)
             self.assign(node.target, added, scope, node.lineno)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
-            self.assign(node.target, self.term(node.iter, scope), scope, node.lineno)
+            iterated = self.term(node.iter, scope)
+            items = self.iterate(iterated, node, isinstance(node, ast.AsyncFor))
+            self.assign(node.target, _union(iterated, items), scope, node.lineno)
             self.body(node.body, scope)
             self.body(node.orelse, scope)
+        elif isinstance(node, ast.Raise):
+            raised = self.term(node.exc, scope)
+            if raised is not None and not isinstance(node.exc, ast.Call):  # ``raise Error`` makes an instance
+                self.implicit(raised, (), node.lineno)
+            self.term(node.cause, scope)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 value = self.term(item.context_expr, scope)
@@ -233,6 +246,20 @@ class _Summarizer:
                     self.term(child, scope)
                 elif isinstance(child, ast.stmt):
                     self.statement(child, scope)
+
+    def implicit(self, callee: Term, args: tuple[Term, ...], line: int) -> Term:
+        """A call the syntax does not show (``__iter__`` of a loop, a raised class): never a call site."""
+        index = len(self.calls)
+        self.calls.append(Call(callee, args, (), (), (), line, -1, line, -1, self.function))
+        return ("c", self.module, index)
+
+    def iterate(self, iterated: Term | None, node: ast.stmt, asynchronous: bool) -> Term | None:
+        """What a loop over ``iterated`` binds when it is a project iterator: ``__next__`` of its ``__iter__``."""
+        if iterated is None:
+            return None
+        first, then = ("__aiter__", "__anext__") if asynchronous else ("__iter__", "__next__")
+        iterator = self.implicit(("a", iterated, first), (), node.lineno)
+        return self.implicit(("a", iterator, then), (), node.lineno)
 
     def absolute(self, module: str | None, level: int) -> str | None:
         if not level:
@@ -575,6 +602,9 @@ def summarize(data: bytes, module: str, is_package: bool = False, tree: ast.Modu
         if tree is None:
             tree = ast.parse(data)
         summarizer = _Summarizer(module, is_package, data.split(b"\n"))
+        summarizer.star = any(
+            isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names) for node in tree.body
+        )
         bound, declared = _bound_names(tree.body)
         summarizer.body(tree.body, _Scope("module", module, None, bound, declared))
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
