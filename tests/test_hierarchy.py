@@ -225,3 +225,19 @@ def test_force_exclude_keeps_configured_excludes_excluded(monorepo: Path) -> Non
     assert found("svc_b/legacy/old.py") == [("svc_b/legacy/old.py", 7, "AIL401", "error")]
     assert run("--force-exclude", "svc_b/legacy/old.py") == (0, "All checks passed (0 files checked).\n", "")
     assert found("--force-exclude", "svc_b/legacy/old.py", "svc_b/app.py") == [("svc_b/app.py", 7, "AIL401", "error")]
+
+
+def test_a_nested_pyproject_that_does_not_parse_is_passed_over_with_a_warning(project: Path) -> None:
+    """A project template's ``pyproject.toml`` (``{{ name }}`` placeholders) does not stop the run."""
+    (project / "pyproject.toml").write_text('[tool.ailint]\nselect = ["AIL401"]\n')
+    template = project / "templates" / "crew"
+    template.mkdir(parents=True)
+    (template / "pyproject.toml").write_text("name = {{ folder_name }}\n")
+    (template / "main.py").write_text(BAD)
+    code, out, err = run(".")
+    assert code == 1
+    assert out.splitlines()[0] == f"templates/crew/main.py:7:12: {MESSAGE}"
+    assert err.count("ailint: warning: cannot parse templates/crew/pyproject.toml") == 1
+    (project / "pyproject.toml").write_text("select = {{ broken }}\n")
+    code, out, err = run(".")
+    assert code == 2 and "cannot parse pyproject.toml" in err  # the one governing the working directory

@@ -127,12 +127,14 @@ def _ailint_table(path: Path, data: dict[str, Any]) -> Any:
     return data
 
 
-def find_config(start: Path) -> tuple[Path | None, Path]:
+def find_config(start: Path, lenient_below: Path | None = None) -> tuple[Path | None, Path]:
     """The configuration file in use and the project root, searching upward from ``start``.
 
     In each folder, ``.ailint.toml``, ``ailint.toml`` and ``pyproject.toml``
     are tried in that order; the nearest file with ailint settings wins.
     Failing that, the nearest ``pyproject.toml`` still marks the project root.
+    A ``pyproject.toml`` that cannot be parsed in a folder below ``lenient_below``
+    (a project template, a vendored tree) is passed over with one warning.
     """
     nearest: Path | None = None
     for directory in (start, *start.parents):
@@ -145,7 +147,13 @@ def find_config(start: Path) -> tuple[Path | None, Path]:
             if not present:
                 continue
             # A directory or a pipe of that name is an error, not a reason to look further up.
-            data = _read_toml(candidate)
+            try:
+                data = _read_toml(candidate)
+            except ConfigError as exc:
+                if name != "pyproject.toml" or lenient_below is None or lenient_below not in directory.parents:
+                    raise
+                _warn_once(f"{exc}; the folder is governed by the configuration above it")
+                continue
             if name == "pyproject.toml":
                 nearest = nearest or candidate
             if _ailint_table(candidate, data) is not None:
@@ -153,6 +161,16 @@ def find_config(start: Path) -> tuple[Path | None, Path]:
     if nearest is not None:
         return nearest, nearest.parent
     return None, start
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """One line on stderr per distinct problem in a run (configuration is resolved per folder, many times)."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        sys.stderr.write(f"ailint: warning: {message}\n")
 
 
 # -- validation ------------------------------------------------------------
@@ -348,7 +366,7 @@ class Resolver:
         """The configuration governing ``directory`` and its project root (as :func:`find_config`)."""
         found = self._by_directory.get(directory)
         if found is None:
-            found = self._by_directory[directory] = find_config(directory)
+            found = self._by_directory[directory] = find_config(directory, lenient_below=self.cwd)
         return found
 
     def settings_of(self, directory: Path) -> Settings:
