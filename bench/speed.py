@@ -17,6 +17,9 @@ For each corpus it measures, in the same run:
    ``--jobs`` processes;
 2. ``ailint check --no-cache`` (cold);
 3. ``ailint check`` twice (the first fills the cache, the second is warm);
+4. one edited file: a line added to a file that calls a model (the first such
+   file in path order, or ``--edit FILE``), then ``ailint check`` with the
+   cache the warm run left; reported as a ratio to the cold run;
 
 ``--repeat`` times (3 by default), floor and cold in alternating order, and
 prints the median wall and CPU seconds, the median peak RSS of the largest
@@ -114,7 +117,10 @@ def ailint(tree: Path, *args: str) -> tuple[float, float, float]:
     return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def measure(tree: Path, jobs: int, repeat: int) -> dict[str, list[tuple[float, float, float]]]:
+Runs = dict[str, list[tuple[float, float, float]]]
+
+
+def measure(tree: Path, jobs: int, repeat: int, edit: Path | None = None) -> Runs:
     """``repeat`` rounds of floor, cold and warm on ``tree``; each round's ratios are taken within it.
 
     A shared machine drifts over minutes (here the floor of one tree moved
@@ -122,8 +128,9 @@ def measure(tree: Path, jobs: int, repeat: int) -> dict[str, list[tuple[float, f
     every round, and the order of floor and cold alternates between rounds:
     whatever the drift, each cold run has a floor measured beside it.
     """
-    runs: dict[str, list[tuple[float, float, float]]] = {"floor": [], "cold": [], "warm": []}
+    runs: dict[str, list[tuple[float, float, float]]] = {"floor": [], "cold": [], "warm": [], "edit": []}
     options = ("--jobs", str(jobs))
+    target = edit or _edit_target(tree)
     for number in range(repeat):
         shutil.rmtree(tree / ".ailint_cache", ignore_errors=True)
         steps = [("floor", lambda: (*floor(tree, jobs), 0.0)), ("cold", lambda: ailint(tree, "--no-cache", *options))]
@@ -131,7 +138,23 @@ def measure(tree: Path, jobs: int, repeat: int) -> dict[str, list[tuple[float, f
             runs[name].append(step())
         ailint(tree, *options)  # fills the cache
         runs["warm"].append(ailint(tree, *options))
+        original = target.read_bytes()
+        try:
+            target.write_bytes(original + f"\n_bench_edit_{number} = {number}\n".encode())
+            runs["edit"].append(ailint(tree, *options))
+        finally:
+            target.write_bytes(original)
     return runs
+
+
+def _edit_target(tree: Path) -> Path:
+    """The first file (in path order) that imports a model SDK: an edit there touches the analysed project."""
+    markers = (b"import openai", b"from openai", b"from langchain_core.language_models", b"import anthropic")
+    for path in sorted(tree.rglob("*.py")):
+        with contextlib.suppress(OSError):
+            if any(marker in path.read_bytes() for marker in markers):
+                return path
+    raise SystemExit(f"no file of {tree} imports a model SDK: name one with --edit")
 
 
 def report(name: str, files: int, jobs: int, runs: dict[str, list[tuple[float, float, float]]]) -> None:
@@ -141,9 +164,12 @@ def report(name: str, files: int, jobs: int, runs: dict[str, list[tuple[float, f
     header = f"{'wall s':>9}{'cpu s':>9}{'ratio':>8}{'range':>13}{'peak MiB':>10}"
     print(f"  {'':14}{header}  (medians; peak: the largest process)")
     floors = [wall for wall, _, _ in runs["floor"]]
-    for label, kind in (("parse floor", "floor"), ("ailint cold", "cold"), ("ailint warm", "warm")):
+    colds = [wall for wall, _, _ in runs["cold"]]
+    kinds = (("parse floor", "floor"), ("ailint cold", "cold"), ("ailint warm", "warm"), ("one edit / cold", "edit"))
+    for label, kind in kinds:
         walls = [wall for wall, _, _ in runs[kind]]
-        ratios = [wall / base for wall, base in zip(walls, floors, strict=True)]
+        bases = colds if kind == "edit" else floors
+        ratios = [wall / base for wall, base in zip(walls, bases, strict=True)]
         cpu = statistics.median([c for _, c, _ in runs[kind]])
         spread = f"{min(ratios):.2f}-{max(ratios):.2f}" if repeat > 1 else ""
         peak = f"{statistics.median([p for _, _, p in runs[kind]]):10.0f}" if kind != "floor" else ""
@@ -167,6 +193,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/ailint-bench"))
     parser.add_argument("--corpus", action="append", default=[])
     parser.add_argument("--repeat", type=int, default=3, help="rounds of floor, cold and warm (medians are reported)")
+    parser.add_argument("--edit", type=Path, help="the file the edit changes (default: the first model file)")
     options = parser.parse_args()
     if options.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -176,7 +203,8 @@ def main() -> None:
     for name in options.corpus or ["stdlib", "langchain"]:
         tree = builders[name](options.work) if name in builders else Path(name)
         files = sum(1 for _ in tree.rglob("*.py"))
-        report(name, files, options.jobs, measure(tree, options.jobs, options.repeat))
+        edit = options.edit.resolve() if options.edit is not None else None
+        report(name, files, options.jobs, measure(tree, options.jobs, options.repeat, edit))
 
 
 if __name__ == "__main__":
