@@ -350,7 +350,7 @@ class _Run:
         return selected | self.flow_roots
 
     def _follow_values(self, selected: set[int]) -> set[int]:
-        """Files the value-flow engine finds model calls in that the imports alone did not select.
+        """Files the value-flow engine finds model calls in: analysed in depth, whatever their imports say.
 
         The files read are those the selection found and every project module
         they import, transitively: a module that imports nothing model-related
@@ -374,7 +374,7 @@ class _Run:
             self.errors.append(f"internal error while following values: {type(exc).__name__}: {str(exc)[:200]}")
             return set()
         calling = self.program.modules_with_model_calls
-        return {i for i in self.reach if i not in selected and files[i].module in calling}
+        return {i for i in self.reach if files[i].module in calling}
 
     def relative(self, file: _File) -> str:
         """The file's path from the project root (its display path when outside it)."""
