@@ -511,8 +511,22 @@ class Project:
         if url_arg is None:
             return None
         url = _url_text(url_arg, pending, analysis)
-        if not url:
-            return None
+        for text in [url] if url and url.strip("{}") else self._followed_urls(analysis, pending):
+            spec = self._http_url_spec(http, text)
+            if spec is not None:
+                return spec
+        return None
+
+    def _followed_urls(self, analysis: FileAnalysis, pending: PendingCall) -> tuple[str, ...]:
+        """The URL texts the value-flow engine finds for a request (a class attribute, a module constant, a config)."""
+        program = self.program
+        where = analysis.position(pending.node) if program is not None else None
+        if program is None or where is None or analysis.module not in program.summaries:
+            return ()
+        index = program.call_at(analysis.module, where[0], where[1], (where[2], where[3]))
+        return program.urls.get((analysis.module, index), ()) if index is not None else ()
+
+    def _http_url_spec(self, http: HttpKnowledge, url: str) -> ApiSpec | None:
         operation = None
         for suffix, op in http.paths:
             if url.rstrip("/").endswith(suffix):

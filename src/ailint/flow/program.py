@@ -35,6 +35,8 @@ class Program:
     callees: Mapping[tuple[str, int], frozenset[Value]]
     """Per call (module, index in its summary): what its callee may be."""
     reasons: Mapping[tuple[tuple[Any, ...], Value], Reason]
+    urls: Mapping[tuple[str, int], tuple[str, ...]]
+    """Per HTTP request to a posting function: the texts its URL may hold (constants, attributes, config defaults)."""
     functions: Mapping[str, Function]
     function_module: Mapping[str, str]
     classes: Mapping[str, Class]

@@ -726,12 +726,24 @@ class _Solver:
             if values and keywords is not None:
                 self.add(("v", qual, keywords.name), values, reason)
 
+    def url_texts(self, call: Call) -> tuple[str, ...]:
+        """The texts a request's URL argument may hold (``{}`` where a part is not known)."""
+        term = call.args[0] if call.args else None
+        for name, value in call.keywords:
+            if name == "url":
+                term = value
+        return tuple(sorted(v.text for v in self.eval(term) if isinstance(v, Const)))
+
     # -- the result ----------------------------------------------------------------
     def program(self, rounds: int) -> Program:
         callees: dict[tuple[str, int], frozenset[Value]] = {}
-        for key in self.calls:
+        urls: dict[tuple[str, int], tuple[str, ...]] = {}
+        posting = frozenset(f for h in self.knowledge.http for f in h.functions)
+        for key, call in self.calls.items():
             try:
                 callees[key] = self.callees(*key)
+                if any(isinstance(v, Ext) and v.path in posting for v in callees[key]):
+                    urls[key] = self.url_texts(call)
             except RecursionError:
                 callees[key] = frozenset()
         return Program(
@@ -742,6 +754,7 @@ class _Solver:
             reasons=self.reasons,
             functions=self.functions,
             function_module=self.function_module,
+            urls=urls,
             classes=self.classes,
             mros={qual: self.mro(qual) for qual in self.classes},
             tests=self.tests,
