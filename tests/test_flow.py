@@ -223,3 +223,34 @@ def test_callgraph_and_explain_on_the_value_flow_fixture(monkeypatch: pytest.Mon
     ]
     result = runner.invoke(main, ["calls", "--explain", "app/agent.py:x", "."])
     assert result.exit_code == 2 and "PATH:LINE" in result.stderr
+
+
+def test_a_helper_that_calls_what_it_is_given_reaches_a_model_only_where_it_is_given_one() -> None:
+    program = _program(
+        {
+            "app": """
+            from openai import OpenAI
+
+            client = OpenAI()
+
+            def retry(fn, *args):
+                return fn(*args)
+
+            def ask(q):
+                return client.responses.create(model="m", input=q)
+
+            def add(a, b):
+                return a + b
+
+            retry(ask, "q")
+            retry(add, 1, 2)
+            retry(client.embeddings.create, "text")
+            """
+        }
+    )
+    calls = program.summaries["app"].calls
+    at = {c.line: i for i, c in enumerate(calls)}
+    assert program.model_callees("app", at[15]) == ([], ["app.retry"])
+    assert program.model_callees("app", at[16]) == ([], [])  # the same helper, given no model
+    assert program.model_callees("app", at[17]) == ([], ["app.retry"])
+    assert "app.retry" in program.reaching

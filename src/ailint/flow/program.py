@@ -7,7 +7,7 @@ model output, the call graph, and why a value is where it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -36,6 +36,10 @@ class Program:
     """Per call (module, index in its summary): what its callee may be."""
     reasons: Mapping[tuple[tuple[Any, ...], Value], Reason]
     urls: Mapping[tuple[str, int], tuple[str, ...]]
+    called_parameters: Mapping[str, frozenset[str]]
+    """Functions that call one of their own parameters (a retry or thread helper), and which."""
+    passed: Mapping[tuple[str, int], Mapping[str, Mapping[str, frozenset[Value]]]]
+    """Per call of such a function: what it passes for those parameters."""
     """Per HTTP request to a posting function: the texts its URL may hold (constants, attributes, config defaults)."""
     functions: Mapping[str, Function]
     function_module: Mapping[str, str]
@@ -117,45 +121,73 @@ class Program:
 
     # -- model calls ---------------------------------------------------------------
     def model_callees(self, module: str, index: int) -> tuple[list[Ext], list[str]]:
-        """The model APIs a call may call, and the project functions it may call that reach a model."""
+        """The model APIs a call may call, and the project functions it may call that reach a model.
+
+        A helper that reaches a model only by calling a callable it is given
+        (``retry(fn, *args)``) reaches one at the calls that give it a model
+        callable, not at every call (its other callers pass other functions).
+        """
         apis: list[Ext] = []
         wrappers: list[str] = []
-        reaching = self.reaching
+        own, through = self._reach
         for value in self.callee_values(module, index):
             if isinstance(value, Ext):
                 if self.api(value) is not None:
                     apis.append(value)
                 continue
-            wrappers.extend(t for t in self.targets(value) if t in reaching)
+            for target in self.targets(value):
+                if target in own or (target in through and self._passes_model(module, index, target, own)):
+                    wrappers.append(target)
         return sorted(apis, key=str), sorted(set(wrappers))
 
-    @cached_property
+    @property
     def reaching(self) -> frozenset[str]:
         """Project functions that call a model API, directly or through other project functions.
 
         Whether such a function returns model output is decided where its
         body is read in depth (``Project.wrapper``); this only says where to look.
         """
-        calls_in: dict[str, list[tuple[str, int]]] = {}
-        found: set[str] = set()
-        for (module, index), values in self.callees.items():
-            scope = self.summaries[module].calls[index].scope
-            calls_in.setdefault(scope, []).append((module, index))
-            if any(self.api(v) is not None for v in values if isinstance(v, Ext)):
-                found.add(scope)
-        callers: dict[str, set[str]] = {}
-        for scope, calls in calls_in.items():
-            for key in calls:
-                for value in self.callees[key]:
-                    for target in self.targets(value):
-                        callers.setdefault(target, set()).add(scope)
-        frontier = list(found)
-        while frontier:
-            for caller in callers.get(frontier.pop(), ()):
-                if caller not in found:
-                    found.add(caller)
-                    frontier.append(caller)
-        return frozenset(found)
+        own, through = self._reach
+        return own | through
+
+    def _is_model(self, values: frozenset[Value], own: Collection[str]) -> bool:
+        return any(
+            self.api(v) is not None if isinstance(v, Ext) else any(t in own for t in self.targets(v)) for v in values
+        )
+
+    def _passes_model(self, module: str, index: int, target: str, own: Collection[str]) -> bool:
+        bound = self.passed.get((module, index), {}).get(target, {})
+        return any(self._is_model(values, own) for values in bound.values())
+
+    @cached_property
+    def _reach(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Functions reaching a model on their own, and those reaching one only through a callable they are given."""
+        own: set[str] = set()
+        through: set[str] = set()
+        keys = list(self.callees)
+        changed = True
+        while changed:
+            changed = False
+            for module, index in keys:
+                call = self.summaries[module].calls[index]
+                scope = call.scope
+                callee = call.callee
+                via_parameter = (
+                    callee[0] == "v" and callee[1] == scope and callee[2] in self.called_parameters.get(scope, ())
+                )
+                if (scope in own) if not via_parameter else (scope in own or scope in through):
+                    continue
+                values = self.callees[(module, index)]
+                reaches = any(isinstance(v, Ext) and self.api(v) is not None for v in values) or any(
+                    t in own or (t in through and self._passes_model(module, index, t, own))
+                    for v in values
+                    if not isinstance(v, Ext)
+                    for t in self.targets(v)
+                )
+                if reaches:
+                    (through if via_parameter else own).add(scope)
+                    changed = True
+        return frozenset(own), frozenset(through - own)
 
     @cached_property
     def modules_with_model_calls(self) -> frozenset[str]:

@@ -726,6 +726,33 @@ class _Solver:
             if values and keywords is not None:
                 self.add(("v", qual, keywords.name), values, reason)
 
+    def called_parameters(self) -> dict[str, frozenset[str]]:
+        """Functions that call one of their own parameters (``fn(*args)`` in a retry helper), and which."""
+        found: dict[str, set[str]] = {}
+        for call in self.calls.values():
+            callee = call.callee
+            function = self.functions.get(call.scope)
+            if callee[0] == "v" and callee[1] == call.scope and function is not None:
+                if any(p.name == callee[2] for p in function.params):
+                    found.setdefault(call.scope, set()).add(callee[2])
+        return {k: frozenset(v) for k, v in found.items()}
+
+    def passed(self, call: Call, target: str, names: frozenset[str], bound: bool) -> dict[str, frozenset[Value]]:
+        """What ``call`` passes for the parameters ``names`` of ``target`` (after the receiver, for a method)."""
+        function = self.functions[target]
+        params = list(function.params)
+        if bound and params and "staticmethod" not in function.flags:
+            params.pop(0)
+        positional = [p.name for p in params if p.kind in ("pos", "posonly")]
+        found: dict[str, frozenset[Value]] = {}
+        for position, term in enumerate(call.args):
+            if position < len(positional) and positional[position] in names:
+                found[positional[position]] = frozenset(self.eval(term))
+        for name, term in call.keywords:
+            if name in names:
+                found[name] = frozenset(self.eval(term))
+        return found
+
     def url_texts(self, call: Call) -> tuple[str, ...]:
         """The texts a request's URL argument may hold (``{}`` where a part is not known)."""
         term = call.args[0] if call.args else None
@@ -738,12 +765,19 @@ class _Solver:
     def program(self, rounds: int) -> Program:
         callees: dict[tuple[str, int], frozenset[Value]] = {}
         urls: dict[tuple[str, int], tuple[str, ...]] = {}
+        called = self.called_parameters()
+        passed: dict[tuple[str, int], dict[str, dict[str, frozenset[Value]]]] = {}
         posting = frozenset(f for h in self.knowledge.http for f in h.functions)
         for key, call in self.calls.items():
             try:
                 callees[key] = self.callees(*key)
                 if any(isinstance(v, Ext) and v.path in posting for v in callees[key]):
                     urls[key] = self.url_texts(call)
+                for value in callees[key]:
+                    target = value.qual if isinstance(value, (Fn, Bnd)) else None
+                    if target is not None and target in called:
+                        bound = self.passed(call, target, called[target], isinstance(value, Bnd))
+                        passed.setdefault(key, {})[target] = bound
             except RecursionError:
                 callees[key] = frozenset()
         return Program(
@@ -755,6 +789,8 @@ class _Solver:
             functions=self.functions,
             function_module=self.function_module,
             urls=urls,
+            called_parameters=called,
+            passed=passed,
             classes=self.classes,
             mros={qual: self.mro(qual) for qual in self.classes},
             tests=self.tests,
