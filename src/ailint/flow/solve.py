@@ -732,9 +732,10 @@ class _Solver:
         for call in self.calls.values():
             callee = call.callee
             function = self.functions.get(call.scope)
-            if callee[0] == "v" and callee[1] == call.scope and function is not None:
-                if any(p.name == callee[2] for p in function.params):
-                    found.setdefault(call.scope, set()).add(callee[2])
+            if function is None or callee[0] != "v" or callee[1] != call.scope:
+                continue
+            if any(p.name == callee[2] for p in function.params):
+                found.setdefault(call.scope, set()).add(callee[2])
         return {k: frozenset(v) for k, v in found.items()}
 
     def passed(self, call: Call, target: str, names: frozenset[str], bound: bool) -> dict[str, frozenset[Value]]:
