@@ -30,6 +30,7 @@ from ailint.settings import AUTHORITY_MODES, Settings
 
 _RELATIONAL = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
 _MEMBERSHIP = (cst.In, cst.NotIn)
+_STOP_CHECK = re.compile(r"^(finish_reason|stop_reason|refusal)$")
 
 
 def chain(site: CallSite) -> Iterator[CallSite]:
@@ -72,13 +73,86 @@ def _project_model(project: Project, canonical: str | None) -> bool:
     return any(base in models for base in project.bases(canonical))
 
 
+_TEXT_TYPES = frozenset({"str", "builtins.str", "typing.Optional[str]", "Optional[str]", "typing.Any", "Any"})
+
+
+def _field_annotations(project: Project, canonical: str) -> dict[str, str]:
+    """The annotated fields of a project class and its project bases (``name: str``), as written."""
+    found: dict[str, str] = {}
+    for base in project.bases(canonical):
+        module, _, name = base.rpartition(".")
+        file = project.files.get(module)
+        if file is None:
+            continue
+        for scope in file.classes:
+            if scope.canonical != base:
+                continue
+            for attr, bindings in scope.attrs.items():
+                for binding in bindings:
+                    if binding.kind == "annotation" and binding.expr is not None and attr not in found:
+                        found[attr] = _annotation_text(binding.expr)
+    return found
+
+
+def _annotation_text(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        parts = {_annotation_text(expr.left), _annotation_text(expr.right)} - {"None"}
+        return parts.pop() if len(parts) == 1 else "?"
+    if isinstance(expr, cst.Subscript) and dotted_name(expr.value) in ("Optional", "typing.Optional"):
+        element = expr.slice[0].slice if expr.slice else None
+        return _annotation_text(element.value) if isinstance(element, cst.Index) else "?"
+    return dotted_name(expr) or "?"
+
+
+def _envelope(project: Project, model: str | None, call: cst.Call, output: Output) -> bool:
+    """Whether a project model only wraps the raw output in text fields (``Reply(text=content)``).
+
+    Such a model validates nothing about the output: any text is a valid ``str``.
+    Unpacking a parsed dict into it (``Answer(**json.loads(text))``) does validate.
+    """
+    if model is None:
+        return False
+    fields = _field_annotations(project, model)
+    carried = [arg for arg in call.args if output.derives(arg.value)]
+    if not carried or any(arg.star or arg.keyword is None for arg in carried):
+        return False
+    return all(fields.get(arg.keyword.value, "?") in _TEXT_TYPES for arg in carried if arg.keyword is not None)
+
+
+def _format_passed_through(site: CallSite) -> bool:
+    """A ``response_format=`` that is a parameter of the function, not a schema (``response_format=None``).
+
+    Only a request made structured by its format keyword is questioned: ``.parse(...)``,
+    ``response_model=`` and structured runnables validate whatever they are given.
+    A parameter annotated as a class (``type[T]``, ``type[BaseModel]``) names a schema.
+    """
+    if site.kind != "direct" or site.spec.structured or site.record is None:
+        return False
+    given = keywords(site.node)
+    if practices().names("validation", "structured-keywords") & given.keys():
+        return False
+    for key in practices().names("validation", "format-keywords") & given.keys():
+        value = given[key]
+        if not isinstance(value, cst.Name):
+            return False
+        if value.value in site.scope.untyped:
+            continue  # an unannotated parameter
+        bindings = site.scope.bindings.get(value.value, [])
+        if not bindings or any(b.kind != "annotation" or b.expr is None for b in bindings):
+            return False  # a local value, or not a parameter
+        text = _annotation_text(bindings[0].expr).lower()  # type: ignore[arg-type]
+        if text == "?" or "type" in text or "model" in text:
+            return False  # ``type[BaseModel]``, a class: a schema
+    return True
+
+
 def validated(site: CallSite, project: Project, settings: Settings) -> bool:
     """Whether the output is checked against a schema or an allowed set before use (or not used)."""
     data = practices()
     functions = data.names("validation", "functions") | set(settings.validators)
     methods = data.names("validation", "methods")
     for current in chain(site):
-        if current.structured:
+        if current.structured and not _format_passed_through(current):
             return True
         body = project.body(current.file, current.record)
         if current is site and body.unused(site.node):
@@ -88,7 +162,10 @@ def validated(site: CallSite, project: Project, settings: Settings) -> bool:
             if call is current.node or not any(output.derives(arg.value) for arg in call.args):
                 continue
             names = body.names(call)
-            if _matches(names, functions, methods) or _project_model(project, body.callee(call)[0]):
+            if _matches(names, functions, methods):
+                return True
+            model = body.callee(call)[0]
+            if _project_model(project, model) and not _envelope(project, model, call, output):
                 return True
         for comparison in body.comparisons:
             if any(isinstance(t.operator, _MEMBERSHIP) for t in comparison.comparisons) and output.derives(
@@ -108,11 +185,14 @@ def gated(site: CallSite, project: Project, settings: Settings) -> bool:
             return True
         output = project.output(current)
         for comparison in body.comparisons:
+            operands = [comparison.left, *(t.comparator for t in comparison.comparisons)]
+            mentioned = [i for operand in operands if output.derives(operand) for i in _identifiers(operand)]
+            if any(_STOP_CHECK.search(i) for i in mentioned):
+                return True  # ``finish_reason == "stop"``, a refusal checked
             if not any(isinstance(t.operator, _RELATIONAL) for t in comparison.comparisons):
                 continue
-            for operand in [comparison.left, *(t.comparator for t in comparison.comparisons)]:
-                if output.derives(operand) and any(pattern.search(i) for i in _identifiers(operand)):
-                    return True
+            if any(pattern.search(i) for i in mentioned):
+                return True
         for call in body.calls:
             if _matches(body.names(call), gates) and any(output.derives(a.value) for a in call.args):
                 return True

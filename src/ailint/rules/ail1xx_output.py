@@ -84,12 +84,21 @@ class UnvalidatedOutput(CallRule):
     severity: ClassVar[Severity] = Severity.ERROR
     concern: ClassVar[Concern] = Concern.OUTPUT
     summary: ClassVar[str] = "A generation's output is used without schema validation."
-    message: ClassVar[str] = "{call} output is used without schema validation"
+    message: ClassVar[str] = "{call} output is {how} at {where} without schema validation"
     check_name: ClassVar[str] = "validation"
     operations: ClassVar[frozenset[str]] = frozenset({"generate"})
 
+    def applies(self, site: CallSite, ctx: RuleContext) -> bool:
+        """Judged where the output is consumed as data; output only shown, or discarded, is ``n/a``."""
+        from ailint.analysis.consumption import consumption
+
+        return site.operation in self.operations and bool(consumption(site, ctx.project, ctx.settings))
+
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import validated
+        from ailint.analysis.consumption import consumption
 
-        if not validated(site, ctx.project, ctx.settings):
-            yield self.finding(site.node, site, call=site.label)
+        uses = consumption(site, ctx.project, ctx.settings)
+        if uses and not validated(site, ctx.project, ctx.settings):
+            first = uses[0]
+            yield self.finding(site.node, site, call=site.label, how=first.how, where=first.where(site))

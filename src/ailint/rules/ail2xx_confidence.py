@@ -65,12 +65,23 @@ class NoConfidenceGate(CallRule):
     severity: ClassVar[Severity] = Severity.WARNING
     concern: ClassVar[Concern] = Concern.CONFIDENCE
     summary: ClassVar[str] = "A generation's output is used with no confidence threshold."
-    message: ClassVar[str] = "{call} output is used with no confidence threshold"
+    message: ClassVar[str] = "{call} output decides ({how} at {where}) with no confidence threshold"
     check_name: ClassVar[str] = "confidence"
     operations: ClassVar[frozenset[str]] = frozenset({"generate"})
 
+    def applies(self, site: CallSite, ctx: RuleContext) -> bool:
+        """Judged where the output decides (a branch, a route, an action); elsewhere ``n/a``."""
+        from ailint.analysis.consumption import consumption
+
+        if site.operation not in self.operations:
+            return False
+        return any(use.decides for use in consumption(site, ctx.project, ctx.settings))
+
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import gated
+        from ailint.analysis.consumption import consumption
 
-        if not gated(site, ctx.project, ctx.settings):
-            yield self.finding(site.node, site, call=site.label)
+        decisions = [use for use in consumption(site, ctx.project, ctx.settings) if use.decides]
+        if decisions and not gated(site, ctx.project, ctx.settings):
+            first = decisions[0]
+            yield self.finding(site.node, site, call=site.label, how=first.how, where=first.where(site))

@@ -1,0 +1,267 @@
+"""Where a call's output is consumed as data, and where it decides (SPEC section 2).
+
+The output rules apply only where the application *uses* the model's output
+as data: parses it and reads it, converts it to a number, an enum or a bool,
+compares it or branches on it, uses it as a key or a route, stores it in a
+structured record, or passes it to an action or an exec sink. Output that is
+only shown to a person (returned as text, printed, logged, streamed,
+rendered) needs no schema, and output nobody reads needs nothing.
+
+The output is followed inside the function holding the call site (``Output``)
+and into the project functions it is passed to (their parameters are tainted
+in turn, a few calls deep). A wrapper call site is judged in its caller's
+function, where the wrapper's result is read.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ailint.analysis.body import Body, last_part
+from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord
+from ailint.analysis.dataflow import target_names
+from ailint.analysis.project import Project
+from ailint.analysis.scope import dotted_name
+from ailint.analysis.tree import children
+from ailint.settings import Settings
+
+_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Use:
+    """One place where the output is consumed as data."""
+
+    how: str
+    """What is done with it: ``parsed by json.loads()``, ``compared``, ``used as a key``..."""
+    node: cst.CSTNode
+    file: FileAnalysis
+    decides: bool
+    """Whether the use decides something (a branch, a route, an action)."""
+
+    def where(self, site: CallSite) -> str:
+        """``line 12``, or ``acme/triage.py:12`` when the use is in another file."""
+        line = self.file.line(self.node)
+        if self.file is site.file:
+            return f"line {line}"
+        path = self.file.relative_path or self.file.module.replace(".", "/") + ".py"
+        return f"{path}:{line}"
+
+
+class Taint:
+    """Values derived from a seed (a call node, or parameter names) inside one function."""
+
+    def __init__(self, record: FunctionRecord | None, call: cst.Call | None, seeds: frozenset[str] = frozenset()):
+        self.call = call
+        self.names: frozenset[str] = seeds
+        if record is None:
+            return
+        names = set(seeds)
+        changed = True
+        while changed:
+            changed = False
+            for target, value in record.flows:
+                new = [n for n in target_names(target, receivers=True) if n not in names]
+                if new and self.derives(value):
+                    names.update(new)
+                    self.names = frozenset(names)
+                    changed = True
+
+    def derives(self, expr: cst.CSTNode) -> bool:
+        """Whether ``expr`` holds (part of) the seed; a lookup in a fixed container selects its value."""
+        stack: list[cst.CSTNode] = [expr]
+        while stack:
+            node = stack.pop()
+            if node is self.call:
+                return True
+            if isinstance(node, cst.Name):
+                if node.value in self.names:
+                    return True
+                continue
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            if isinstance(node, cst.Subscript):
+                stack.append(node.value)
+                continue
+            if isinstance(node, cst.Call) and node is not self.call:
+                func = node.func
+                if isinstance(func, cst.Name) and func.value in _OPAQUE:
+                    continue  # ``len(text)`` is a size, not the text
+                if isinstance(func, cst.Attribute) and func.attr.value == "get":
+                    stack.append(func.value)
+                    continue
+            stack.extend(children(node))
+        return False
+
+
+_OPAQUE = frozenset({"len", "id", "type", "isinstance", "hash", "print", "repr"})
+_PARSERS = frozenset(
+    {
+        "json.loads", "json.load", "orjson.loads", "ujson.loads", "simplejson.loads", "yaml.safe_load", "yaml.load",
+        "ast.literal_eval", "json_repair.loads", "json_repair.repair_json", "json5.loads", "demjson3.decode",
+        "re.search", "re.match", "re.fullmatch", "re.findall", "re.finditer", "tomllib.loads", "tomli.loads",
+        "xml.etree.ElementTree.fromstring", "pandas.read_json", "csv.reader",
+    }
+)  # fmt: skip
+_CONVERTERS = frozenset({"int", "float", "bool", "complex", "decimal.Decimal", "Decimal", "datetime.datetime.fromisoformat"})
+_TESTS = frozenset({"startswith", "endswith", "isdigit", "isnumeric", "isdecimal", "isalpha", "__contains__"})
+_ENUMS = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag"})
+_UI_RECEIVERS = ("socket", "ws", "stream", "queue", "response", "msg", "message")
+
+
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value in ("None", "True", "False")
+
+
+def _comparison_use(comparison: cst.Comparison, taint: Taint) -> tuple[str, bool] | None:
+    """How a comparison consumes the output, and whether it decides; None if it does not."""
+    operands = [comparison.left, *(t.comparator for t in comparison.comparisons)]
+    if not any(taint.derives(o) for o in operands):
+        return None
+    operators = [t.operator for t in comparison.comparisons]
+    if all(isinstance(op, (cst.Is, cst.IsNot)) for op in operators) or any(_is_none(o) for o in operands):
+        return None  # ``reply is None``: an error check, not a use of the content
+    if all(isinstance(op, (cst.In, cst.NotIn)) for op in operators) and taint.derives(comparison.left):
+        rest = operands[1:]
+        if not any(taint.derives(o) for o in rest):
+            return "checked against an allowed set", False
+    return "compared", True
+
+
+def _callee_enum(body: Body, call: cst.Call, project: Project) -> bool:
+    canonical = body.callee(call)[0]
+    if not canonical or "(" in canonical:
+        return False
+    return any(base in _ENUMS for base in project.bases(canonical))
+
+
+def _project_record(project: Project, canonical: str | None) -> bool:
+    """A project class (a pydantic model, a dataclass, an ORM row...): building one stores the output."""
+    if not canonical or "(" in canonical:
+        return False
+    return project._class_file(canonical, load=True) is not None
+
+
+def uses_in(
+    file: FileAnalysis,
+    record: FunctionRecord | None,
+    taint: Taint,
+    project: Project,
+    settings: Settings,
+    depth: int = 0,
+    seen: frozenset[int] = frozenset(),
+) -> list[Use]:
+    """The places in one function (and the project functions it passes the output to) that consume it."""
+    from ailint.analysis.concerns import is_sink
+
+    body = project.body(file, record)
+    found: list[Use] = []
+    for comparison in body.comparisons:
+        use = _comparison_use(comparison, taint)
+        if use is not None:
+            found.append(Use(use[0], comparison, file, use[1]))
+    for node in body.of_kind(cst.Subscript):
+        if taint.derives(node.value):
+            continue
+        for element in node.slice:
+            index = element.slice
+            if isinstance(index, cst.Index) and taint.derives(index.value):
+                found.append(Use("used as a key", node, file, True))
+    for match in body.of_kind(cst.Match):
+        if taint.derives(match.subject):
+            found.append(Use("matched on", match, file, True))
+    for call in body.calls:
+        if call is taint.call:
+            continue
+        args = [a for a in call.args if taint.derives(a.value)]
+        func = call.func
+        if isinstance(func, cst.Attribute) and taint.derives(func.value) and not args:
+            if func.attr.value in _TESTS:
+                found.append(Use(f"tested with .{func.attr.value}()", call, file, True))
+            continue
+        if not args:
+            continue
+        canonical, text = body.callee(call)
+        names = [n for n in (canonical, text) if n]
+        shown = text or canonical or "a call"
+        if any(n in _PARSERS for n in names):
+            found.append(Use(f"parsed by {shown}()", call, file, False))
+        elif any(n in _CONVERTERS for n in names) or _callee_enum(body, call, project):
+            found.append(Use(f"converted by {shown}()", call, file, False))
+        elif text == "getattr" and len(call.args) > 1 and taint.derives(call.args[1].value):
+            found.append(Use("used as an attribute name", call, file, True))
+        elif isinstance(func, cst.Attribute) and func.attr.value == "get" and not taint.derives(func.value):
+            if call.args and taint.derives(call.args[0].value):
+                found.append(Use("used as a key", call, file, True))
+        elif _project_record(project, canonical):
+            found.append(Use(f"stored in {last_part(canonical)}", call, file, False))
+        elif is_sink(call, body, settings) and not _ui(call):
+            found.append(Use(f"passed to {shown}()", call, file, True))
+        elif depth < _DEPTH and canonical:
+            found.extend(_into(project, canonical, call, taint, settings, depth, seen))
+    return found
+
+
+def _ui(call: cst.Call) -> bool:
+    """A send to a socket, a stream or a chat message: showing the output, not acting on it."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return False
+    receiver = (dotted_name(func.value) or "").lower()
+    return func.attr.value.startswith("send") and any(word in receiver for word in _UI_RECEIVERS)
+
+
+def _into(
+    project: Project,
+    canonical: str,
+    call: cst.Call,
+    taint: Taint,
+    settings: Settings,
+    depth: int,
+    seen: frozenset[int],
+) -> list[Use]:
+    """Follow the output into a project function it is passed to."""
+    entry = project.functions.get(canonical)
+    if entry is None:
+        return []
+    file, record = entry
+    if id(record) in seen:
+        return []
+    positional = list(record.scope.positional)
+    if record.scope.self_name is not None and positional and positional[0] == record.scope.self_name:
+        if isinstance(call.func, cst.Attribute):
+            positional = positional[1:]
+    params: set[str] = set()
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            return []
+        if arg.keyword is None:
+            if taint.derives(arg.value) and index < len(positional):
+                params.add(positional[index])
+            index += 1
+        elif taint.derives(arg.value):
+            params.add(arg.keyword.value)
+    if not params:
+        return []
+    inner = Taint(record, None, frozenset(params))
+    return uses_in(file, record, inner, project, settings, depth + 1, seen | {id(record)})
+
+
+def consumption(site: CallSite, project: Project, settings: Settings) -> list[Use]:
+    """Where ``site``'s output is consumed as data, in its function and in the functions it is passed to."""
+    known = _MEMO.get(site)
+    if known is not None:
+        return known
+    taint = Taint(site.record, site.node)
+    seen = frozenset({id(site.record)}) if site.record is not None else frozenset()
+    result = uses_in(site.file, site.record, taint, project, settings, 0, seen)
+    _MEMO[site] = result
+    return result
+
+
+_MEMO: weakref.WeakKeyDictionary[CallSite, list[Use]] = weakref.WeakKeyDictionary()
+"""Per call site: the rules and the inventory ask the same question several times."""
