@@ -63,7 +63,13 @@ def test_the_readme_installs_from_the_repository_not_an_index() -> None:
     installs = re.findall(r"pip install ([^\s`]+(?: '[^']*')?)", readme)
     assert installs, "the README says how to install"
     for target in installs:
-        assert target in (".", "-e '.[test]'", "-e '.[lsp]'", '"git+https://github.com/ailint/ailint"', "/path/to/ailint"), target
+        assert target in (
+            ".",
+            "-e '.[test]'",
+            "-e '.[lsp]'",
+            '"git+https://github.com/ailint/ailint"',
+            "/path/to/ailint",
+        ), target
     assert "rev: v" not in readme, "no release tag exists to pin"
 
 

@@ -366,7 +366,9 @@ class _Run:
         aliases = {name: files[i].module for i in self.reach for name in self.importable[i]}
         tests = {files[i].module for i in self.reach if is_test_path(self.relative(files[i]), self.settings.tests)}
         try:
-            found = summaries([(files[i].module, files[i].is_package, files[i]) for i in sorted(self.reach)], self.cache)
+            found = summaries(
+                [(files[i].module, files[i].is_package, files[i]) for i in sorted(self.reach)], self.cache
+            )
             self.program = solve(found, self.engine.knowledge, tests, aliases)
         except Exception as exc:  # a bug in the engine costs what it would have added, not the run
             self.errors.append(f"internal error while following values: {type(exc).__name__}: {str(exc)[:200]}")

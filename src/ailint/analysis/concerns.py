@@ -80,7 +80,7 @@ def _field_annotations(project: Project, canonical: str) -> dict[str, str]:
     """The annotated fields of a project class and its project bases (``name: str``), as written."""
     found: dict[str, str] = {}
     for base in project.bases(canonical):
-        module, _, name = base.rpartition(".")
+        module = base.rpartition(".")[0]
         file = project.files.get(module)
         if file is None:
             continue

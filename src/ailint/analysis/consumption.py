@@ -106,7 +106,9 @@ _PARSERS = frozenset(
         "xml.etree.ElementTree.fromstring", "pandas.read_json", "csv.reader",
     }
 )  # fmt: skip
-_CONVERTERS = frozenset({"int", "float", "bool", "complex", "decimal.Decimal", "Decimal", "datetime.datetime.fromisoformat"})
+_CONVERTERS = frozenset(
+    {"int", "float", "bool", "complex", "decimal.Decimal", "Decimal", "datetime.datetime.fromisoformat"}
+)
 _TESTS = frozenset({"startswith", "endswith", "isdigit", "isnumeric", "isdecimal", "isalpha", "__contains__"})
 _ENUMS = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag"})
 _UI_RECEIVERS = ("socket", "ws", "stream", "queue", "response", "msg", "message")
@@ -231,9 +233,9 @@ def _into(
     if id(record) in seen:
         return []
     positional = list(record.scope.positional)
-    if record.scope.self_name is not None and positional and positional[0] == record.scope.self_name:
-        if isinstance(call.func, cst.Attribute):
-            positional = positional[1:]
+    bound = record.scope.self_name is not None and isinstance(call.func, cst.Attribute)
+    if bound and positional and positional[0] == record.scope.self_name:
+        positional = positional[1:]
     params: set[str] = set()
     index = 0
     for arg in call.args:
