@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import libcst as cst
 
 from ailint.analysis.body import Body, keywords, last_part
-from ailint.analysis.calls import CallSite, FileAnalysis
+from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord
 from ailint.analysis.dataflow import Output
 from ailint.analysis.project import Project
 from ailint.analysis.scope import dotted_name, string_value
-from ailint.analysis.tree import children
+from ailint.analysis.tree import children, walk
+from ailint.discovery import is_test_path
 from ailint.knowledge import practices
 from ailint.settings import AUTHORITY_MODES, Settings
 
@@ -219,6 +221,11 @@ def is_log_call(call: cst.Call, body: Body, settings: Settings) -> bool:
     if text and "." in text:
         receiver, _, method = text.rpartition(".")
         return method in methods and data.word("logging", "receiver-word") in receiver.lower()
+    func = call.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and func.attr.value in methods:
+        made_by = body.callee(func.value)  # ``get_logger().info(...)``, ``logging.getLogger(__name__).info(...)``
+        word = data.word("logging", "receiver-word")
+        return any(word in last_part(name).lower() for name in made_by if name)
     return False
 
 
@@ -243,21 +250,32 @@ def _module_instrumented(file: FileAnalysis, project: Project) -> bool:
     return False
 
 
-def traced(site: CallSite, project: Project) -> bool:
+def traced(site: CallSite, project: Project, settings: Settings | None = None) -> bool:
     """Whether a span, a tracing decorator, an instrumented client or callbacks record the call."""
     data = practices()
     if any(site.canonical.startswith(prefix) for prefix in data.names("tracing", "instrumented-clients")):
         return True
     if _callbacks(keywords(site.node)):
         return True
-    body = project.body(site.file, site.record)
-    decorators = data.names("tracing", "decorators")
+    if _traced_body(project.body(site.file, site.record), project, settings):
+        return True
+    return _module_instrumented(site.file, project) or _project_instrumented(site, project)
+
+
+def _traced_body(body: Body, project: Project, settings: Settings | None) -> bool:
+    """Whether a function opens a span or is wrapped by a tracing decorator (known, configured, or a
+    project decorator whose own body opens a span or logs)."""
+    data = practices()
+    decorators = data.names("tracing", "decorators") | set(settings.tracers if settings is not None else ())
     decorator_names = data.names("tracing", "decorator-names")
     for canonical, text in body.decorators:
-        if _matches([n for n in (canonical, text) if n], decorators, decorator_names):
+        names = [n for n in (canonical, text) if n]
+        if _matches(names, decorators, decorator_names):
+            return True
+        if settings is not None and canonical and _decorator_records(canonical, project, settings)[0]:
             return True
     contexts = data.names("tracing", "contexts")
-    functions = data.names("tracing", "context-functions")
+    functions = data.names("tracing", "context-functions") | set(settings.tracers if settings is not None else ())
     modules = data.names("tracing", "context-modules")
     for item in body.with_items:
         call = item.item
@@ -267,7 +285,175 @@ def traced(site: CallSite, project: Project) -> bool:
                 return True
             if any(n.split(".", 1)[0] in modules for n in names):
                 return True
-    return _module_instrumented(site.file, project)
+    return False
+
+
+def _decorator_records(canonical: str, project: Project, settings: Settings) -> tuple[bool, list[cst.Call]]:
+    """Whether a project decorator's body (its inner wrapper included) opens a span, and the log calls it
+    makes: analysis of what it does, not of its name."""
+    entry = project.functions.get(canonical)
+    if entry is None:
+        return False, []
+    file, record = entry
+    data = practices()
+    contexts = data.names("tracing", "contexts") | data.names("tracing", "context-functions")
+    modules = data.names("tracing", "context-modules")
+    body = project.body(file, record)
+    logs: list[cst.Call] = []
+    for node in walk(record.node.body):
+        if not isinstance(node, cst.Call):
+            continue
+        names = body.names(node)
+        if _matches(names, contexts, frozenset(last_part(c) for c in contexts)):
+            return True, logs
+        if any(n.split(".", 1)[0] in modules for n in names) and not is_log_call(node, body, settings):
+            return True, logs
+        if is_log_call(node, body, settings):
+            logs.append(node)
+    return False, logs
+
+
+_INSTRUMENTED: weakref.WeakKeyDictionary[Project, tuple[int, frozenset[str]]] = weakref.WeakKeyDictionary()
+
+
+def _project_instrumented(site: CallSite, project: Project) -> bool:
+    """An instrumentor called anywhere in the project (module level, a package ``__init__``, a startup
+    function) covers every call of its provider; a generic one (``openlit.init()``) covers all."""
+    if project.loader is not None:  # the packages above the call: an ``__init__`` may import nothing of a model
+        parts = site.file.module.split(".")
+        for cut in range(1, len(parts)):
+            package = ".".join(parts[:cut])
+            if package not in project.files:
+                project.loader(package)
+    covered = _instrumentors(project)
+    if "*" in covered:
+        return True
+    provider = site.provider.name.split("-")[0].lower()
+    return any(provider in name for name in covered)
+
+
+_CANDIDATES: weakref.WeakKeyDictionary[Project, list[str]] = weakref.WeakKeyDictionary()
+TRACING_ROOTS = frozenset(
+    {"mlflow", "logfire", "openlit", "weave", "langfuse", "opentelemetry", "traceloop", "agentops"}
+)
+
+
+def note_instrumenting(project: Project, modules: list[str]) -> None:
+    """Modules of the run that may call an instrumentor though they import no model SDK (read on demand)."""
+    _CANDIDATES[project] = modules
+
+
+def _instrumentors(project: Project) -> frozenset[str]:
+    if project.loader is not None:
+        for module in _CANDIDATES.pop(project, []):
+            if module not in project.files:
+                project.loader(module)
+    known = _INSTRUMENTED.get(project)
+    files = {id(a): a for a in project.files.values()}
+    if known is not None and known[0] == len(files):
+        return known[1]
+    data = practices()
+    instrumentors = data.names("tracing", "instrumentors")
+    suffix = data.word("tracing", "instrumentor-suffix")
+    providers = ("openai", "anthropic", "litellm", "langchain", "google", "gemini", "bedrock", "dspy", "pydantic_ai")
+    found: set[str] = set()
+    for analysis in files.values():
+        for pending in analysis.calls:
+            canonical = analysis.resolver.resolve(pending.node.func, pending.scope)
+            text = dotted_name(pending.node.func)
+            for name in (canonical, text):
+                if name and (name in instrumentors or name.endswith(suffix)):
+                    lowered = name.lower()
+                    hit = [p for p in providers if p in lowered]
+                    found.update(hit or ["*"])
+                    if "gemini" in hit:
+                        found.add("google")
+    result = frozenset(found)
+    _INSTRUMENTED[project] = (len(files), result)
+    return result
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What records a call on its path: the function holding it, its decorators, and its callers."""
+
+    traced: bool
+    logs: tuple[cst.Call, ...]
+    structured: bool
+    """A log call with fields, or a structured trace record (``traces.append({...})``), on the path."""
+
+
+_RECORD_WORDS = ("trace", "span", "event", "record", "telemetry", "log", "audit")
+
+
+def _trace_records(body: Body) -> bool:
+    """A structured trace record kept by the function: ``self.traces.append({"model": m, "tokens": t})``."""
+    for call in body.calls:
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in ("append", "add", "put", "put_nowait")):
+            continue
+        receiver = (dotted_name(func.value) or "").lower()
+        if not any(word in receiver for word in _RECORD_WORDS) or not call.args:
+            continue
+        value = call.args[0].value
+        if isinstance(value, cst.Dict) and sum(isinstance(e, cst.DictElement) for e in value.elements) >= 2:
+            return True
+        if isinstance(value, cst.Call) and sum(a.keyword is not None for a in value.args) >= 2:
+            return True
+    return False
+
+
+def recording(site: CallSite, project: Project, settings: Settings) -> Recording:
+    """What records ``site``: its function, or the callers of that function (a log or a span around the
+    wrapper call), up the chain of wrappers; any one caller's record counts."""
+    logs: list[cst.Call] = []
+    is_traced = traced(site, project, settings)
+    structured = False
+    seen: set[int] = set()
+    frontier = [site]
+    depth = 0
+    while frontier and not is_traced and depth <= 4:
+        following: list[CallSite] = []
+        for current in frontier:
+            if id(current.record) in seen:
+                continue
+            seen.add(id(current.record))
+            body = project.body(current.file, current.record)
+            if current is not site and _traced_body(body, project, settings):
+                is_traced = True
+                break
+            logs.extend(call for call in body.calls if is_log_call(call, body, settings))
+            for canonical, _text in body.decorators:  # a project decorator that logs around the call
+                if canonical:
+                    logs.extend(_decorator_records(canonical, project, settings)[1])
+            structured = structured or _trace_records(body)
+            if current.record is not None:
+                following.extend(callers(current.record, project))
+        frontier = following
+        depth += 1
+    return Recording(is_traced, tuple(logs), structured or structured_logging(logs))
+
+
+_CALLERS: weakref.WeakKeyDictionary[Project, tuple[set[int], int, dict[int, list[CallSite]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def callers(record: FunctionRecord, project: Project) -> list[CallSite]:
+    """The wrapper call sites (outside tests) that call the project function ``record``."""
+    called = project.called_wrappers()
+    known = _CALLERS.get(project)
+    if known is None or known[0] is not called or known[1] != len(called):
+        index: dict[int, list[CallSite]] = {}
+        for analysis in {id(a): a for a in project.files.values()}.values():
+            if is_test_path(analysis.relative_path or analysis.module.replace(".", "/") + ".py"):
+                continue
+            for found in project.sites(analysis):
+                if found.wrapper is not None:
+                    index.setdefault(id(found.wrapper.record), []).append(found)
+        known = (called, len(called), index)
+        _CALLERS[project] = known
+    return known[2].get(id(record), [])
 
 
 def _callbacks(given: dict[str, cst.BaseExpression]) -> bool:
@@ -306,11 +492,31 @@ def structured_logging(calls: list[cst.Call]) -> bool:
 # -- measurement ---------------------------------------------------------------
 
 
-def usage_recorded(site: CallSite, project: Project) -> bool:
-    """Whether token usage is read from the output, a metric is emitted, or tracing covers the call."""
+def usage_recorded(site: CallSite, project: Project, settings: Settings | None = None) -> bool:
+    """Whether token usage is read from the output wherever the response flows (the function, or a
+    caller of the wrapper returning it), a metric is emitted, or tracing covers the call."""
     data = practices()
     if data.names("measurement", "stream-usage-keywords") & keywords(site.node).keys():
         return True
+    seen: set[int] = set()
+    frontier = [site]
+    for _ in range(5):
+        following: list[CallSite] = []
+        for current in frontier:
+            if id(current.record) in seen:
+                continue
+            seen.add(id(current.record))
+            if _usage_read(current, project):
+                return True
+            if current.record is not None and project.output(current).returned:
+                following.extend(callers(current.record, project))
+        frontier = following
+    return traced(site, project, settings)
+
+
+def _usage_read(site: CallSite, project: Project) -> bool:
+    """Whether the function holding ``site`` reads the usage of its output or emits a metric."""
+    data = practices()
     body = project.body(site.file, site.record)
     output = project.output(site)
     usage_names = data.names("measurement", "usage-names")
@@ -341,7 +547,7 @@ def usage_recorded(site: CallSite, project: Project) -> bool:
             receiver, _, method = text.rpartition(".")
             if method in methods and any(w in receiver.lower() for w in words):
                 return True
-    return traced(site, project)
+    return False
 
 
 # -- error states: timeouts ----------------------------------------------------
