@@ -15,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import libcst as cst
@@ -553,28 +553,162 @@ def _usage_read(site: CallSite, project: Project) -> bool:
 # -- error states: timeouts ----------------------------------------------------
 
 
-def _has_timeout(call: cst.Call, *, client: bool) -> bool:
+Verdict = bool | None
+"""True: a timeout is there; False: none; None: a value that cannot be followed at all."""
+
+
+def _any(verdicts: Iterable[Verdict]) -> Verdict:
+    """True if any is True, else None if any is None, else False."""
+    unknown = False
+    for verdict in verdicts:
+        if verdict:
+            return True
+        unknown = unknown or verdict is None
+    return None if unknown else False
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where an expression is read: its file, scope and function (to follow names and ``**kwargs``)."""
+
+    file: FileAnalysis
+    scope: object
+    record: FunctionRecord | None
+
+
+def _has_timeout(call: cst.Call, *, client: bool, where: _Where | None = None, project: Project | None = None,
+                 depth: int = 0) -> Verdict:  # fmt: skip
     """A timeout given to a request (``client=False``) or to a client (``client=True``).
 
-    On a client, ``max_retries`` and a custom ``http_client`` bound it too; on a
-    request, ``max_retries`` (instructor's validation retries) does not.
-    ``config=`` counts only as a boto3 ``Config(read_timeout=...)``.
+    ``max_retries`` bounds nothing in time. A config object counts when it holds a timeout
+    (``config=Config(read_timeout=30)``, ``http_options=HttpOptions(timeout=...)``,
+    ``http_client=httpx.Client(timeout=...)``, ``timeout=httpx.Timeout(...)``). ``**kwargs`` are
+    followed: a dict bound to a name (its visible keys and ``kwargs["timeout"] = ...``), the
+    function's own ``**kwargs`` to what its callers pass; a value that cannot be followed at all
+    gives None.
     """
     data = practices()
     wanted = data.names("timeouts", "keywords" if not client else "client-keywords")
+    verdicts: list[Verdict] = []
     for arg in call.args:
         if arg.star == "**":
-            return True  # options we cannot see
+            verdicts.append(_kwargs_timeout(arg.value, wanted, where, project, depth))
+            continue
         if arg.keyword is None:
             continue
         name = arg.keyword.value
-        if name == "config" and isinstance(arg.value, cst.Call):
-            if any(a.keyword is not None and a.keyword.value in wanted for a in arg.value.args):
-                return True
+        if name in _CONTAINERS:
+            verdicts.append(_holds_timeout(arg.value, wanted, where, project, depth))
             continue
         if name in wanted:
-            return not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
-    return False
+            verdicts.append(not (isinstance(arg.value, cst.Name) and arg.value.value == "None"))
+    return _any(verdicts)
+
+
+_CONTAINERS = frozenset({"config", "http_options", "http_client", "client_options", "transport"})
+"""Keywords whose value is an object that may hold a timeout (counted only when it does)."""
+
+
+def _holds_timeout(
+    value: cst.BaseExpression, wanted: frozenset[str] | set[str], where: _Where | None, project: Project | None,
+    depth: int,
+) -> Verdict:  # fmt: skip
+    """Whether a config object (a call, or a name bound to one) holds a timeout."""
+    if depth > 6:
+        return None
+    if isinstance(value, cst.Call):
+        inner: list[Verdict] = []
+        for arg in value.args:
+            if arg.star == "**":
+                inner.append(_kwargs_timeout(arg.value, wanted | _CONTAINERS, where, project, depth + 1))
+            elif arg.keyword is not None and arg.keyword.value in _CONTAINERS:
+                inner.append(_holds_timeout(arg.value, wanted, where, project, depth + 1))
+            elif arg.keyword is not None and "timeout" in arg.keyword.value:
+                inner.append(not (isinstance(arg.value, cst.Name) and arg.value.value == "None"))
+        return _any(inner)
+    if isinstance(value, cst.Dict):
+        return _any(_dict_timeout(value, wanted, where, project, depth))
+    if isinstance(value, cst.Name) and where is not None:
+        if value.value == "None":
+            return False
+        bindings = where.file.resolver.lookup(value.value, where.scope)  # type: ignore[arg-type]
+        exprs = [b.expr for b in bindings if b.kind == "expr" and b.expr is not None]
+        if exprs and len(exprs) == len(bindings):
+            return _any(_holds_timeout(e, wanted, where, project, depth + 1) for e in exprs)
+    return None
+
+
+def _dict_timeout(
+    value: cst.Dict, wanted: frozenset[str] | set[str], where: _Where | None, project: Project | None, depth: int
+) -> list[Verdict]:
+    found: list[Verdict] = []
+    for element in value.elements:
+        if not isinstance(element, cst.DictElement):
+            found.append(_kwargs_timeout(element.value, wanted, where, project, depth + 1))
+            continue
+        key = string_value(element.key)
+        if key in wanted and not (isinstance(element.value, cst.Name) and element.value.value == "None"):
+            found.append(True)
+        elif key in _CONTAINERS:
+            found.append(_holds_timeout(element.value, wanted, where, project, depth + 1))
+        elif key is None:
+            found.append(None)
+    return found or [False]
+
+
+def _kwargs_timeout(
+    value: cst.BaseExpression, wanted: frozenset[str] | set[str], where: _Where | None, project: Project | None,
+    depth: int,
+) -> Verdict:  # fmt: skip
+    """Whether ``**value`` holds a timeout: a dict literal, a name bound to one, or forwarded ``**kwargs``."""
+    if depth > 6 or where is None:
+        return None
+    if isinstance(value, cst.Dict):
+        return _any(_dict_timeout(value, wanted, where, project, depth))
+    if isinstance(value, cst.Call) and dotted_name(value.func) == "dict":
+        return _any(
+            not (isinstance(a.value, cst.Name) and a.value.value == "None") if a.keyword.value in wanted else False
+            for a in value.args
+            if a.keyword is not None
+        ) if all(a.keyword is not None for a in value.args) else None  # fmt: skip
+    if not isinstance(value, cst.Name):
+        return None
+    record = where.record
+    star = record.node.params.star_kwarg if record is not None else None
+    if record is not None and isinstance(star, cst.Param) and star.name.value == value.value:
+        return _forwarded(record, value.value, wanted, project, depth)
+    verdicts: list[Verdict] = []
+    if record is not None:  # ``kwargs["timeout"] = 30``, ``kwargs.update(timeout=30)``
+        for target, _assigned in record.flows:
+            if isinstance(target, cst.Subscript) and dotted_name(target.value) == value.value:
+                key = target.slice[0].slice if target.slice else None
+                if isinstance(key, cst.Index) and string_value(key.value) in wanted:
+                    return True
+    bindings = where.file.resolver.lookup(value.value, where.scope)  # type: ignore[arg-type]
+    if not bindings:
+        return None
+    for binding in bindings:
+        if binding.kind == "expr" and isinstance(binding.expr, (cst.Dict, cst.Call)):
+            verdicts.append(_kwargs_timeout(binding.expr, wanted, where, project, depth + 1))
+        else:
+            verdicts.append(None)
+    return _any(verdicts)
+
+
+def _forwarded(
+    record: FunctionRecord, name: str, wanted: frozenset[str] | set[str], project: Project | None, depth: int
+) -> Verdict:
+    """What the callers of a function pass in its ``**kwargs``: a timeout, none, or something unknown.
+
+    A function nobody in the project calls receives nothing there.
+    """
+    if project is None:
+        return None
+    verdicts: list[Verdict] = []
+    for caller in callers(record, project):
+        where = _Where(caller.file, caller.scope, caller.record)
+        verdicts.append(_has_timeout(caller.node, client=False, where=where, project=project, depth=depth + 1))
+    return _any(verdicts)
 
 
 def _origins(
@@ -646,30 +780,77 @@ def _imported_origins(qualname: str, project: Project, depth: int) -> Iterator[c
             yield None
 
 
-def has_timeout(site: CallSite, project: Project) -> bool:
-    """Whether the call or the client it uses is bounded in time (unknown origins count as bounded)."""
-    if _has_timeout(site.node, client=False):
+def has_timeout(site: CallSite, project: Project) -> Verdict:
+    """Whether the call or the client it uses is bounded in time (None: a value cannot be followed at all).
+
+    The client is followed to where it is built or configured (constructors, project factories,
+    ``with_options``, ``functools.partial``); a client whose construction cannot be found is not
+    given the benefit of the doubt, unless every client of its provider that the project builds
+    has a timeout.
+    """
+    where = _Where(site.file, site.scope, site.record)
+    own = _has_timeout(site.node, client=False, where=where, project=project)
+    if own:
         return True
     callee = site.callee
     if callee is None:
-        return True
+        return own
     if "()" not in site.canonical.replace("#s", ""):
         module = project.body(site.file, None)
         settings = practices().names("timeouts", "module-settings")
-        return any(dotted_name(t.target) in settings for a in module.assignments for t in a.targets)
+        if any(dotted_name(t.target) in settings for a in module.assignments for t in a.targets):
+            return True
+        return _any([own, _partial_timeout(callee, where, project)])
     origins = list(
         _origins(callee.value if isinstance(callee, cst.Attribute) else callee, site.file, site.scope, project)
     )
-    if not origins or any(origin is None for origin in origins):
-        return True
+    verdicts: list[Verdict] = [own, _partial_timeout(callee, where, project)]
+    unknown = not origins or any(origin is None for origin in origins)
     for origin in origins:
-        assert origin is not None
-        if _has_timeout(origin, client=True):
-            return True
+        if origin is None:
+            continue
+        verdicts.append(_has_timeout(origin, client=True, where=where, project=project))
         for arg in origin.args:  # instructor.from_openai(OpenAI(timeout=5))
-            if isinstance(arg.value, cst.Call) and _has_timeout(arg.value, client=True):
-                return True
-    return False
+            if isinstance(arg.value, cst.Call):
+                verdicts.append(_has_timeout(arg.value, client=True, where=where, project=project))
+    verdict = _any(verdicts)
+    if verdict is False and unknown and _every_client_bounded(site, project):
+        return True
+    return verdict
+
+
+def _partial_timeout(callee: cst.BaseExpression, where: _Where, project: Project) -> Verdict:
+    """A timeout bound by ``functools.partial(api, timeout=...)`` to the name the call goes through."""
+    if not isinstance(callee, cst.Name):
+        return False
+    verdicts: list[Verdict] = []
+    for binding in where.file.resolver.lookup(callee.value, where.scope):  # type: ignore[arg-type]
+        value = binding.expr
+        if binding.kind == "expr" and isinstance(value, cst.Call) and dotted_name(value.func) in _PARTIALS:
+            verdicts.append(_has_timeout(value, client=False, where=where, project=project))
+    return _any(verdicts)
+
+
+_PARTIALS = frozenset({"partial", "functools.partial"})
+
+
+def _every_client_bounded(site: CallSite, project: Project) -> bool:
+    """Whether the project builds clients of the call's provider, each with a timeout."""
+    clients = {name for name in project.knowledge.known_names if name.startswith(tuple(site.provider.modules))}
+    seen = 0
+    for analysis in {id(a): a for a in project.files.values()}.values():
+        for pending in analysis.calls:
+            canonical = analysis.resolver.resolve(pending.node.func, pending.scope)
+            if canonical is None or canonical not in clients:
+                continue
+            spec = project.knowledge.lookup(canonical)
+            if spec is not None:
+                continue  # an API call, not a constructor
+            seen += 1
+            where = _Where(analysis, pending.scope, pending.record)
+            if not _has_timeout(pending.node, client=True, where=where, project=project):
+                return False
+    return seen > 0
 
 
 # -- error states: swallowed errors --------------------------------------------
