@@ -1015,6 +1015,16 @@ def _built_from(expr: cst.BaseExpression, output: Output) -> bool:
     return output.derives(expr)
 
 
+def _sql_runner(call: cst.Call, names: list[str]) -> bool:
+    """A framework SQL runner: LangChain's ``SQLDatabase(...).run(sql)`` (however the database was made)."""
+    data = practices()
+    runners = data.names("exec", "sql-runners")
+    methods = data.names("exec", "sql-runner-methods")
+    if not isinstance(call.func, cst.Attribute) or call.func.attr.value not in methods:
+        return False
+    return any(runner in name for name in names for runner in runners)
+
+
 def exec_sinks(site: CallSite, project: Project) -> list[tuple[cst.Call, str]]:
     """Calls where the output reaches code execution, a shell, deserialisation or SQL text."""
     data = practices()
@@ -1051,7 +1061,7 @@ def exec_sinks(site: CallSite, project: Project) -> list[tuple[cst.Call, str]]:
             elif output.derives(first):
                 found.append((call, f"{shown}(shell=True)" if shell else f"{shown}() as the command"))
             continue
-        is_sql = any(n in sql_functions for n in names)
+        is_sql = any(n in sql_functions for n in names) or _sql_runner(call, names)
         if not is_sql and isinstance(call.func, cst.Attribute) and call.func.attr.value in sql_methods:
             receiver = _receiver_text(call)
             is_sql = bool(re.search(r"cur|conn|db|session|engine|sql|database", receiver)) or any(
