@@ -148,13 +148,59 @@ def _format_passed_through(site: CallSite) -> bool:
     return True
 
 
+def _plain_dspy(site: CallSite, project: Project) -> bool:
+    """A DSPy predictor whose signature's output fields are all plain text (``"question -> answer"``,
+    ``answer: str = dspy.OutputField()``): DSPy parses the reply into strings, which checks nothing."""
+    if site.kind != "direct" or site.provider.name != "dspy" or site.callee is None:
+        return False
+    made = [origin for origin in _origins(site.callee, site.file, site.scope, project) if origin is not None]
+    verdicts = [_plain_signature(origin, site, project) for origin in made]
+    return bool(verdicts) and all(verdicts)
+
+
+def _plain_signature(origin: cst.Call, site: CallSite, project: Project) -> bool:
+    if not origin.args:
+        return False
+    signature = origin.args[0].value
+    text = string_value(signature)
+    if text is not None:
+        outputs = text.split("->", 1)[1] if "->" in text else ""
+        types = [part.partition(":")[2].strip() for part in outputs.split(",") if part.strip()]
+        return bool(types) and all(kind in ("", "str") for kind in types)
+    canonical = site.file.resolver.resolve(signature, site.scope)
+    if not canonical or "(" in canonical:
+        return False
+    located = project._class_file(canonical, load=True)
+    if located is None:
+        return False
+    analysis, head = located
+    scope = next((c for c in analysis.classes if c.canonical == head), None)
+    if scope is None:
+        return False
+    output_fields = [
+        name
+        for name, bindings in scope.bindings.items()
+        if any(
+            b.kind == "expr" and isinstance(b.expr, cst.Call) and last_part(dotted_name(b.expr.func)) == "OutputField"
+            for b in bindings
+        )
+    ]
+    fields = {
+        name: _annotation_text(b.expr)
+        for name, bindings in scope.attrs.items()
+        for b in bindings
+        if b.kind == "annotation" and b.expr is not None
+    }
+    return bool(output_fields) and all(fields.get(name, "str") in _TEXT_TYPES for name in output_fields)
+
+
 def validated(site: CallSite, project: Project, settings: Settings) -> bool:
     """Whether the output is checked against a schema or an allowed set before use (or not used)."""
     data = practices()
     functions = data.names("validation", "functions") | set(settings.validators)
     methods = data.names("validation", "methods")
     for current in chain(site):
-        if current.structured and not _format_passed_through(current):
+        if current.structured and not _format_passed_through(current) and not _plain_dspy(current, project):
             return True
         body = project.body(current.file, current.record)
         if current is site and body.unused(site.node):

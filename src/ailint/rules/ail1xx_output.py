@@ -47,8 +47,10 @@ class UnvalidatedOutput(CallRule):
     - a membership check against an allowed set (`if label in ALLOWED:`).
 
     Not validation: the raw text put into a `str` field of a project model
-    (`Reply(text=content)` is an envelope: any text is a valid `str`), and a
-    `response_format=` that is a parameter of the function rather than a
+    (`Reply(text=content)` is an envelope: any text is a valid `str`), a DSPy
+    predictor whose output fields are plain `str` (`dspy.Predict("question ->
+    answer")`; `"question -> answer: int"` or a typed `OutputField` validates),
+    and a `response_format=` that is a parameter of the function rather than a
     schema (`def ask(prompt, response_format=None)`).
 
     ## Why is this bad?
