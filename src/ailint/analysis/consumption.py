@@ -24,7 +24,7 @@ from ailint.analysis.body import Body, last_part
 from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord
 from ailint.analysis.dataflow import target_names
 from ailint.analysis.project import Project
-from ailint.analysis.scope import dotted_name
+from ailint.analysis.scope import dotted_name, string_value
 from ailint.analysis.tree import children
 from ailint.settings import Settings
 
@@ -97,6 +97,10 @@ class Taint:
         return False
 
 
+_STRUCTURE_KEYS = frozenset(
+    {"text", "content", "message", "choices", "tool_calls", "function_call", "usage", "output", "candidates", "parts"}
+)
+"""Keys of a provider's response: testing for them reads its structure, not the generated content."""
 _OPAQUE = frozenset({"len", "id", "type", "isinstance", "hash", "print", "repr"})
 _PARSERS = frozenset(
     {
@@ -126,6 +130,8 @@ def _comparison_use(comparison: cst.Comparison, taint: Taint) -> tuple[str, bool
     operators = [t.operator for t in comparison.comparisons]
     if all(isinstance(op, (cst.Is, cst.IsNot)) for op in operators) or any(_is_none(o) for o in operands):
         return None  # ``reply is None``: an error check, not a use of the content
+    if isinstance(operators[0], (cst.In, cst.NotIn)) and string_value(comparison.left) in _STRUCTURE_KEYS:
+        return None  # ``"text" in choice``: which part of the response holds the answer, not the answer
     if all(isinstance(op, (cst.In, cst.NotIn)) for op in operators) and taint.derives(comparison.left):
         rest = operands[1:]
         if not any(taint.derives(o) for o in rest):
