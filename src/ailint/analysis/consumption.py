@@ -52,22 +52,32 @@ class Use:
 
 
 class Taint:
-    """Values derived from a seed (a call node, or parameter names) inside one function."""
+    """Values derived from a seed (a call node, or parameter names) inside one function.
+
+    An attribute assigned the output (``step.output = reply``) taints that attribute only
+    (``step.output``), not every attribute of the object; an item (``row["answer"] = reply``)
+    taints the container. Usage and cost read from a response are measurements, not content.
+    """
 
     def __init__(self, record: FunctionRecord | None, call: cst.Call | None, seeds: frozenset[str] = frozenset()):
         self.call = call
         self.names: frozenset[str] = seeds
+        self.attributes: frozenset[str] = frozenset()
         if record is None:
             return
         names = set(seeds)
+        attributes: set[str] = set()
         changed = True
         while changed:
             changed = False
             for target, value in record.flows:
-                new = [n for n in target_names(target, receivers=True) if n not in names]
-                if new and self.derives(value):
-                    names.update(new)
+                new_names, new_attributes = _targets(target)
+                fresh = [n for n in new_names if n not in names] + [a for a in new_attributes if a not in attributes]
+                if fresh and self.derives(value):
+                    names.update(new_names)
+                    attributes.update(new_attributes)
                     self.names = frozenset(names)
+                    self.attributes = frozenset(attributes)
                     changed = True
 
     def derives(self, expr: cst.CSTNode) -> bool:
@@ -83,6 +93,13 @@ class Taint:
                 continue
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 continue
+            if isinstance(node, cst.Attribute):
+                if node.attr.value in _METADATA:
+                    continue
+                if self.attributes:
+                    dotted = dotted_name(node)
+                    if dotted is not None and any(dotted == a or dotted.startswith(a + ".") for a in self.attributes):
+                        return True
             if isinstance(node, cst.Subscript):
                 stack.append(node.value)
                 continue
@@ -90,11 +107,48 @@ class Taint:
                 func = node.func
                 if isinstance(func, cst.Name) and func.value in _OPAQUE:
                     continue  # ``len(text)`` is a size, not the text
+                called = (dotted_name(func) or "").lower()
+                if any(word in called.rsplit(".", 1)[-1] for word in _MEASURES):
+                    continue  # ``completion_cost(response)``, ``count_tokens(text)``
                 if isinstance(func, cst.Attribute) and func.attr.value == "get":
                     stack.append(func.value)
                     continue
             stack.extend(children(node))
         return False
+
+
+def _targets(target: cst.BaseExpression) -> tuple[list[str], list[str]]:
+    """Names, and ``name.attr`` attributes, an assignment target binds (``self``/``cls`` attributes aside)."""
+    if isinstance(target, cst.Name):
+        return [target.value], []
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: list[str] = []
+        attributes: list[str] = []
+        for element in target.elements:
+            found = _targets(element.value)
+            names += found[0]
+            attributes += found[1]
+        return names, attributes
+    if isinstance(target, cst.StarredElement):
+        return _targets(target.value)
+    if isinstance(target, cst.Attribute):
+        base: cst.BaseExpression = target
+        while isinstance(base, cst.Attribute) and isinstance(base.value, cst.Attribute):
+            base = base.value
+        if isinstance(base, cst.Attribute) and isinstance(base.value, cst.Name):
+            if base.value.value in ("self", "cls"):
+                return [], []
+            return [], [f"{base.value.value}.{base.attr.value}"]
+        return [], []
+    return target_names(target, receivers=True), []
+
+
+_METADATA = frozenset(
+    {"usage", "usage_metadata", "token_usage", "prompt_tokens", "completion_tokens", "total_tokens", "input_tokens",
+     "output_tokens", "response_metadata", "model", "id", "created", "system_fingerprint", "response_ms", "cost"}
+)  # fmt: skip
+"""Attributes of a response that describe the request (usage, model, ids), not the generated content."""
+_MEASURES = ("cost", "token", "usage")
 
 
 _STRUCTURE_KEYS = frozenset(
@@ -118,8 +172,13 @@ _ENUMS = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "e
 _UI_RECEIVERS = ("socket", "ws", "stream", "queue", "response", "msg", "message")
 
 
-def _is_none(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value in ("None", "True", "False")
+def _is_empty(expr: cst.BaseExpression) -> bool:
+    """``None``, ``True``, ``False``, ``""``, ``[]``, ``{}``: comparing with them checks presence, not content."""
+    if isinstance(expr, cst.Name):
+        return expr.value in ("None", "True", "False")
+    if isinstance(expr, (cst.List, cst.Dict, cst.Tuple)) and not expr.elements:
+        return True
+    return string_value(expr) == ""
 
 
 def _comparison_use(comparison: cst.Comparison, taint: Taint) -> tuple[str, bool] | None:
@@ -128,8 +187,8 @@ def _comparison_use(comparison: cst.Comparison, taint: Taint) -> tuple[str, bool
     if not any(taint.derives(o) for o in operands):
         return None
     operators = [t.operator for t in comparison.comparisons]
-    if all(isinstance(op, (cst.Is, cst.IsNot)) for op in operators) or any(_is_none(o) for o in operands):
-        return None  # ``reply is None``: an error check, not a use of the content
+    if all(isinstance(op, (cst.Is, cst.IsNot)) for op in operators) or any(_is_empty(o) for o in operands):
+        return None  # ``reply is None``, ``text == ""``: an error check, not a use of the content
     if isinstance(operators[0], (cst.In, cst.NotIn)) and string_value(comparison.left) in _STRUCTURE_KEYS:
         return None  # ``"text" in choice``: which part of the response holds the answer, not the answer
     if all(isinstance(op, (cst.In, cst.NotIn)) for op in operators) and taint.derives(comparison.left):
