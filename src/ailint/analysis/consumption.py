@@ -101,12 +101,23 @@ class Taint:
                     if dotted is not None and any(dotted == a or dotted.startswith(a + ".") for a in self.attributes):
                         return True
             if isinstance(node, cst.Subscript):
+                if _metadata_key(node.slice[0].slice if node.slice else None):
+                    continue  # ``reply["usage"]``, ``block["type"]``
                 stack.append(node.value)
                 continue
             if isinstance(node, cst.Call) and node is not self.call:
                 func = node.func
                 if isinstance(func, cst.Name) and func.value in _OPAQUE:
                     continue  # ``len(text)`` is a size, not the text
+                key = (
+                    node.args[1].value
+                    if isinstance(func, cst.Name) and func.value == "getattr" and len(node.args) > 1
+                    else None
+                )
+                if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
+                    key = node.args[0].value
+                if key is not None and string_value(key) in _METADATA:
+                    continue  # ``getattr(block, "type")``, ``resp.get("usage")``
                 called = (dotted_name(func) or "").lower()
                 if any(word in called.rsplit(".", 1)[-1] for word in _MEASURES):
                     continue  # ``completion_cost(response)``, ``count_tokens(text)``
@@ -145,15 +156,21 @@ def _targets(target: cst.BaseExpression) -> tuple[list[str], list[str]]:
 
 _METADATA = frozenset(
     {"usage", "usage_metadata", "token_usage", "prompt_tokens", "completion_tokens", "total_tokens", "input_tokens",
-     "output_tokens", "response_metadata", "model", "id", "created", "system_fingerprint", "response_ms", "cost"}
+     "output_tokens", "response_metadata", "model", "id", "created", "system_fingerprint", "response_ms", "cost",
+     "type", "role", "index", "object", "finish_reason", "stop_reason", "prompt_eval_count", "eval_count"}
 )  # fmt: skip
 """Attributes of a response that describe the request (usage, model, ids), not the generated content."""
 _MEASURES = ("cost", "token", "usage")
 
 
+def _metadata_key(index: cst.BaseSlice | None) -> bool:
+    return isinstance(index, cst.Index) and string_value(index.value) in _METADATA
+
+
 _STRUCTURE_KEYS = frozenset(
-    {"text", "content", "message", "choices", "tool_calls", "function_call", "usage", "output", "candidates", "parts"}
-)
+    {"text", "content", "message", "choices", "tool_calls", "function_call", "usage", "output", "candidates", "parts",
+     "prompt_eval_count", "eval_count", "error", "type", "role"}
+)  # fmt: skip
 """Keys of a provider's response: testing for them reads its structure, not the generated content."""
 _OPAQUE = frozenset({"len", "id", "type", "isinstance", "hash", "print", "repr"})
 _PARSERS = frozenset(
@@ -278,7 +295,9 @@ def _ui(call: cst.Call) -> bool:
     if not isinstance(func, cst.Attribute):
         return False
     receiver = (dotted_name(func.value) or "").lower()
-    return func.attr.value.startswith("send") and any(word in receiver for word in _UI_RECEIVERS)
+    method = func.attr.value
+    shown = method.startswith("send") or method in ("put", "put_nowait", "write")
+    return shown and any(word in receiver for word in _UI_RECEIVERS)
 
 
 def _into(
