@@ -169,7 +169,8 @@ def _metadata_key(index: cst.BaseSlice | None) -> bool:
 
 _STRUCTURE_KEYS = frozenset(
     {"text", "content", "message", "choices", "tool_calls", "function_call", "usage", "output", "candidates", "parts",
-     "prompt_eval_count", "eval_count", "error", "type", "role"}
+     "prompt_eval_count", "eval_count", "error", "type", "role", "messages", "answer", "result", "output_text",
+     "generations", "data"}
 )  # fmt: skip
 """Keys of a provider's response: testing for them reads its structure, not the generated content."""
 _OPAQUE = frozenset({"len", "id", "type", "isinstance", "hash", "print", "repr"})
@@ -282,11 +283,19 @@ def uses_in(
                 found.append(Use("used as a key", call, file, True))
         elif _project_record(project, canonical):
             found.append(Use(f"stored in {last_part(canonical)}", call, file, False))
-        elif is_sink(call, body, settings) and not _ui(call):
+        elif is_sink(call, body, settings) and not _ui(call) and not _shown(names):
             found.append(Use(f"passed to {shown}()", call, file, True))
         elif depth < _DEPTH and canonical:
             found.extend(_into(project, canonical, call, taint, settings, depth, seen))
     return found
+
+
+_DISPLAY_MODULES = ("streamlit", "st", "gradio", "gr", "rich", "click", "typer", "chainlit", "cl")
+
+
+def _shown(names: list[str]) -> bool:
+    """A UI toolkit's output call (``st.write(text)``): showing the output to a person."""
+    return any(name.split(".", 1)[0] in _DISPLAY_MODULES for name in names)
 
 
 def _ui(call: cst.Call) -> bool:
