@@ -248,12 +248,19 @@ def uses_in(
         use = _comparison_use(comparison, taint)
         if use is not None:
             found.append(Use(use[0], comparison, file, use[1]))
+    checked = {  # ``if key in table: table[key]``: a lookup after a membership check is validated
+        (dotted_name(c.left), dotted_name(c.comparisons[0].comparator))
+        for c in body.comparisons
+        if len(c.comparisons) == 1 and isinstance(c.comparisons[0].operator, cst.In)
+    }
     for node in body.of_kind(cst.Subscript):
         if taint.derives(node.value):
             continue
         for element in node.slice:
             index = element.slice
-            if isinstance(index, cst.Index) and taint.derives(index.value):
+            if not (isinstance(index, cst.Index) and taint.derives(index.value)):
+                continue
+            if (dotted_name(index.value), dotted_name(node.value)) not in checked:
                 found.append(Use("used as a key", node, file, True))
     for match in body.of_kind(cst.Match):
         if taint.derives(match.subject):
@@ -287,7 +294,8 @@ def uses_in(
             found.append(Use(f"passed to {shown}()", call, file, True))
         elif depth < _DEPTH and canonical:
             found.extend(_into(project, canonical, call, taint, settings, depth, seen))
-    return found
+    order = body.order  # the first use in the function's source order is the one a message names
+    return sorted(found, key=lambda use: order.get(id(use.node), len(order)))
 
 
 _DISPLAY_MODULES = ("streamlit", "st", "gradio", "gr", "rich", "click", "typer", "chainlit", "cl")
