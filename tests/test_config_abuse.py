@@ -46,7 +46,7 @@ TABLES = {
     "call-sites": ["extra"],
     "validation": ["validators"],
     "confidence": ["gates", "pattern"],
-    "logging": ["loggers"],
+    "logging": ["loggers", "tracers"],
     "errors": ["handlers"],
     "authority": ["approvals", "decorators", "paths"],
     "sinks": ["extra"],
@@ -192,6 +192,11 @@ WRONG_TYPES = [
     (
         "logging = { loggers = true }",
         "invalid value for 'logging.loggers' in pyproject.toml [tool.ailint]: expected a list of strings, got True",
+    ),
+    (
+        "logging = { tracers = 'acme.obs.trace' }",
+        "invalid value for 'logging.tracers' in pyproject.toml [tool.ailint]: expected a list of strings, "
+        "got 'acme.obs.trace'",
     ),
     (
         "errors = { handlers = {} }",

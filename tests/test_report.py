@@ -50,7 +50,7 @@ EMBED = textwrap.dedent(
 
 
     def describe(text):
-        return ask(f"Describe: {text}")
+        return ask(f"Is this a question? {text}") == "yes"
     """
 )
 

@@ -390,6 +390,11 @@ class _Run:
             self._project = Project(self.engine.knowledge)
             self._project.loader = self._load
             self._project.program = self.program
+            from ailint.analysis.concerns import TRACING_ROOTS, note_instrumenting
+
+            imports = getattr(self, "imports", None) or []  # a module calling an instrumentor, read on demand
+            tracing = [self.files[i].module for i, names in enumerate(imports) if names & TRACING_ROOTS]
+            note_instrumenting(self._project, tracing)
         return self._project
 
     @property

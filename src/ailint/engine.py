@@ -683,15 +683,16 @@ class Engine:
         if prepared.directives.ignore_file:
             return []
         diagnostics = list(prepared.diagnostics)
+        owners: dict[tuple[int, int, str], str] = {}
         if prepared.analysis is not None and prepared.wrapper is not None:
             assert project is not None, "a file analysed in depth is judged within its project"
             try:
-                diagnostics.extend(self._judge(prepared, project))
+                diagnostics.extend(self._judge(prepared, project, owners))
             except Exception as exc:
                 if not stack_exhausted(exc):
                     raise
                 diagnostics.append(_syntax_error_diagnostic(prepared.task, 1, 1, TOO_DEEP_TO_ANALYSE))
-        return self._finish(prepared.task, diagnostics, prepared.directives)
+        return merge_repeated(self._finish(prepared.task, diagnostics, prepared.directives), owners)
 
     def inventory(self, prepared: Prepared, project: Project) -> list[CallRecord]:
         """The file's call sites with each concern's status; none for a file too deep to analyse."""
@@ -750,7 +751,10 @@ class Engine:
             )
         return records
 
-    def _judge(self, prepared: Prepared, project: Project) -> list[Diagnostic]:
+    def _judge(
+        self, prepared: Prepared, project: Project, owners: dict[tuple[int, int, str], str] | None = None
+    ) -> list[Diagnostic]:
+        """The file's diagnostics; ``owners`` receives the function each one is in (for ``merge_repeated``)."""
         assert prepared.analysis is not None and prepared.wrapper is not None
         if is_test_path(prepared.task.relative, self.settings.tests):
             return []  # tests are read (their calls are listed) but not judged: SPEC section 2
@@ -777,6 +781,8 @@ class Engine:
                     raise KeyError(f"no position for a {type(finding.node).__name__} node")
                 known = located[id(finding.node)] = (where, normalise(module.code_for_node(finding.node)))
             where, source = known
+            if owners is not None:
+                owners[(where[0], where[1] + 1, finding.code)] = function
             diagnostics.append(
                 Diagnostic(
                     path=task.display,
@@ -846,3 +852,33 @@ class Engine:
 
 def _with_severity(diagnostic: Diagnostic, severity: Severity) -> Diagnostic:
     return replace(diagnostic, severity=severity)
+
+
+MERGED_CODES = frozenset({"AIL101", "AIL201", "AIL301", "AIL302", "AIL403", "AIL501", "AIL701"})
+"""Rules whose repeated finding in one function is one root cause: one fix in the function (a log
+call, a decorator, a timeout on the client, a validator before the consuming line) fixes them all."""
+
+
+def merge_repeated(diagnostics: list[Diagnostic], owners: dict[tuple[int, int, str], str]) -> list[Diagnostic]:
+    """One diagnostic per root cause: the same message of the same rule in the same function is reported
+    once, at its first call, naming the other lines (``ailint calls`` still lists each call's status)."""
+    groups: dict[tuple[str, str, str], list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        function = owners.get((diagnostic.span.line, diagnostic.span.column, diagnostic.code))
+        if function is None or diagnostic.code not in MERGED_CODES:
+            continue
+        groups.setdefault((function, diagnostic.code, diagnostic.message), []).append(diagnostic)
+    dropped: set[int] = set()
+    first: dict[int, Diagnostic] = {}
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda d: (d.span.line, d.span.column))
+        lines = sorted({d.span.line for d in members[1:]} - {members[0].span.line})
+        dropped.update(id(d) for d in members[1:])
+        if lines:
+            shown = ", ".join(str(line) for line in lines)
+            plural = "s" if len(lines) > 1 else ""
+            also = f" (the same for {len(lines)} more call{plural} here, line{plural} {shown})"
+            first[id(members[0])] = replace(members[0], message=members[0].message + also)
+    return [first.get(id(d), d) for d in diagnostics if id(d) not in dropped]

@@ -55,6 +55,7 @@ class Settings:
     confidence_pattern: str = "confidence|score|prob|logprob|certainty"
     gates: tuple[str, ...] = ()
     loggers: tuple[str, ...] = ()
+    tracers: tuple[str, ...] = ()
     error_handlers: frozenset[str] = frozenset()
     authority_decorators: tuple[str, ...] = ("authority",)
     approvals: tuple[str, ...] = ()
@@ -450,7 +451,7 @@ def _parse(path: Path, raw: Any, nested: bool) -> dict[str, Any]:
             "call-sites": sub({"extra": c.dotted}),
             "validation": sub({"validators": c.dotted}),
             "confidence": sub({"pattern": c.pattern, "gates": c.dotted}),
-            "logging": sub({"loggers": c.dotted}),
+            "logging": sub({"loggers": c.dotted, "tracers": c.dotted}),
             "errors": sub({"handlers": c.dotted}),
             "authority": sub(
                 {
@@ -513,6 +514,7 @@ def _combine(layers: list[dict[str, Any]], root: Path, path: Path) -> Settings:
         confidence_pattern=section("confidence").get("pattern", defaults.confidence_pattern),
         gates=section("confidence").get("gates", ()),
         loggers=section("logging").get("loggers", ()),
+        tracers=section("logging").get("tracers", ()),
         error_handlers=frozenset(section("errors").get("handlers", ())),
         authority_decorators=section("authority").get("decorators", defaults.authority_decorators),
         approvals=section("authority").get("approvals", ()),

@@ -14,22 +14,25 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import libcst as cst
 
 from ailint.analysis.body import Body, keywords, last_part
-from ailint.analysis.calls import CallSite, FileAnalysis
+from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord
 from ailint.analysis.dataflow import Output
 from ailint.analysis.project import Project
 from ailint.analysis.scope import dotted_name, string_value
-from ailint.analysis.tree import children
+from ailint.analysis.tree import children, walk
+from ailint.discovery import is_test_path
 from ailint.knowledge import practices
 from ailint.settings import AUTHORITY_MODES, Settings
 
 _RELATIONAL = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
 _MEMBERSHIP = (cst.In, cst.NotIn)
+_STOP_CHECK = re.compile(r"^(finish_reason|stop_reason|refusal)$")
 
 
 def chain(site: CallSite) -> Iterator[CallSite]:
@@ -72,13 +75,132 @@ def _project_model(project: Project, canonical: str | None) -> bool:
     return any(base in models for base in project.bases(canonical))
 
 
+_TEXT_TYPES = frozenset({"str", "builtins.str", "typing.Optional[str]", "Optional[str]", "typing.Any", "Any"})
+
+
+def _field_annotations(project: Project, canonical: str) -> dict[str, str]:
+    """The annotated fields of a project class and its project bases (``name: str``), as written."""
+    found: dict[str, str] = {}
+    for base in project.bases(canonical):
+        module = base.rpartition(".")[0]
+        file = project.files.get(module)
+        if file is None:
+            continue
+        for scope in file.classes:
+            if scope.canonical != base:
+                continue
+            for attr, bindings in scope.attrs.items():
+                for binding in bindings:
+                    if binding.kind == "annotation" and binding.expr is not None and attr not in found:
+                        found[attr] = _annotation_text(binding.expr)
+    return found
+
+
+def _annotation_text(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        parts = {_annotation_text(expr.left), _annotation_text(expr.right)} - {"None"}
+        return parts.pop() if len(parts) == 1 else "?"
+    if isinstance(expr, cst.Subscript) and dotted_name(expr.value) in ("Optional", "typing.Optional"):
+        element = expr.slice[0].slice if expr.slice else None
+        return _annotation_text(element.value) if isinstance(element, cst.Index) else "?"
+    return dotted_name(expr) or "?"
+
+
+def _envelope(project: Project, model: str | None, call: cst.Call, output: Output) -> bool:
+    """Whether a project model only wraps the raw output in text fields (``Reply(text=content)``).
+
+    Such a model validates nothing about the output: any text is a valid ``str``.
+    Unpacking a parsed dict into it (``Answer(**json.loads(text))``) does validate.
+    """
+    if model is None:
+        return False
+    fields = _field_annotations(project, model)
+    carried = [arg for arg in call.args if output.derives(arg.value)]
+    if not carried or any(arg.star or arg.keyword is None for arg in carried):
+        return False
+    return all(fields.get(arg.keyword.value, "?") in _TEXT_TYPES for arg in carried if arg.keyword is not None)
+
+
+def _format_passed_through(site: CallSite) -> bool:
+    """A ``response_format=`` that is a parameter of the function, not a schema (``response_format=None``).
+
+    Only a request made structured by its format keyword is questioned: ``.parse(...)``,
+    ``response_model=`` and structured runnables validate whatever they are given.
+    A parameter annotated as a class (``type[T]``, ``type[BaseModel]``) names a schema.
+    """
+    if site.kind != "direct" or site.spec.structured or site.record is None:
+        return False
+    given = keywords(site.node)
+    if practices().names("validation", "structured-keywords") & given.keys():
+        return False
+    for key in practices().names("validation", "format-keywords") & given.keys():
+        value = given[key]
+        if not isinstance(value, cst.Name):
+            return False
+        if value.value in site.scope.untyped:
+            continue  # an unannotated parameter
+        bindings = site.scope.bindings.get(value.value, [])
+        if not bindings or any(b.kind != "annotation" or b.expr is None for b in bindings):
+            return False  # a local value, or not a parameter
+        text = _annotation_text(bindings[0].expr).lower()  # type: ignore[arg-type]
+        if text == "?" or "type" in text or "model" in text:
+            return False  # ``type[BaseModel]``, a class: a schema
+    return True
+
+
+def _plain_dspy(site: CallSite, project: Project) -> bool:
+    """A DSPy predictor whose signature's output fields are all plain text (``"question -> answer"``,
+    ``answer: str = dspy.OutputField()``): DSPy parses the reply into strings, which checks nothing."""
+    if site.kind != "direct" or site.provider.name != "dspy" or site.callee is None:
+        return False
+    made = [origin for origin in _origins(site.callee, site.file, site.scope, project) if origin is not None]
+    verdicts = [_plain_signature(origin, site, project) for origin in made]
+    return bool(verdicts) and all(verdicts)
+
+
+def _plain_signature(origin: cst.Call, site: CallSite, project: Project) -> bool:
+    if not origin.args:
+        return False
+    signature = origin.args[0].value
+    text = string_value(signature)
+    if text is not None:
+        outputs = text.split("->", 1)[1] if "->" in text else ""
+        types = [part.partition(":")[2].strip() for part in outputs.split(",") if part.strip()]
+        return bool(types) and all(kind in ("", "str") for kind in types)
+    canonical = site.file.resolver.resolve(signature, site.scope)
+    if not canonical or "(" in canonical:
+        return False
+    located = project._class_file(canonical, load=True)
+    if located is None:
+        return False
+    analysis, head = located
+    scope = next((c for c in analysis.classes if c.canonical == head), None)
+    if scope is None:
+        return False
+    output_fields = [
+        name
+        for name, bindings in scope.bindings.items()
+        if any(
+            b.kind == "expr" and isinstance(b.expr, cst.Call) and last_part(dotted_name(b.expr.func)) == "OutputField"
+            for b in bindings
+        )
+    ]
+    fields = {
+        name: _annotation_text(b.expr)
+        for name, bindings in scope.attrs.items()
+        for b in bindings
+        if b.kind == "annotation" and b.expr is not None
+    }
+    return bool(output_fields) and all(fields.get(name, "str") in _TEXT_TYPES for name in output_fields)
+
+
 def validated(site: CallSite, project: Project, settings: Settings) -> bool:
     """Whether the output is checked against a schema or an allowed set before use (or not used)."""
     data = practices()
     functions = data.names("validation", "functions") | set(settings.validators)
     methods = data.names("validation", "methods")
     for current in chain(site):
-        if current.structured:
+        if current.structured and not _format_passed_through(current) and not _plain_dspy(current, project):
             return True
         body = project.body(current.file, current.record)
         if current is site and body.unused(site.node):
@@ -88,7 +210,10 @@ def validated(site: CallSite, project: Project, settings: Settings) -> bool:
             if call is current.node or not any(output.derives(arg.value) for arg in call.args):
                 continue
             names = body.names(call)
-            if _matches(names, functions, methods) or _project_model(project, body.callee(call)[0]):
+            if _matches(names, functions, methods):
+                return True
+            model = body.callee(call)[0]
+            if _project_model(project, model) and not _envelope(project, model, call, output):
                 return True
         for comparison in body.comparisons:
             if any(isinstance(t.operator, _MEMBERSHIP) for t in comparison.comparisons) and output.derives(
@@ -108,11 +233,14 @@ def gated(site: CallSite, project: Project, settings: Settings) -> bool:
             return True
         output = project.output(current)
         for comparison in body.comparisons:
+            operands = [comparison.left, *(t.comparator for t in comparison.comparisons)]
+            mentioned = [i for operand in operands if output.derives(operand) for i in _identifiers(operand)]
+            if any(_STOP_CHECK.search(i) for i in mentioned):
+                return True  # ``finish_reason == "stop"``, a refusal checked
             if not any(isinstance(t.operator, _RELATIONAL) for t in comparison.comparisons):
                 continue
-            for operand in [comparison.left, *(t.comparator for t in comparison.comparisons)]:
-                if output.derives(operand) and any(pattern.search(i) for i in _identifiers(operand)):
-                    return True
+            if any(pattern.search(i) for i in mentioned):
+                return True
         for call in body.calls:
             if _matches(body.names(call), gates) and any(output.derives(a.value) for a in call.args):
                 return True
@@ -139,6 +267,11 @@ def is_log_call(call: cst.Call, body: Body, settings: Settings) -> bool:
     if text and "." in text:
         receiver, _, method = text.rpartition(".")
         return method in methods and data.word("logging", "receiver-word") in receiver.lower()
+    func = call.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and func.attr.value in methods:
+        made_by = body.callee(func.value)  # ``get_logger().info(...)``, ``logging.getLogger(__name__).info(...)``
+        word = data.word("logging", "receiver-word")
+        return any(word in last_part(name).lower() for name in made_by if name)
     return False
 
 
@@ -163,21 +296,32 @@ def _module_instrumented(file: FileAnalysis, project: Project) -> bool:
     return False
 
 
-def traced(site: CallSite, project: Project) -> bool:
+def traced(site: CallSite, project: Project, settings: Settings | None = None) -> bool:
     """Whether a span, a tracing decorator, an instrumented client or callbacks record the call."""
     data = practices()
     if any(site.canonical.startswith(prefix) for prefix in data.names("tracing", "instrumented-clients")):
         return True
     if _callbacks(keywords(site.node)):
         return True
-    body = project.body(site.file, site.record)
-    decorators = data.names("tracing", "decorators")
+    if _traced_body(project.body(site.file, site.record), project, settings):
+        return True
+    return _module_instrumented(site.file, project) or _project_instrumented(site, project)
+
+
+def _traced_body(body: Body, project: Project, settings: Settings | None) -> bool:
+    """Whether a function opens a span or is wrapped by a tracing decorator (known, configured, or a
+    project decorator whose own body opens a span or logs)."""
+    data = practices()
+    decorators = data.names("tracing", "decorators") | set(settings.tracers if settings is not None else ())
     decorator_names = data.names("tracing", "decorator-names")
     for canonical, text in body.decorators:
-        if _matches([n for n in (canonical, text) if n], decorators, decorator_names):
+        names = [n for n in (canonical, text) if n]
+        if _matches(names, decorators, decorator_names):
+            return True
+        if settings is not None and canonical and _decorator_records(canonical, project, settings)[0]:
             return True
     contexts = data.names("tracing", "contexts")
-    functions = data.names("tracing", "context-functions")
+    functions = data.names("tracing", "context-functions") | set(settings.tracers if settings is not None else ())
     modules = data.names("tracing", "context-modules")
     for item in body.with_items:
         call = item.item
@@ -187,7 +331,175 @@ def traced(site: CallSite, project: Project) -> bool:
                 return True
             if any(n.split(".", 1)[0] in modules for n in names):
                 return True
-    return _module_instrumented(site.file, project)
+    return False
+
+
+def _decorator_records(canonical: str, project: Project, settings: Settings) -> tuple[bool, list[cst.Call]]:
+    """Whether a project decorator's body (its inner wrapper included) opens a span, and the log calls it
+    makes: analysis of what it does, not of its name."""
+    entry = project.functions.get(canonical)
+    if entry is None:
+        return False, []
+    file, record = entry
+    data = practices()
+    contexts = data.names("tracing", "contexts") | data.names("tracing", "context-functions")
+    modules = data.names("tracing", "context-modules")
+    body = project.body(file, record)
+    logs: list[cst.Call] = []
+    for node in walk(record.node.body):
+        if not isinstance(node, cst.Call):
+            continue
+        names = body.names(node)
+        if _matches(names, contexts, frozenset(last_part(c) for c in contexts)):
+            return True, logs
+        if any(n.split(".", 1)[0] in modules for n in names) and not is_log_call(node, body, settings):
+            return True, logs
+        if is_log_call(node, body, settings):
+            logs.append(node)
+    return False, logs
+
+
+_INSTRUMENTED: weakref.WeakKeyDictionary[Project, tuple[int, frozenset[str]]] = weakref.WeakKeyDictionary()
+
+
+def _project_instrumented(site: CallSite, project: Project) -> bool:
+    """An instrumentor called anywhere in the project (module level, a package ``__init__``, a startup
+    function) covers every call of its provider; a generic one (``openlit.init()``) covers all."""
+    if project.loader is not None:  # the packages above the call: an ``__init__`` may import nothing of a model
+        parts = site.file.module.split(".")
+        for cut in range(1, len(parts)):
+            package = ".".join(parts[:cut])
+            if package not in project.files:
+                project.loader(package)
+    covered = _instrumentors(project)
+    if "*" in covered:
+        return True
+    provider = site.provider.name.split("-")[0].lower()
+    return any(provider in name for name in covered)
+
+
+_CANDIDATES: weakref.WeakKeyDictionary[Project, list[str]] = weakref.WeakKeyDictionary()
+TRACING_ROOTS = frozenset(
+    {"mlflow", "logfire", "openlit", "weave", "langfuse", "opentelemetry", "traceloop", "agentops"}
+)
+
+
+def note_instrumenting(project: Project, modules: list[str]) -> None:
+    """Modules of the run that may call an instrumentor though they import no model SDK (read on demand)."""
+    _CANDIDATES[project] = modules
+
+
+def _instrumentors(project: Project) -> frozenset[str]:
+    if project.loader is not None:
+        for module in _CANDIDATES.pop(project, []):
+            if module not in project.files:
+                project.loader(module)
+    known = _INSTRUMENTED.get(project)
+    files = {id(a): a for a in project.files.values()}
+    if known is not None and known[0] == len(files):
+        return known[1]
+    data = practices()
+    instrumentors = data.names("tracing", "instrumentors")
+    suffix = data.word("tracing", "instrumentor-suffix")
+    providers = ("openai", "anthropic", "litellm", "langchain", "google", "gemini", "bedrock", "dspy", "pydantic_ai")
+    found: set[str] = set()
+    for analysis in files.values():
+        for pending in analysis.calls:
+            canonical = analysis.resolver.resolve(pending.node.func, pending.scope)
+            text = dotted_name(pending.node.func)
+            for name in (canonical, text):
+                if name and (name in instrumentors or name.endswith(suffix)):
+                    lowered = name.lower()
+                    hit = [p for p in providers if p in lowered]
+                    found.update(hit or ["*"])
+                    if "gemini" in hit:
+                        found.add("google")
+    result = frozenset(found)
+    _INSTRUMENTED[project] = (len(files), result)
+    return result
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What records a call on its path: the function holding it, its decorators, and its callers."""
+
+    traced: bool
+    logs: tuple[cst.Call, ...]
+    structured: bool
+    """A log call with fields, or a structured trace record (``traces.append({...})``), on the path."""
+
+
+_RECORD_WORDS = ("trace", "span", "event", "record", "telemetry", "log", "audit")
+
+
+def _trace_records(body: Body) -> bool:
+    """A structured trace record kept by the function: ``self.traces.append({"model": m, "tokens": t})``."""
+    for call in body.calls:
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in ("append", "add", "put", "put_nowait")):
+            continue
+        receiver = (dotted_name(func.value) or "").lower()
+        if not any(word in receiver for word in _RECORD_WORDS) or not call.args:
+            continue
+        value = call.args[0].value
+        if isinstance(value, cst.Dict) and sum(isinstance(e, cst.DictElement) for e in value.elements) >= 2:
+            return True
+        if isinstance(value, cst.Call) and sum(a.keyword is not None for a in value.args) >= 2:
+            return True
+    return False
+
+
+def recording(site: CallSite, project: Project, settings: Settings) -> Recording:
+    """What records ``site``: its function, or the callers of that function (a log or a span around the
+    wrapper call), up the chain of wrappers; any one caller's record counts."""
+    logs: list[cst.Call] = []
+    is_traced = traced(site, project, settings)
+    structured = False
+    seen: set[int] = set()
+    frontier = [site]
+    depth = 0
+    while frontier and not is_traced and depth <= 4:
+        following: list[CallSite] = []
+        for current in frontier:
+            if id(current.record) in seen:
+                continue
+            seen.add(id(current.record))
+            body = project.body(current.file, current.record)
+            if current is not site and _traced_body(body, project, settings):
+                is_traced = True
+                break
+            logs.extend(call for call in body.calls if is_log_call(call, body, settings))
+            for canonical, _text in body.decorators:  # a project decorator that logs around the call
+                if canonical:
+                    logs.extend(_decorator_records(canonical, project, settings)[1])
+            structured = structured or _trace_records(body)
+            if current.record is not None:
+                following.extend(callers(current.record, project))
+        frontier = following
+        depth += 1
+    return Recording(is_traced, tuple(logs), structured or structured_logging(logs))
+
+
+_CALLERS: weakref.WeakKeyDictionary[Project, tuple[set[int], int, dict[int, list[CallSite]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def callers(record: FunctionRecord, project: Project) -> list[CallSite]:
+    """The wrapper call sites (outside tests) that call the project function ``record``."""
+    called = project.called_wrappers()
+    known = _CALLERS.get(project)
+    if known is None or known[0] is not called or known[1] != len(called):
+        index: dict[int, list[CallSite]] = {}
+        for analysis in {id(a): a for a in project.files.values()}.values():
+            if is_test_path(analysis.relative_path or analysis.module.replace(".", "/") + ".py"):
+                continue
+            for found in project.sites(analysis):
+                if found.wrapper is not None:
+                    index.setdefault(id(found.wrapper.record), []).append(found)
+        known = (called, len(called), index)
+        _CALLERS[project] = known
+    return known[2].get(id(record), [])
 
 
 def _callbacks(given: dict[str, cst.BaseExpression]) -> bool:
@@ -226,11 +538,31 @@ def structured_logging(calls: list[cst.Call]) -> bool:
 # -- measurement ---------------------------------------------------------------
 
 
-def usage_recorded(site: CallSite, project: Project) -> bool:
-    """Whether token usage is read from the output, a metric is emitted, or tracing covers the call."""
+def usage_recorded(site: CallSite, project: Project, settings: Settings | None = None) -> bool:
+    """Whether token usage is read from the output wherever the response flows (the function, or a
+    caller of the wrapper returning it), a metric is emitted, or tracing covers the call."""
     data = practices()
     if data.names("measurement", "stream-usage-keywords") & keywords(site.node).keys():
         return True
+    seen: set[int] = set()
+    frontier = [site]
+    for _ in range(5):
+        following: list[CallSite] = []
+        for current in frontier:
+            if id(current.record) in seen:
+                continue
+            seen.add(id(current.record))
+            if _usage_read(current, project):
+                return True
+            if current.record is not None and project.output(current).returned:
+                following.extend(callers(current.record, project))
+        frontier = following
+    return traced(site, project, settings)
+
+
+def _usage_read(site: CallSite, project: Project) -> bool:
+    """Whether the function holding ``site`` reads the usage of its output or emits a metric."""
+    data = practices()
     body = project.body(site.file, site.record)
     output = project.output(site)
     usage_names = data.names("measurement", "usage-names")
@@ -261,34 +593,168 @@ def usage_recorded(site: CallSite, project: Project) -> bool:
             receiver, _, method = text.rpartition(".")
             if method in methods and any(w in receiver.lower() for w in words):
                 return True
-    return traced(site, project)
+    return False
 
 
 # -- error states: timeouts ----------------------------------------------------
 
 
-def _has_timeout(call: cst.Call, *, client: bool) -> bool:
+Verdict = bool | None
+"""True: a timeout is there; False: none; None: a value that cannot be followed at all."""
+
+
+def _any(verdicts: Iterable[Verdict]) -> Verdict:
+    """True if any is True, else None if any is None, else False."""
+    unknown = False
+    for verdict in verdicts:
+        if verdict:
+            return True
+        unknown = unknown or verdict is None
+    return None if unknown else False
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where an expression is read: its file, scope and function (to follow names and ``**kwargs``)."""
+
+    file: FileAnalysis
+    scope: object
+    record: FunctionRecord | None
+
+
+def _has_timeout(call: cst.Call, *, client: bool, where: _Where | None = None, project: Project | None = None,
+                 depth: int = 0) -> Verdict:  # fmt: skip
     """A timeout given to a request (``client=False``) or to a client (``client=True``).
 
-    On a client, ``max_retries`` and a custom ``http_client`` bound it too; on a
-    request, ``max_retries`` (instructor's validation retries) does not.
-    ``config=`` counts only as a boto3 ``Config(read_timeout=...)``.
+    ``max_retries`` bounds nothing in time. A config object counts when it holds a timeout
+    (``config=Config(read_timeout=30)``, ``http_options=HttpOptions(timeout=...)``,
+    ``http_client=httpx.Client(timeout=...)``, ``timeout=httpx.Timeout(...)``). ``**kwargs`` are
+    followed: a dict bound to a name (its visible keys and ``kwargs["timeout"] = ...``), the
+    function's own ``**kwargs`` to what its callers pass; a value that cannot be followed at all
+    gives None.
     """
     data = practices()
     wanted = data.names("timeouts", "keywords" if not client else "client-keywords")
+    verdicts: list[Verdict] = []
     for arg in call.args:
         if arg.star == "**":
-            return True  # options we cannot see
+            verdicts.append(_kwargs_timeout(arg.value, wanted, where, project, depth))
+            continue
         if arg.keyword is None:
             continue
         name = arg.keyword.value
-        if name == "config" and isinstance(arg.value, cst.Call):
-            if any(a.keyword is not None and a.keyword.value in wanted for a in arg.value.args):
-                return True
+        if name in _CONTAINERS:
+            verdicts.append(_holds_timeout(arg.value, wanted, where, project, depth))
             continue
         if name in wanted:
-            return not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
-    return False
+            verdicts.append(not (isinstance(arg.value, cst.Name) and arg.value.value == "None"))
+    return _any(verdicts)
+
+
+_CONTAINERS = frozenset({"config", "http_options", "http_client", "client_options", "transport"})
+"""Keywords whose value is an object that may hold a timeout (counted only when it does)."""
+
+
+def _holds_timeout(
+    value: cst.BaseExpression, wanted: frozenset[str] | set[str], where: _Where | None, project: Project | None,
+    depth: int,
+) -> Verdict:  # fmt: skip
+    """Whether a config object (a call, or a name bound to one) holds a timeout."""
+    if depth > 6:
+        return None
+    if isinstance(value, cst.Call):
+        inner: list[Verdict] = []
+        for arg in value.args:
+            if arg.star == "**":
+                inner.append(_kwargs_timeout(arg.value, wanted | _CONTAINERS, where, project, depth + 1))
+            elif arg.keyword is not None and arg.keyword.value in _CONTAINERS:
+                inner.append(_holds_timeout(arg.value, wanted, where, project, depth + 1))
+            elif arg.keyword is not None and "timeout" in arg.keyword.value:
+                inner.append(not (isinstance(arg.value, cst.Name) and arg.value.value == "None"))
+        return _any(inner)
+    if isinstance(value, cst.Dict):
+        return _any(_dict_timeout(value, wanted, where, project, depth))
+    if isinstance(value, cst.Name) and where is not None:
+        if value.value == "None":
+            return False
+        bindings = where.file.resolver.lookup(value.value, where.scope)  # type: ignore[arg-type]
+        exprs = [b.expr for b in bindings if b.kind == "expr" and b.expr is not None]
+        if exprs and len(exprs) == len(bindings):
+            return _any(_holds_timeout(e, wanted, where, project, depth + 1) for e in exprs)
+    return None
+
+
+def _dict_timeout(
+    value: cst.Dict, wanted: frozenset[str] | set[str], where: _Where | None, project: Project | None, depth: int
+) -> list[Verdict]:
+    found: list[Verdict] = []
+    for element in value.elements:
+        if not isinstance(element, cst.DictElement):
+            found.append(_kwargs_timeout(element.value, wanted, where, project, depth + 1))
+            continue
+        key = string_value(element.key)
+        if key in wanted and not (isinstance(element.value, cst.Name) and element.value.value == "None"):
+            found.append(True)
+        elif key in _CONTAINERS:
+            found.append(_holds_timeout(element.value, wanted, where, project, depth + 1))
+        elif key is None:
+            found.append(None)
+    return found or [False]
+
+
+def _kwargs_timeout(
+    value: cst.BaseExpression, wanted: frozenset[str] | set[str], where: _Where | None, project: Project | None,
+    depth: int,
+) -> Verdict:  # fmt: skip
+    """Whether ``**value`` holds a timeout: a dict literal, a name bound to one, or forwarded ``**kwargs``."""
+    if depth > 6 or where is None:
+        return None
+    if isinstance(value, cst.Dict):
+        return _any(_dict_timeout(value, wanted, where, project, depth))
+    if isinstance(value, cst.Call) and dotted_name(value.func) == "dict":
+        return _any(
+            not (isinstance(a.value, cst.Name) and a.value.value == "None") if a.keyword.value in wanted else False
+            for a in value.args
+            if a.keyword is not None
+        ) if all(a.keyword is not None for a in value.args) else None  # fmt: skip
+    if not isinstance(value, cst.Name):
+        return None
+    record = where.record
+    star = record.node.params.star_kwarg if record is not None else None
+    if record is not None and isinstance(star, cst.Param) and star.name.value == value.value:
+        return _forwarded(record, value.value, wanted, project, depth)
+    verdicts: list[Verdict] = []
+    if record is not None:  # ``kwargs["timeout"] = 30``, ``kwargs.update(timeout=30)``
+        for target, _assigned in record.flows:
+            if isinstance(target, cst.Subscript) and dotted_name(target.value) == value.value:
+                key = target.slice[0].slice if target.slice else None
+                if isinstance(key, cst.Index) and string_value(key.value) in wanted:
+                    return True
+    bindings = where.file.resolver.lookup(value.value, where.scope)  # type: ignore[arg-type]
+    if not bindings:
+        return None
+    for binding in bindings:
+        if binding.kind == "expr" and isinstance(binding.expr, (cst.Dict, cst.Call)):
+            verdicts.append(_kwargs_timeout(binding.expr, wanted, where, project, depth + 1))
+        else:
+            verdicts.append(None)
+    return _any(verdicts)
+
+
+def _forwarded(
+    record: FunctionRecord, name: str, wanted: frozenset[str] | set[str], project: Project | None, depth: int
+) -> Verdict:
+    """What the callers of a function pass in its ``**kwargs``: a timeout, none, or something unknown.
+
+    A function nobody in the project calls receives nothing there.
+    """
+    if project is None:
+        return None
+    verdicts: list[Verdict] = []
+    for caller in callers(record, project):
+        where = _Where(caller.file, caller.scope, caller.record)
+        verdicts.append(_has_timeout(caller.node, client=False, where=where, project=project, depth=depth + 1))
+    return _any(verdicts)
 
 
 def _origins(
@@ -360,30 +826,77 @@ def _imported_origins(qualname: str, project: Project, depth: int) -> Iterator[c
             yield None
 
 
-def has_timeout(site: CallSite, project: Project) -> bool:
-    """Whether the call or the client it uses is bounded in time (unknown origins count as bounded)."""
-    if _has_timeout(site.node, client=False):
+def has_timeout(site: CallSite, project: Project) -> Verdict:
+    """Whether the call or the client it uses is bounded in time (None: a value cannot be followed at all).
+
+    The client is followed to where it is built or configured (constructors, project factories,
+    ``with_options``, ``functools.partial``); a client whose construction cannot be found is not
+    given the benefit of the doubt, unless every client of its provider that the project builds
+    has a timeout.
+    """
+    where = _Where(site.file, site.scope, site.record)
+    own = _has_timeout(site.node, client=False, where=where, project=project)
+    if own:
         return True
     callee = site.callee
     if callee is None:
-        return True
+        return own
     if "()" not in site.canonical.replace("#s", ""):
         module = project.body(site.file, None)
         settings = practices().names("timeouts", "module-settings")
-        return any(dotted_name(t.target) in settings for a in module.assignments for t in a.targets)
+        if any(dotted_name(t.target) in settings for a in module.assignments for t in a.targets):
+            return True
+        return _any([own, _partial_timeout(callee, where, project)])
     origins = list(
         _origins(callee.value if isinstance(callee, cst.Attribute) else callee, site.file, site.scope, project)
     )
-    if not origins or any(origin is None for origin in origins):
-        return True
+    verdicts: list[Verdict] = [own, _partial_timeout(callee, where, project)]
+    unknown = not origins or any(origin is None for origin in origins)
     for origin in origins:
-        assert origin is not None
-        if _has_timeout(origin, client=True):
-            return True
+        if origin is None:
+            continue
+        verdicts.append(_has_timeout(origin, client=True, where=where, project=project))
         for arg in origin.args:  # instructor.from_openai(OpenAI(timeout=5))
-            if isinstance(arg.value, cst.Call) and _has_timeout(arg.value, client=True):
-                return True
-    return False
+            if isinstance(arg.value, cst.Call):
+                verdicts.append(_has_timeout(arg.value, client=True, where=where, project=project))
+    verdict = _any(verdicts)
+    if verdict is False and unknown and _every_client_bounded(site, project):
+        return True
+    return verdict
+
+
+def _partial_timeout(callee: cst.BaseExpression, where: _Where, project: Project) -> Verdict:
+    """A timeout bound by ``functools.partial(api, timeout=...)`` to the name the call goes through."""
+    if not isinstance(callee, cst.Name):
+        return False
+    verdicts: list[Verdict] = []
+    for binding in where.file.resolver.lookup(callee.value, where.scope):  # type: ignore[arg-type]
+        value = binding.expr
+        if binding.kind == "expr" and isinstance(value, cst.Call) and dotted_name(value.func) in _PARTIALS:
+            verdicts.append(_has_timeout(value, client=False, where=where, project=project))
+    return _any(verdicts)
+
+
+_PARTIALS = frozenset({"partial", "functools.partial"})
+
+
+def _every_client_bounded(site: CallSite, project: Project) -> bool:
+    """Whether the project builds clients of the call's provider, each with a timeout."""
+    clients = {name for name in project.knowledge.known_names if name.startswith(tuple(site.provider.modules))}
+    seen = 0
+    for analysis in {id(a): a for a in project.files.values()}.values():
+        for pending in analysis.calls:
+            canonical = analysis.resolver.resolve(pending.node.func, pending.scope)
+            if canonical is None or canonical not in clients:
+                continue
+            spec = project.knowledge.lookup(canonical)
+            if spec is not None:
+                continue  # an API call, not a constructor
+            seen += 1
+            where = _Where(analysis, pending.scope, pending.record)
+            if not _has_timeout(pending.node, client=True, where=where, project=project):
+                return False
+    return seen > 0
 
 
 # -- error states: swallowed errors --------------------------------------------
@@ -548,6 +1061,16 @@ def _built_from(expr: cst.BaseExpression, output: Output) -> bool:
     return output.derives(expr)
 
 
+def _sql_runner(call: cst.Call, names: list[str]) -> bool:
+    """A framework SQL runner: LangChain's ``SQLDatabase(...).run(sql)`` (however the database was made)."""
+    data = practices()
+    runners = data.names("exec", "sql-runners")
+    methods = data.names("exec", "sql-runner-methods")
+    if not isinstance(call.func, cst.Attribute) or call.func.attr.value not in methods:
+        return False
+    return any(runner in name for name in names for runner in runners)
+
+
 def exec_sinks(site: CallSite, project: Project) -> list[tuple[cst.Call, str]]:
     """Calls where the output reaches code execution, a shell, deserialisation or SQL text."""
     data = practices()
@@ -584,7 +1107,7 @@ def exec_sinks(site: CallSite, project: Project) -> list[tuple[cst.Call, str]]:
             elif output.derives(first):
                 found.append((call, f"{shown}(shell=True)" if shell else f"{shown}() as the command"))
             continue
-        is_sql = any(n in sql_functions for n in names)
+        is_sql = any(n in sql_functions for n in names) or _sql_runner(call, names)
         if not is_sql and isinstance(call.func, cst.Attribute) and call.func.attr.value in sql_methods:
             receiver = _receiver_text(call)
             is_sql = bool(re.search(r"cur|conn|db|session|engine|sql|database", receiver)) or any(

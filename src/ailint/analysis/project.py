@@ -16,6 +16,7 @@ import libcst as cst
 from ailint.analysis.body import Body
 from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord, PendingCall, Wrapper
 from ailint.analysis.dataflow import Output
+from ailint.analysis.endpoints import own_endpoint as _own_endpoint
 from ailint.analysis.scope import PARTIAL, STRUCTURED, UNINFORMATIVE, Resolver, string_value
 from ailint.discovery import is_test_path
 from ailint.knowledge import ApiSpec, HttpKnowledge, Knowledge, practices
@@ -534,6 +535,8 @@ class Project:
                 break
         host_match = any(host in url for host in http.hosts)
         if operation is None and not host_match:
+            return None
+        if not host_match and _own_endpoint(self, url):  # the project's own REST endpoint (analysis.endpoints)
             return None
         shown = url.split("://", 1)[-1]
         shown = shown[shown.find("/") :] if "/" in shown else shown

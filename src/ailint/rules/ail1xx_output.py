@@ -14,8 +14,26 @@ if TYPE_CHECKING:
 
 class UnvalidatedOutput(CallRule):
     """## What it does
-    Checks that a generation's output is validated before it is used (returned,
-    stored, passed on). Any of these counts:
+    Checks that a generation's output is validated before the application
+    consumes it as data.
+
+    **Where it is judged.** Only where the output is *consumed as data*, at the
+    call site in the function that consumes it: parsed (`json.loads`,
+    `yaml.safe_load`, `ast.literal_eval`, a regex match) and read, converted to
+    a number, an enum or a bool, compared or tested (`==`, `.startswith()`),
+    matched on, used as a key or an attribute name (`HANDLERS[label]`,
+    `getattr(obj, name)`), stored in a structured record (a project class:
+    a pydantic model, a dataclass, an ORM row), or passed to an action sink
+    (a database write, an HTTP `post`, a shell). The output is followed into
+    the project functions it is passed to, and a wrapper's call site is judged
+    in its caller's function. The message names the consuming line.
+
+    Output only shown to a person (returned as text, printed, logged, yielded
+    or streamed to a UI, rendered) needs no schema, and output nobody reads
+    needs nothing: there the check is `n/a` in `ailint calls`. An error check
+    (`if reply is None`, `if not text`) is not a use of the content.
+
+    **What counts as validation**, on the way from the call to the consumer:
 
     - a structured-output API that validates: `.parse(...)`,
       `response_format=Model` or a `json_schema` format (`output_format=` for
@@ -23,18 +41,21 @@ class UnvalidatedOutput(CallRule):
       `response_schema=`, `output_type=` (pydantic-ai), a `PydanticOutputParser`
       at the end of a chain;
     - a validator called on the output: pydantic `Model.model_validate*`,
-      `TypeAdapter(...).validate_*`, a pydantic model built from it,
-      `jsonschema.validate`, or a configured validator;
+      `TypeAdapter(...).validate_*`, a pydantic model built from the parsed
+      output (`Answer(**json.loads(text))`), `jsonschema.validate`, or a
+      configured validator;
     - a membership check against an allowed set (`if label in ALLOWED:`).
 
-    A discarded result passes. For a project wrapper, a wrapper that validates
-    before returning counts for every caller. "The output" is the call's result
-    and everything derived from it in the function (attributes, subscripts,
-    `json.loads(...)`, names assigned from them).
+    Not validation: the raw text put into a `str` field of a project model
+    (`Reply(text=content)` is an envelope: any text is a valid `str`), a DSPy
+    predictor whose output fields are plain `str` (`dspy.Predict("question ->
+    answer")`; `"question -> answer: int"` or a typed `OutputField` validates),
+    and a `response_format=` that is a parameter of the function rather than a
+    schema (`def ask(prompt, response_format=None)`).
 
     ## Why is this bad?
     A model's reply is text shaped like what you asked for, most of the time.
-    Code that indexes into `json.loads(reply)` or stores a label without
+    Code that indexes into `json.loads(reply)` or routes on a label without
     checking it fails later, far from the cause, or silently acts on a
     malformed answer.
 
@@ -50,6 +71,44 @@ class UnvalidatedOutput(CallRule):
     def extract(ticket):
         reply = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": ticket}])
         return json.loads(reply.choices[0].message.content)
+    ```
+
+    Consumed in a helper, reported at the call site (naming the helper's line):
+
+    ```python
+    import json
+
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def customer_of(text):
+        return json.loads(text)["customer_id"]
+
+
+    def extract(ticket):
+        reply = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": ticket}])
+        return customer_of(reply.choices[0].message.content)
+    ```
+
+    An envelope is not validation, and routing on the label consumes it:
+
+    ```python
+    from openai import OpenAI
+    from pydantic import BaseModel
+
+    client = OpenAI()
+
+
+    class Reply(BaseModel):
+        text: str
+
+
+    def route(ticket, queues):
+        reply = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": ticket}])
+        wrapped = Reply(text=reply.choices[0].message.content)
+        return queues[wrapped.text]
     ```
 
     ## Use instead
@@ -70,13 +129,28 @@ class UnvalidatedOutput(CallRule):
         return Fields.model_validate_json(reply.choices[0].message.content)
     ```
 
+    Output only shown to a person is not judged:
+
+    ```python
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def chat(message):
+        reply = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": message}])
+        print(reply.choices[0].message.content)
+        return reply.choices[0].message.content
+    ```
+
     ## Options
     - `[tool.ailint.validation] validators`: dotted names of your own
       validation functions (`acme.contracts.check_reply`); calling one on the
       output counts as validation.
 
-    Limits: validation in another function than the one holding the call (or
-    its wrapper chain) is not seen.
+    Limits: output kept in an attribute or a container and read by another
+    method is not followed; a validator in a caller of the function that
+    consumes the output is not seen.
     """
 
     code: ClassVar[str] = "AIL101"
@@ -84,12 +158,21 @@ class UnvalidatedOutput(CallRule):
     severity: ClassVar[Severity] = Severity.ERROR
     concern: ClassVar[Concern] = Concern.OUTPUT
     summary: ClassVar[str] = "A generation's output is used without schema validation."
-    message: ClassVar[str] = "{call} output is used without schema validation"
+    message: ClassVar[str] = "{call} output is {how} at {where} without schema validation"
     check_name: ClassVar[str] = "validation"
     operations: ClassVar[frozenset[str]] = frozenset({"generate"})
 
+    def applies(self, site: CallSite, ctx: RuleContext) -> bool:
+        """Judged where the output is consumed as data; output only shown, or discarded, is ``n/a``."""
+        from ailint.analysis.consumption import consumption
+
+        return site.operation in self.operations and bool(consumption(site, ctx.project, ctx.settings))
+
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import validated
+        from ailint.analysis.consumption import consumption
 
-        if not validated(site, ctx.project, ctx.settings):
-            yield self.finding(site.node, site, call=site.label)
+        uses = consumption(site, ctx.project, ctx.settings)
+        if uses and not validated(site, ctx.project, ctx.settings):
+            first = uses[0]
+            yield self.finding(site.node, site, call=site.label, how=first.how, where=first.where(site))

@@ -15,11 +15,22 @@ if TYPE_CHECKING:
 class NoConfidenceGate(CallRule):
     """## What it does
     Checks that a generation's output passes a confidence threshold before it
-    drives a decision: a comparison (`<`, `<=`, `>`, `>=`) of a value derived
-    from the output whose name matches the confidence pattern (by default
-    `confidence|score|prob|logprob|certainty`), logprobs read and compared, or
-    a configured gate function called on the output. A discarded result
-    passes; a wrapper that gates before returning counts for its callers.
+    decides something.
+
+    **Where it is judged.** Only where the output *decides*: a branch on it
+    (a comparison, `.startswith()`, a `match`), a route (`HANDLERS[label]`,
+    `getattr(obj, name)`, `ROUTES.get(label)`), or an action it reaches (a
+    database write, an HTTP `post`, a shell), at the call site in the function
+    where that happens (a wrapper's call site is judged in its caller). Chat
+    turns, summaries and free text that are only shown, returned or stored do
+    not decide anything: `n/a`. An error check (`if reply is None`) is not a
+    decision, and neither is a membership check against an allowed set.
+
+    **What counts as a gate**: a comparison (`<`, `<=`, `>`, `>=`) of a value
+    derived from the output whose name matches the confidence pattern (by
+    default `confidence|score|prob|logprob|certainty`), logprobs read and
+    compared, a `finish_reason` / `stop_reason` / refusal check, or a
+    configured gate function called on the output.
 
     ## Why is this bad?
     Models answer with the same fluency when they are guessing. Without a
@@ -33,9 +44,9 @@ class NoConfidenceGate(CallRule):
     client = OpenAI()
 
 
-    def route(ticket, Triage):
+    def route(ticket, Triage, queues):
         reply = client.beta.chat.completions.parse(model="gpt-4o", messages=[], response_format=Triage)
-        return reply.choices[0].message.parsed.queue
+        return queues[reply.choices[0].message.parsed.queue]
     ```
 
     ## Use instead
@@ -45,12 +56,25 @@ class NoConfidenceGate(CallRule):
     client = OpenAI()
 
 
-    def route(ticket, Triage):
+    def route(ticket, Triage, queues):
         reply = client.beta.chat.completions.parse(model="gpt-4o", messages=[], response_format=Triage)
         triage = reply.choices[0].message.parsed
         if triage.confidence < 0.8:
             return "human-review"
-        return triage.queue
+        return queues[triage.queue]
+    ```
+
+    Output that decides nothing is not judged:
+
+    ```python
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def summarize(text):
+        reply = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": text}])
+        return reply.choices[0].message.content
     ```
 
     ## Options
@@ -65,12 +89,23 @@ class NoConfidenceGate(CallRule):
     severity: ClassVar[Severity] = Severity.WARNING
     concern: ClassVar[Concern] = Concern.CONFIDENCE
     summary: ClassVar[str] = "A generation's output is used with no confidence threshold."
-    message: ClassVar[str] = "{call} output is used with no confidence threshold"
+    message: ClassVar[str] = "{call} output decides ({how} at {where}) with no confidence threshold"
     check_name: ClassVar[str] = "confidence"
     operations: ClassVar[frozenset[str]] = frozenset({"generate"})
 
+    def applies(self, site: CallSite, ctx: RuleContext) -> bool:
+        """Judged where the output decides (a branch, a route, an action); elsewhere ``n/a``."""
+        from ailint.analysis.consumption import consumption
+
+        if site.operation not in self.operations:
+            return False
+        return any(use.decides for use in consumption(site, ctx.project, ctx.settings))
+
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import gated
+        from ailint.analysis.consumption import consumption
 
-        if not gated(site, ctx.project, ctx.settings):
-            yield self.finding(site.node, site, call=site.label)
+        decisions = [use for use in consumption(site, ctx.project, ctx.settings) if use.decides]
+        if decisions and not gated(site, ctx.project, ctx.settings):
+            first = decisions[0]
+            yield self.finding(site.node, site, call=site.label, how=first.how, where=first.where(site))

@@ -14,16 +14,30 @@ if TYPE_CHECKING:
 
 class UnloggedCall(CallRule):
     """## What it does
-    Checks that the function making a model call records it: a logger call
-    (stdlib `logging`, structlog, loguru, or a configured logger), a tracing
-    span (`with tracer.start_as_current_span(...)`, `logfire.span`, Langfuse,
-    MLflow), a tracing decorator (Langfuse `@observe`, LangSmith
-    `@traceable`, `@logfire.instrument`, `@weave.op`, `@mlflow.trace`), a
-    client instrumented in the module (`OpenAIInstrumentor().instrument()`,
-    `logfire.instrument_openai()`, drop-in clients such as `langfuse.openai`),
-    or LangChain callbacks passed to the call. `print` is not logging.
+    Checks that something records a model call.
 
-    Judged at the direct call: that is where the request and the response are.
+    **Where it is judged.** At the direct call, and what records the request
+    anywhere on its path counts:
+
+    - a logger call (stdlib `logging`, structlog, loguru, a configured logger,
+      `get_logger().info(...)` inline) in the function, or in a caller around
+      the wrapper call that returns the output (up the chain of wrappers);
+    - a tracing span (`with tracer.start_as_current_span(...)`, `logfire.span`,
+      Langfuse, MLflow) or a tracing decorator (Langfuse `@observe`, LangSmith
+      `@traceable`, `@logfire.instrument`, `@weave.op`, `@mlflow.trace`) on any
+      function of the path;
+    - a project decorator whose own body opens a span or logs (by what its body
+      does, not by its name), or one named in `[tool.ailint.logging] tracers`;
+    - an instrumentor called anywhere in the project, at module level, in a
+      package `__init__` or in a startup function (`mlflow.openai.autolog()`,
+      `OpenAIInstrumentor().instrument()`, `logfire.instrument_openai()`,
+      `openlit.init()`), which covers every call of its provider; drop-in
+      traced clients (`langfuse.openai`); LangChain callbacks passed to the call;
+    - a structured trace record kept by the function
+      (`traces.append({"model": ..., "tokens": ...})`).
+
+    `print` is not logging.
+
 
     ## Why is this bad?
     When a model call misbehaves in production (slow, wrong, expensive), the
@@ -57,9 +71,63 @@ class UnloggedCall(CallRule):
         return reply
     ```
 
+    A caller logging around the wrapper call covers it:
+
+    ```python
+    import logging
+
+    from openai import OpenAI
+
+    client = OpenAI()
+    logger = logging.getLogger(__name__)
+
+
+    def complete(text):
+        return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": text}])
+
+
+    def summarize(text):
+        reply = complete(text)
+        logger.info("summary generated", extra={"model": reply.model})
+        return reply.choices[0].message.content
+    ```
+
+    So does a project decorator that opens a span, or an instrumentor called at startup:
+
+    ```python
+    import functools
+
+    import mlflow
+    from openai import OpenAI
+    from opentelemetry import trace
+
+    client = OpenAI()
+    tracer = trace.get_tracer(__name__)
+
+
+    def traced(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            with tracer.start_as_current_span(fn.__name__):
+                return fn(*args, **kwargs)
+
+        return inner
+
+
+    @traced
+    def summarize(text):
+        return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": text}])
+
+
+    def startup():
+        mlflow.openai.autolog()
+    ```
+
     ## Options
     - `[tool.ailint.logging] loggers`: dotted names of your own logging
       functions (`acme.obs.log_event`).
+    - `[tool.ailint.logging] tracers`: dotted names of your own decorators and
+      context managers that trace (`acme.obs.trace_method`).
     """
 
     code: ClassVar[str] = "AIL301"
@@ -72,20 +140,23 @@ class UnloggedCall(CallRule):
     judged: ClassVar[str] = "request"
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
-        from ailint.analysis.concerns import log_calls, traced
+        from ailint.analysis.concerns import recording
 
-        if not traced(site, ctx.project) and not log_calls(site, ctx.project, ctx.settings):
+        found = recording(site, ctx.project, ctx.settings)
+        if not found.traced and not found.logs and not found.structured:
             yield self.finding(site.node, site, call=site.label)
 
 
 class UnstructuredLog(CallRule):
     """## What it does
     Checks that a model call that is logged carries structured fields: at
-    least one log call in the function passes fields (`extra={...}`, keyword
-    fields as structlog and loguru take them, a bound logger) or a trace
-    records the call. Message strings alone (f-strings, `%`, `.format`) do not
-    count. A call that is not logged at all is AIL301's business, not this
-    rule's.
+    least one log call on its path (the function, a caller around the wrapper
+    call, a project decorator; see AIL301) passes fields (`extra={...}`,
+    keyword fields as structlog and loguru take them, a bound logger), a
+    structured trace record is kept (`traces.append({"model": ..., "tokens":
+    ...})`), or a trace records the call. Judged at the direct call. Message
+    strings alone (f-strings, `%`, `.format`) do not count. A call that is
+    not logged at all is AIL301's business, not this rule's.
 
     ## Why is this bad?
     Model, latency, token counts and outcome buried in a sentence cannot be
@@ -126,6 +197,8 @@ class UnstructuredLog(CallRule):
     ## Options
     - `[tool.ailint.logging] loggers`: dotted names of your own logging
       functions; their calls count as log calls.
+    - `[tool.ailint.logging] tracers`: dotted names of your own tracing
+      decorators and context managers.
     """
 
     code: ClassVar[str] = "AIL302"
@@ -138,8 +211,8 @@ class UnstructuredLog(CallRule):
     judged: ClassVar[str] = "request"
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
-        from ailint.analysis.concerns import log_calls, structured_logging, traced
+        from ailint.analysis.concerns import recording
 
-        calls = log_calls(site, ctx.project, ctx.settings)
-        if calls and not structured_logging(calls) and not traced(site, ctx.project):
+        found = recording(site, ctx.project, ctx.settings)
+        if found.logs and not found.structured and not found.traced:
             yield self.finding(site.node, site, call=site.label)

@@ -170,13 +170,32 @@ class SwallowedError(CallRule):
 
 class MissingTimeout(CallRule):
     """## What it does
-    Checks that a model call is bounded in time: a `timeout=` (or
-    `request_timeout=`, `max_retries=`) on the call, or on the client it uses
-    (its constructor, `with_options(...)`, an `http_client=`, a boto3
-    `config=`), or a module-level default such as `litellm.request_timeout`.
-    When the client comes from somewhere ailint cannot see (a parameter, a
-    factory it cannot read), the call is given the benefit of the doubt.
-    Local inference (sentence-transformers, transformers) is not checked.
+    Checks that a model call is bounded in time.
+
+    **Where it is judged.** At the direct call. A timeout counts wherever the
+    request or its client is built or configured:
+
+    - on the call (`timeout=`, `request_timeout=`, `timeout=httpx.Timeout(...)`),
+      or in a config object given to it
+      (`config=GenerateContentConfig(http_options=HttpOptions(timeout=...))`,
+      a config bound to a name);
+    - in `**kwargs`: a dict bound to a name whose keys are visible
+      (`OPTIONS = {"timeout": 20}`, `options["timeout"] = 15`), or the
+      function's own `**kwargs`, followed to what its callers pass;
+    - in `functools.partial(api, timeout=...)` the call goes through;
+    - on the client: its constructor (`OpenAI(timeout=20)`, an
+      `http_client=httpx.Client(timeout=...)`, a boto3
+      `config=Config(read_timeout=...)`), `with_options(timeout=...)`, a
+      project factory that builds it, or a module-level default such as
+      `litellm.request_timeout`.
+
+    `max_retries` bounds nothing in time and is not a timeout. A client whose
+    construction cannot be found (an injected parameter, an attribute set
+    elsewhere) gets no benefit of the doubt, unless every client of its
+    provider that the project builds has a timeout. Where a value cannot be
+    followed at all (`**settings.llm_options` read from configuration, a dict
+    built by a library), there is no diagnostic. Local inference
+    (sentence-transformers, transformers) is not checked.
 
     ## Why is this bad?
     Provider SDK defaults are long (the OpenAI SDK waits up to ten minutes)
@@ -198,11 +217,40 @@ class MissingTimeout(CallRule):
     ```python
     from openai import OpenAI
 
-    client = OpenAI(timeout=20, max_retries=2)
+    client = OpenAI(timeout=20, max_retries=2)  # max_retries alone would not bound the time
 
 
     def summarize(text):
         return client.chat.completions.create(model="gpt-4o", messages=[])
+    ```
+
+    Through a kwargs dict, a partial, a config object or a forwarded `**kwargs`:
+
+    ```python
+    import functools
+
+    import httpx
+    import litellm
+    from google import genai
+    from google.genai import types
+    from openai import OpenAI
+
+    client = OpenAI()
+    OPTIONS = {"temperature": 0, "timeout": 20}
+    complete = functools.partial(litellm.completion, timeout=30)
+    gemini = genai.Client()
+    CONFIG = types.GenerateContentConfig(http_options=types.HttpOptions(timeout=30_000))
+
+
+    def ask(prompt, **kwargs):
+        return client.chat.completions.create(model="gpt-4o", messages=[], **kwargs)
+
+
+    def handler(prompt):
+        client.chat.completions.create(model="gpt-4o", messages=[], **OPTIONS)
+        complete(model="gpt-4o", messages=[])
+        gemini.models.generate_content(model="gemini-2.0-flash", contents=prompt, config=CONFIG)
+        return ask(prompt, timeout=httpx.Timeout(20.0))
     ```
 
     ## Options
@@ -224,5 +272,5 @@ class MissingTimeout(CallRule):
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import has_timeout
 
-        if not has_timeout(site, ctx.project):
+        if has_timeout(site, ctx.project) is False:
             yield self.finding(site.node, site, call=site.label)

@@ -19,7 +19,8 @@ class OutputToExec(CallRule):
     `shell=True`, or a command whose program or whole argument string comes
     from the output), `pickle.loads` and other deserialisers, or SQL text
     built from it (an f-string, concatenation or `.format` passed to
-    `execute`). A fixed program given the output as one plain argument, and a
+    `execute`, or the text given to a framework SQL runner such as
+    LangChain's `SQLDatabase.run`). A fixed program given the output as one plain argument, and a
     parameterised query, are not reported here (they are still action sinks
     for AIL502). Reported at the sink.
 

@@ -14,12 +14,16 @@ if TYPE_CHECKING:
 
 class UnmeasuredCall(CallRule):
     """## What it does
-    Checks that a model call's token usage is read or recorded: the output's
-    `usage` (or `usage_metadata`, `token_usage`, `input_tokens`...) is read
-    in the function, a metric is emitted there (Prometheus, StatsD,
-    OpenTelemetry metrics), a streaming request asks for usage
-    (`stream_options`), or tracing covers the call (spans, tracing
-    decorators, instrumented clients). Judged at the direct call. Local
+    Checks that a model call's token usage is read or recorded.
+
+    **Where it is judged.** At the direct call, and usage read wherever the
+    response flows counts: the output's `usage` (or `usage_metadata`,
+    `token_usage`, `input_tokens`...) read in the function, or in a caller of
+    the wrapper that returns the response (up the chain of wrappers, followed
+    by dataflow, not by helper names); a metric emitted there (Prometheus,
+    StatsD, OpenTelemetry metrics); a streaming request that asks for usage
+    (`stream_options`); or tracing that covers the call (spans, tracing
+    decorators, instrumentors anywhere in the project; see AIL301). Local
     inference is not checked.
 
     ## Why is this bad?
@@ -52,6 +56,24 @@ class UnmeasuredCall(CallRule):
         return reply.choices[0].message.content
     ```
 
+    Usage read by the caller the response is returned to:
+
+    ```python
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def complete(text):
+        return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": text}])
+
+
+    def summarize(text, meter):
+        reply = complete(text)
+        meter.record_tokens(reply.usage.total_tokens)
+        return reply.choices[0].message.content
+    ```
+
     ## Options
     None.
     """
@@ -72,5 +94,5 @@ class UnmeasuredCall(CallRule):
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import usage_recorded
 
-        if not usage_recorded(site, ctx.project):
+        if not usage_recorded(site, ctx.project, ctx.settings):
             yield self.finding(site.node, site, call=site.label)

@@ -1,0 +1,370 @@
+"""Where a call's output is consumed as data, and where it decides (SPEC section 2).
+
+The output rules apply only where the application *uses* the model's output
+as data: parses it and reads it, converts it to a number, an enum or a bool,
+compares it or branches on it, uses it as a key or a route, stores it in a
+structured record, or passes it to an action or an exec sink. Output that is
+only shown to a person (returned as text, printed, logged, streamed,
+rendered) needs no schema, and output nobody reads needs nothing.
+
+The output is followed inside the function holding the call site (``Output``)
+and into the project functions it is passed to (their parameters are tainted
+in turn, a few calls deep). A wrapper call site is judged in its caller's
+function, where the wrapper's result is read.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ailint.analysis.body import Body, last_part
+from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord
+from ailint.analysis.dataflow import target_names
+from ailint.analysis.project import Project
+from ailint.analysis.scope import dotted_name, string_value
+from ailint.analysis.tree import children
+from ailint.settings import Settings
+
+_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Use:
+    """One place where the output is consumed as data."""
+
+    how: str
+    """What is done with it: ``parsed by json.loads()``, ``compared``, ``used as a key``..."""
+    node: cst.CSTNode
+    file: FileAnalysis
+    decides: bool
+    """Whether the use decides something (a branch, a route, an action)."""
+
+    def where(self, site: CallSite) -> str:
+        """``line 12``, or ``acme/triage.py:12`` when the use is in another file."""
+        line = self.file.line(self.node)
+        if self.file is site.file:
+            return f"line {line}"
+        path = self.file.relative_path or self.file.module.replace(".", "/") + ".py"
+        return f"{path}:{line}"
+
+
+class Taint:
+    """Values derived from a seed (a call node, or parameter names) inside one function.
+
+    An attribute assigned the output (``step.output = reply``) taints that attribute only
+    (``step.output``), not every attribute of the object; an item (``row["answer"] = reply``)
+    taints the container. Usage and cost read from a response are measurements, not content.
+    """
+
+    def __init__(self, record: FunctionRecord | None, call: cst.Call | None, seeds: frozenset[str] = frozenset()):
+        self.call = call
+        self.names: frozenset[str] = seeds
+        self.attributes: frozenset[str] = frozenset()
+        if record is None:
+            return
+        names = set(seeds)
+        attributes: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for target, value in record.flows:
+                new_names, new_attributes = _targets(target)
+                fresh = [n for n in new_names if n not in names] + [a for a in new_attributes if a not in attributes]
+                if fresh and self.derives(value):
+                    names.update(new_names)
+                    attributes.update(new_attributes)
+                    self.names = frozenset(names)
+                    self.attributes = frozenset(attributes)
+                    changed = True
+
+    def derives(self, expr: cst.CSTNode) -> bool:
+        """Whether ``expr`` holds (part of) the seed; a lookup in a fixed container selects its value."""
+        stack: list[cst.CSTNode] = [expr]
+        while stack:
+            node = stack.pop()
+            if node is self.call:
+                return True
+            if isinstance(node, cst.Name):
+                if node.value in self.names:
+                    return True
+                continue
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            if isinstance(node, cst.Attribute):
+                if node.attr.value in _METADATA:
+                    continue
+                if self.attributes:
+                    dotted = dotted_name(node)
+                    if dotted is not None and any(dotted == a or dotted.startswith(a + ".") for a in self.attributes):
+                        return True
+            if isinstance(node, cst.Subscript):
+                if _metadata_key(node.slice[0].slice if node.slice else None):
+                    continue  # ``reply["usage"]``, ``block["type"]``
+                stack.append(node.value)
+                continue
+            if isinstance(node, cst.Call) and node is not self.call:
+                func = node.func
+                if isinstance(func, cst.Name) and func.value in _OPAQUE:
+                    continue  # ``len(text)`` is a size, not the text
+                key = (
+                    node.args[1].value
+                    if isinstance(func, cst.Name) and func.value == "getattr" and len(node.args) > 1
+                    else None
+                )
+                if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
+                    key = node.args[0].value
+                if key is not None and string_value(key) in _METADATA:
+                    continue  # ``getattr(block, "type")``, ``resp.get("usage")``
+                called = (dotted_name(func) or "").lower()
+                if any(word in called.rsplit(".", 1)[-1] for word in _MEASURES):
+                    continue  # ``completion_cost(response)``, ``count_tokens(text)``
+                if isinstance(func, cst.Attribute) and func.attr.value == "get":
+                    stack.append(func.value)
+                    continue
+            stack.extend(children(node))
+        return False
+
+
+def _targets(target: cst.BaseExpression) -> tuple[list[str], list[str]]:
+    """Names, and ``name.attr`` attributes, an assignment target binds (``self``/``cls`` attributes aside)."""
+    if isinstance(target, cst.Name):
+        return [target.value], []
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: list[str] = []
+        attributes: list[str] = []
+        for element in target.elements:
+            found = _targets(element.value)
+            names += found[0]
+            attributes += found[1]
+        return names, attributes
+    if isinstance(target, cst.StarredElement):
+        return _targets(target.value)
+    if isinstance(target, cst.Attribute):
+        base: cst.BaseExpression = target
+        while isinstance(base, cst.Attribute) and isinstance(base.value, cst.Attribute):
+            base = base.value
+        if isinstance(base, cst.Attribute) and isinstance(base.value, cst.Name):
+            if base.value.value in ("self", "cls"):
+                return [], []
+            return [], [f"{base.value.value}.{base.attr.value}"]
+        return [], []
+    return target_names(target, receivers=True), []
+
+
+_METADATA = frozenset(
+    {"usage", "usage_metadata", "token_usage", "prompt_tokens", "completion_tokens", "total_tokens", "input_tokens",
+     "output_tokens", "response_metadata", "model", "id", "created", "system_fingerprint", "response_ms", "cost",
+     "type", "role", "index", "object", "finish_reason", "stop_reason", "prompt_eval_count", "eval_count"}
+)  # fmt: skip
+"""Attributes of a response that describe the request (usage, model, ids), not the generated content."""
+_MEASURES = ("cost", "token", "usage")
+
+
+def _metadata_key(index: cst.BaseSlice | None) -> bool:
+    return isinstance(index, cst.Index) and string_value(index.value) in _METADATA
+
+
+_STRUCTURE_KEYS = frozenset(
+    {"text", "content", "message", "choices", "tool_calls", "function_call", "usage", "output", "candidates", "parts",
+     "prompt_eval_count", "eval_count", "error", "type", "role", "messages", "answer", "result", "output_text",
+     "generations", "data"}
+)  # fmt: skip
+"""Keys of a provider's response: testing for them reads its structure, not the generated content."""
+_OPAQUE = frozenset({"len", "id", "type", "isinstance", "hash", "print", "repr"})
+_PARSERS = frozenset(
+    {
+        "json.loads", "json.load", "orjson.loads", "ujson.loads", "simplejson.loads", "yaml.safe_load", "yaml.load",
+        "ast.literal_eval", "json_repair.loads", "json_repair.repair_json", "json5.loads", "demjson3.decode",
+        "re.search", "re.match", "re.fullmatch", "re.findall", "re.finditer", "tomllib.loads", "tomli.loads",
+        "xml.etree.ElementTree.fromstring", "pandas.read_json", "csv.reader",
+    }
+)  # fmt: skip
+_CONVERTERS = frozenset(
+    {"int", "float", "bool", "complex", "decimal.Decimal", "Decimal", "datetime.datetime.fromisoformat"}
+)
+_TESTS = frozenset({"startswith", "endswith", "isdigit", "isnumeric", "isdecimal", "isalpha", "__contains__"})
+_ENUMS = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag"})
+_UI_RECEIVERS = ("socket", "ws", "stream", "queue", "response", "msg", "message")
+
+
+def _is_empty(expr: cst.BaseExpression) -> bool:
+    """``None``, ``True``, ``False``, ``""``, ``[]``, ``{}``: comparing with them checks presence, not content."""
+    if isinstance(expr, cst.Name):
+        return expr.value in ("None", "True", "False")
+    if isinstance(expr, (cst.List, cst.Dict, cst.Tuple)) and not expr.elements:
+        return True
+    return string_value(expr) == ""
+
+
+def _comparison_use(comparison: cst.Comparison, taint: Taint) -> tuple[str, bool] | None:
+    """How a comparison consumes the output, and whether it decides; None if it does not."""
+    operands = [comparison.left, *(t.comparator for t in comparison.comparisons)]
+    if not any(taint.derives(o) for o in operands):
+        return None
+    operators = [t.operator for t in comparison.comparisons]
+    if all(isinstance(op, (cst.Is, cst.IsNot)) for op in operators) or any(_is_empty(o) for o in operands):
+        return None  # ``reply is None``, ``text == ""``: an error check, not a use of the content
+    if isinstance(operators[0], (cst.In, cst.NotIn)) and string_value(comparison.left) in _STRUCTURE_KEYS:
+        return None  # ``"text" in choice``: which part of the response holds the answer, not the answer
+    if all(isinstance(op, (cst.In, cst.NotIn)) for op in operators) and taint.derives(comparison.left):
+        rest = operands[1:]
+        if not any(taint.derives(o) for o in rest):
+            return "checked against an allowed set", False
+    return "compared", True
+
+
+def _callee_enum(body: Body, call: cst.Call, project: Project) -> bool:
+    canonical = body.callee(call)[0]
+    if not canonical or "(" in canonical:
+        return False
+    return any(base in _ENUMS for base in project.bases(canonical))
+
+
+def _project_record(project: Project, canonical: str | None) -> bool:
+    """A project class (a pydantic model, a dataclass, an ORM row...): building one stores the output."""
+    if not canonical or "(" in canonical:
+        return False
+    return project._class_file(canonical, load=True) is not None
+
+
+def uses_in(
+    file: FileAnalysis,
+    record: FunctionRecord | None,
+    taint: Taint,
+    project: Project,
+    settings: Settings,
+    depth: int = 0,
+    seen: frozenset[int] = frozenset(),
+) -> list[Use]:
+    """The places in one function (and the project functions it passes the output to) that consume it."""
+    from ailint.analysis.concerns import is_sink
+
+    body = project.body(file, record)
+    found: list[Use] = []
+    for comparison in body.comparisons:
+        use = _comparison_use(comparison, taint)
+        if use is not None:
+            found.append(Use(use[0], comparison, file, use[1]))
+    checked = {  # ``if key in table: table[key]``: a lookup after a membership check is validated
+        (dotted_name(c.left), dotted_name(c.comparisons[0].comparator))
+        for c in body.comparisons
+        if len(c.comparisons) == 1 and isinstance(c.comparisons[0].operator, cst.In)
+    }
+    for node in body.of_kind(cst.Subscript):
+        if taint.derives(node.value):
+            continue
+        for element in node.slice:
+            index = element.slice
+            if not (isinstance(index, cst.Index) and taint.derives(index.value)):
+                continue
+            if (dotted_name(index.value), dotted_name(node.value)) not in checked:
+                found.append(Use("used as a key", node, file, True))
+    for match in body.of_kind(cst.Match):
+        if taint.derives(match.subject):
+            found.append(Use("matched on", match, file, True))
+    for call in body.calls:
+        if call is taint.call:
+            continue
+        args = [a for a in call.args if taint.derives(a.value)]
+        func = call.func
+        if isinstance(func, cst.Attribute) and taint.derives(func.value) and not args:
+            if func.attr.value in _TESTS:
+                found.append(Use(f"tested with .{func.attr.value}()", call, file, True))
+            continue
+        if not args:
+            continue
+        canonical, text = body.callee(call)
+        names = [n for n in (canonical, text) if n]
+        shown = text or canonical or "a call"
+        if any(n in _PARSERS for n in names):
+            found.append(Use(f"parsed by {shown}()", call, file, False))
+        elif any(n in _CONVERTERS for n in names) or _callee_enum(body, call, project):
+            found.append(Use(f"converted by {shown}()", call, file, False))
+        elif text == "getattr" and len(call.args) > 1 and taint.derives(call.args[1].value):
+            found.append(Use("used as an attribute name", call, file, True))
+        elif isinstance(func, cst.Attribute) and func.attr.value == "get" and not taint.derives(func.value):
+            if call.args and taint.derives(call.args[0].value):
+                found.append(Use("used as a key", call, file, True))
+        elif _project_record(project, canonical):
+            found.append(Use(f"stored in {last_part(canonical)}", call, file, False))
+        elif is_sink(call, body, settings) and not _ui(call) and not _shown(names):
+            found.append(Use(f"passed to {shown}()", call, file, True))
+        elif depth < _DEPTH and canonical:
+            found.extend(_into(project, canonical, call, taint, settings, depth, seen))
+    order = body.order  # the first use in the function's source order is the one a message names
+    return sorted(found, key=lambda use: order.get(id(use.node), len(order)))
+
+
+_DISPLAY_MODULES = ("streamlit", "st", "gradio", "gr", "rich", "click", "typer", "chainlit", "cl")
+
+
+def _shown(names: list[str]) -> bool:
+    """A UI toolkit's output call (``st.write(text)``): showing the output to a person."""
+    return any(name.split(".", 1)[0] in _DISPLAY_MODULES for name in names)
+
+
+def _ui(call: cst.Call) -> bool:
+    """A send to a socket, a stream or a chat message: showing the output, not acting on it."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return False
+    receiver = (dotted_name(func.value) or "").lower()
+    method = func.attr.value
+    shown = method.startswith("send") or method in ("put", "put_nowait", "write")
+    return shown and any(word in receiver for word in _UI_RECEIVERS)
+
+
+def _into(
+    project: Project,
+    canonical: str,
+    call: cst.Call,
+    taint: Taint,
+    settings: Settings,
+    depth: int,
+    seen: frozenset[int],
+) -> list[Use]:
+    """Follow the output into a project function it is passed to."""
+    entry = project.functions.get(canonical)
+    if entry is None:
+        return []
+    file, record = entry
+    if id(record) in seen:
+        return []
+    positional = list(record.scope.positional)
+    bound = record.scope.self_name is not None and isinstance(call.func, cst.Attribute)
+    if bound and positional and positional[0] == record.scope.self_name:
+        positional = positional[1:]
+    params: set[str] = set()
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            return []
+        if arg.keyword is None:
+            if taint.derives(arg.value) and index < len(positional):
+                params.add(positional[index])
+            index += 1
+        elif taint.derives(arg.value):
+            params.add(arg.keyword.value)
+    if not params:
+        return []
+    inner = Taint(record, None, frozenset(params))
+    return uses_in(file, record, inner, project, settings, depth + 1, seen | {id(record)})
+
+
+def consumption(site: CallSite, project: Project, settings: Settings) -> list[Use]:
+    """Where ``site``'s output is consumed as data, in its function and in the functions it is passed to."""
+    known = _MEMO.get(site)
+    if known is not None:
+        return known
+    taint = Taint(site.record, site.node)
+    seen = frozenset({id(site.record)}) if site.record is not None else frozenset()
+    result = uses_in(site.file, site.record, taint, project, settings, 0, seen)
+    _MEMO[site] = result
+    return result
+
+
+_MEMO: weakref.WeakKeyDictionary[CallSite, list[Use]] = weakref.WeakKeyDictionary()
+"""Per call site: the rules and the inventory ask the same question several times."""
