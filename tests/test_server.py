@@ -193,6 +193,7 @@ async def test_hover_describes_the_call_site(client: LanguageClient) -> None:
     for expected in ("openai", "chat.completions.create", "wrapper", "app.main.handle", "errors handled", "✗ fail"):
         assert expected in text, (expected, text)
     assert "AIL401" in text and "via ask()" in text  # what is reported there, and through which wrapper
+    assert "**Resolved**" in text and "a project function that reaches a model" in text, text  # the chain
     nothing = await client.text_document_hover_async(
         lsp.HoverParams(
             text_document=lsp.TextDocumentIdentifier(uri=file_uri("app/main.py")),

@@ -88,6 +88,8 @@ class CallRecord:
     streaming: bool = False
     test: bool = False
     """In a test file: listed, not judged."""
+    explanation: tuple[str, ...] = ()
+    """How the callee was resolved, step by step (the editor's hover shows it; ``calls --explain`` prints it)."""
 
     def to_json(self) -> dict[str, object]:
         """The stable JSON shape documented in SPEC section 7."""

@@ -747,6 +747,7 @@ class Engine:
                     is_async=site.is_async,
                     streaming=site.streaming,
                     test=is_test_path(prepared.task.relative, self.settings.tests),
+                    explanation=project.explain(site),
                 )
             )
         return records

@@ -465,6 +465,21 @@ class Project:
                 return self._wrapper_site(analysis, pending, wrapper)
         return None
 
+    def explain(self, site: CallSite) -> tuple[str, ...]:
+        """How a call site's callee was resolved: the value-flow engine's chain, or the file's own reading."""
+        program = self.program
+        analysis = site.file
+        where = analysis.position(site.node) if program is not None else None
+        if program is not None and where is not None and analysis.module in program.summaries:
+            index = program.call_at(analysis.module, where[0], where[1], (where[2], where[3]))
+            if index is not None:
+                from ailint.flow.explain import explain_call
+
+                return tuple(line.strip() for line in explain_call(program, analysis.module, index)[1:])
+        if site.wrapper is not None and site.wrapper.record.paths:
+            return (f"calls {site.wrapper.record.paths[0]}, which returns a model's output",)
+        return (f"the callee is {site.canonical}",) if site.canonical else ()
+
     def _wrapper_site(self, analysis: FileAnalysis, pending: PendingCall, wrapper: Wrapper) -> CallSite:
         inner = wrapper.inner
         return CallSite(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from ailint.api import CallRecord
 from ailint.diagnostics import Diagnostic
@@ -28,16 +28,8 @@ KINDS = {
 
 
 def _explanation(record: CallRecord) -> list[str]:
-    """How the call was resolved, when the record carries it (a chain of steps, or one text)."""
-    for name in ("explanation", "trace", "chain"):
-        value = getattr(record, name, None)
-        if isinstance(value, str) and value:
-            return [value]
-        if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
-            steps = [str(step) for step in value]
-            if steps:
-                return steps
-    return []
+    """How the call was resolved (the same chain as ``ailint calls --explain``)."""
+    return list(record.explanation)
 
 
 def render(record: CallRecord, diagnostics: Sequence[Diagnostic] = ()) -> str:
