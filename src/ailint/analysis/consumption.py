@@ -48,7 +48,7 @@ class Use:
         if self.file is site.file:
             return f"line {line}"
         path = self.file.relative_path or self.file.module.replace(".", "/") + ".py"
-        return f"{path}:{line}"
+        return f"{path}:{line}" if line else path  # a module read for its facts only has no positions
 
 
 class Taint:
