@@ -223,3 +223,50 @@ def test_callgraph_and_explain_on_the_value_flow_fixture(monkeypatch: pytest.Mon
     ]
     result = runner.invoke(main, ["calls", "--explain", "app/agent.py:x", "."])
     assert result.exit_code == 2 and "PATH:LINE" in result.stderr
+
+
+def test_a_call_knows_what_is_caught_around_it_in_its_own_function() -> None:
+    source = textwrap.dedent(
+        """
+        import asyncio
+        import contextlib
+        import openai as oa
+
+
+        def f(xs):
+            try:
+                first()
+                try:
+                    second()
+                except oa.RateLimitError:
+                    raise
+            except (oa.APIError, ValueError) as exc:
+                in_handler()
+            except Exception as exc:
+                raise exc
+            with contextlib.suppress(Exception):
+                suppressed()
+
+            def inner():
+                nested()
+
+            try:
+                bare()
+            except:
+                pass
+
+
+        async def g(xs):
+            await asyncio.gather(*[each(x) for x in xs], return_exceptions=True)
+        """
+    ).encode()
+    summary = summarize(source, "m")
+    caught = {c.callee[-1]: c.caught for c in summary.calls if c.callee[0] in ("b", "v")}
+    api_error = ("u", (("a", ("v", "m", "oa"), "APIError"), ("b", "ValueError")))
+    assert caught["first"] == caught["second"] == (api_error,)  # a handler that re-raises keeps nothing
+    assert caught["in_handler"] == () and caught["nested"] == ()
+    assert caught["suppressed"] == (("suppress", ("a", ("v", "m", "contextlib"), "suppress"), (("b", "Exception"),)),)
+    assert caught["bare"] == (("b", "BaseException"),)
+    assert caught["each"] == (("settle", ("a", ("v", "m", "asyncio"), "gather")),)
+    assert [summary.calls[i].callee[-1] for i in summary.settling] == ["gather"]
+    assert decode(json.loads(json.dumps(encode(summary)))) == summary

@@ -125,18 +125,31 @@ def encode(summary: FileSummary) -> list[Any]:
         [[c.qual, list(c.bases), c.abstract, c.line] for c in summary.classes],
         [[s.location, s.value, s.line] for s in summary.stores],
         [
-            [c.callee, c.args, c.stars, c.keywords, c.dstars, c.line, c.column, c.end_line, c.end_column, c.scope]
+            [
+                c.callee,
+                c.args,
+                c.stars,
+                c.keywords,
+                c.dstars,
+                c.line,
+                c.column,
+                c.end_line,
+                c.end_column,
+                c.scope,
+                c.caught,
+            ]
             for c in summary.calls
         ],
         [list(r) for r in summary.returns],
         list(summary.star_imports),
+        list(summary.settling),
         summary.error,
     ]
 
 
 def decode(raw: list[Any]) -> FileSummary:
     """The summary :func:`encode` wrote."""
-    module, is_package, functions, classes, stores, calls, returns, stars, error = raw
+    module, is_package, functions, classes, stores, calls, returns, stars, settling, error = raw
     return FileSummary(
         module=str(module),
         is_package=bool(is_package),
@@ -158,10 +171,12 @@ def decode(raw: list[Any]) -> FileSummary:
                 end_line,
                 end_column,
                 scope,
+                _tuples(caught),
             )
-            for callee, args, stars, keywords, dstars, line, column, end_line, end_column, scope in calls
+            for callee, args, stars, keywords, dstars, line, column, end_line, end_column, scope, caught in calls
         ),
         returns=tuple((str(f), _tuples(t)) for f, t in returns),
         star_imports=tuple(stars),
+        settling=tuple(int(i) for i in settling),
         error=error,
     )
