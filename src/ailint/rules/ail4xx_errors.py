@@ -71,11 +71,41 @@ class UnhandledError(CallRule):
     check_name: ClassVar[str] = "errors"
     narrower_message: ClassVar[str] = "{call} is inside a try that catches only {caught}; {base_error} escapes"
 
+    escape_message: ClassVar[str] = "{call} is not inside a try that catches {base_error}; it escapes through {path}"
+    escape_narrower_message: ClassVar[str] = (
+        "{call} is inside a try that catches only {caught}; {base_error} escapes through {path}"
+    )
+
+    def applies(self, site: CallSite, ctx: RuleContext) -> bool:
+        from ailint.analysis.facts import followed
+
+        if site.operation not in self.operations:
+            return False
+        if followed(site, ctx.project):  # the error is followed from the direct call: judged there, once
+            return site.kind == "direct"
+        return super().applies(site, ctx)
+
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         # Imported here so that listing rules never loads LibCST.
-        from ailint.analysis.facts import error_handling
+        from ailint.analysis.facts import error_handling, escape_path, followed
 
-        verdict = error_handling(site, ctx.settings.error_handlers)
+        settings = ctx.settings
+        if site.kind == "direct" and followed(site, ctx.project):
+            path = escape_path(site, ctx.project, settings.error_boundaries, settings.error_handlers)
+            if path is None:
+                return
+            local = error_handling(site, frozenset())
+            yield self.finding(
+                site.node,
+                site,
+                template=self.escape_narrower_message if local.narrower else self.escape_message,
+                call=site.label,
+                caught=", ".join(local.narrower),
+                base_error=site.provider.base_error,
+                path=" -> ".join(path),
+            )
+            return
+        verdict = error_handling(site, settings.error_handlers)
         if verdict.handled:
             return
         if verdict.narrower:
