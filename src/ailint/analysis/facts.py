@@ -156,3 +156,62 @@ def escape_path(
         else:
             shown.append(f"{function[len(module) + 1 :] if function.startswith(module + '.') else function}()")
     return shown
+
+
+# -- swallowed errors ------------------------------------------------------------------------------------
+
+_EMPTY_LITERALS = {cst.Dict: "{}", cst.List: "[]", cst.Tuple: "()", cst.Set: "set()"}
+
+
+def _default_value(value: cst.BaseExpression | None) -> str | None:
+    """How a returned value reads when callers cannot tell it from an answer (``None``, ``{}``, ``""``...)."""
+    if value is None:
+        return "return"
+    if isinstance(value, cst.Name) and value.value in ("None", "False"):
+        return f"return {value.value}"
+    for kind, shown in _EMPTY_LITERALS.items():
+        if isinstance(value, kind) and not value.elements:
+            return f"return {shown}"
+    if isinstance(value, cst.SimpleString) and value.evaluated_value in ("", b""):
+        return 'return ""'
+    if isinstance(value, cst.FormattedString) and not value.parts:
+        return 'return ""'
+    return None
+
+
+def _swallowing(statement: cst.CSTNode) -> str | None:
+    """What a handler statement does when it only drops the error, else None (it does something)."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        found = [_swallowing(small) for small in statement.body]
+        return None if None in found else found[-1]
+    if isinstance(statement, cst.Pass):
+        return "pass"
+    if isinstance(statement, cst.Continue):
+        return "continue"
+    if isinstance(statement, cst.Break):
+        return "break"
+    if isinstance(statement, cst.Return):
+        return _default_value(statement.value)
+    if isinstance(statement, cst.Expr):
+        value = statement.value
+        if isinstance(value, (cst.Ellipsis, cst.SimpleString)):
+            return "an empty handler"
+        if isinstance(value, cst.Call) and dotted_name(value.func) == "print":
+            return "print"
+    return None
+
+
+def swallowed(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> str | None:
+    """How a handler swallows the error, or None if it handles it (re-raises, logs, records or returns an error).
+
+    A handler swallows when all it does is ``pass``, ``continue``, ``break``, ``print``, or return ``None`` or an
+    empty or default value (``{}``, ``[]``, ``""``, ``False``) that callers cannot tell from an answer.
+    """
+    statements: list[cst.CSTNode] = (
+        list(handler.body.body) if isinstance(handler.body, cst.IndentedBlock) else [handler.body]
+    )
+    found = [_swallowing(s) for s in statements]
+    if not found or None in found:
+        return None
+    shown = next((how for how in found if how and how.startswith("return")), found[0])
+    return "return None" if shown == "return" else shown

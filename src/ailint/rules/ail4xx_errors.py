@@ -183,15 +183,14 @@ class SwallowedError(CallRule):
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         import libcst as cst
 
-        from ailint.analysis.concerns import swallows
-        from ailint.analysis.facts import error_handling
+        from ailint.analysis.facts import error_handling, swallowed
 
         verdict = error_handling(site, ctx.settings.error_handlers)
         handler, owner = verdict.handler, verdict.site
         if handler is None or owner is None:
             return
         if isinstance(handler, (cst.ExceptHandler, cst.ExceptStarHandler)):
-            how = swallows(handler)
+            how = swallowed(handler)
         else:
             how = "contextlib.suppress"
         if how is not None:
