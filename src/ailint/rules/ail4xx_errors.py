@@ -14,15 +14,36 @@ if TYPE_CHECKING:
 
 class UnhandledError(CallRule):
     """## What it does
-    Checks that every model call sits inside a `try` in the same function whose
-    handlers catch the provider's base error (`openai.APIError`,
-    `anthropic.APIError`, ...) or something broader (`Exception`,
-    `BaseException`, a bare `except`, `contextlib.suppress(Exception)`), or
-    in a function wrapped by a configured error-handling decorator.
+    Follows a provider error from the model call that raises it up through
+    every function that calls it (wrappers, methods reached by dispatch,
+    decorators and callbacks the project passes around) to the entry points:
+    functions no project code calls (endpoints, CLI commands, `main`, worker
+    tasks) and module-level code. Callers in test files do not count. The
+    error is handled when **every** path catches the provider's base error
+    (`openai.APIError`, `anthropic.APIError`, ...) or something broader
+    (`Exception`, `BaseException`, a bare `except`,
+    `contextlib.suppress(Exception)`) before its entry point, or reaches:
 
+    - a configured boundary (public API whose errors are its callers' to handle);
+    - a function wrapped by a configured error-handling decorator;
+    - a FastAPI or Starlette route (`@app.get(...)`, `@router.post(...)`) when
+      the project registers an exception handler for the provider's error or
+      for `Exception` (`@app.exception_handler(...)`, `add_exception_handler`);
+    - `asyncio.gather(..., return_exceptions=True)`, given the awaitable
+      directly or through `create_task`.
+
+    A handler that raises the same exception again (a bare `raise`, or
+    `raise exc` of the exception it caught) does not handle it; raising a
+    different exception (`raise SummaryUnavailable() from exc`) does.
     Catching only a subclass, such as `openai.RateLimitError`, does not count:
     timeouts, connection failures and server errors still escape, and the
     message names what escapes.
+
+    Reported once, at the model call, naming one path the error escapes
+    through (`... escapes through summarize() -> handle_ticket()`); the calls
+    of a wrapper are not reported again. A file judged without the
+    project (its value flow not followed) is judged in the call's own
+    function, and at the callers of a wrapper that returns the output.
 
     ## Why is this bad?
     Model providers fail often: rate limits, timeouts, overloaded servers and
@@ -60,6 +81,9 @@ class UnhandledError(CallRule):
     - `[tool.ailint.errors] handlers`: decorators (dotted names) that catch and
       handle errors, such as `acme.resilience.guarded`; a function they wrap
       counts as handled.
+    - `[tool.ailint.errors] boundaries`: globs of qualified names, such as
+      `acme.sdk.*`, of functions whose errors are their callers' to handle
+      (a library's public API); a path that reaches one is handled.
     """
 
     code: ClassVar[str] = "AIL401"
@@ -123,10 +147,18 @@ class UnhandledError(CallRule):
 
 class SwallowedError(CallRule):
     """## What it does
-    Checks the handler that catches a model call's errors: it must re-raise,
-    log, or return or record an explicit error state. A handler that only
-    does `pass`, `continue`, `break`, `return None` (or `print`), and
-    `contextlib.suppress(...)` around the call, swallow the failure.
+    Checks the handler that catches a model call's errors (in the call's own
+    function, or inside the wrapper a call site calls): it must re-raise,
+    log, or return or record an explicit error state. It swallows the
+    failure when all it does is `pass`, `continue`, `break`, `print(...)`,
+    or return `None` or an empty or default value (`{}`, `[]`, `""`,
+    `False`, `()`) that callers cannot tell from an answer; so does
+    `contextlib.suppress(...)` around the call. A handler that logs the
+    error, stores it (`state["error"] = str(exc)`) or returns something that
+    says it failed (`{"error": ...}`, a fallback message) handles it.
+
+    Reported at the model call, or at the call of the wrapper whose handler
+    swallows (where its output is judged).
 
     ## Why is this bad?
     A swallowed provider error turns an outage into wrong behaviour: the
