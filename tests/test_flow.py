@@ -270,3 +270,69 @@ def test_a_call_knows_what_is_caught_around_it_in_its_own_function() -> None:
     assert caught["each"] == (("settle", ("a", ("v", "m", "asyncio"), "gather")),)
     assert [summary.calls[i].callee[-1] for i in summary.settling] == ["gather"]
     assert decode(json.loads(json.dumps(encode(summary)))) == summary
+
+
+def test_an_exception_is_followed_to_entry_points_through_every_caller() -> None:
+    from ailint.flow.exceptions import ExceptionFlow
+
+    program = _program(
+        {
+            "app.llm": """
+            import abc
+            from openai import OpenAI
+
+            client = OpenAI()
+
+            class Model(abc.ABC):
+                @abc.abstractmethod
+                def ask(self, prompt): ...
+
+            class Chat(Model):
+                def ask(self, prompt):
+                    return client.chat.completions.create(model="m", messages=[])
+
+            def run(model: Model, prompt):
+                return model.ask(prompt)
+            """,
+            "app.jobs": """
+            from acme.resilience import guarded
+            from app.llm import run
+
+            @guarded
+            def nightly(model):
+                return run(model, "digest")
+
+            def weekly(model):
+                try:
+                    return run(model, "digest")
+                except Exception:
+                    return None
+            """,
+            "app.cli": """
+            from app.llm import run
+
+            def main(model):
+                return run(model, "hello")
+            """,
+            "tests.test_cli": """
+            from app.cli import main
+
+            def test_main():
+                main(None)
+            """,
+        },
+        tests=("tests.test_cli",),
+    )
+    summary = program.summaries["app.llm"]
+    index = next(i for i, c in enumerate(summary.calls) if c.callee[-1] == "create")
+    accepted = {"openai.APIError", "Exception", "BaseException"}
+    flow = ExceptionFlow(program, handlers={"acme.resilience.guarded"})
+    assert flow.escape("app.llm", index, accepted) == ("app.llm.Chat.ask", "app.llm.run", "app.cli.main")
+    assert (
+        ExceptionFlow(program, boundaries=["app.cli.*"], handlers={"acme.resilience.guarded"}).escape(
+            "app.llm", index, accepted
+        )
+        is None
+    )
+    unguarded = ExceptionFlow(program, boundaries=["app.cli.*"]).escape("app.llm", index, accepted)
+    assert unguarded == ("app.llm.Chat.ask", "app.llm.run", "app.jobs.nightly")
