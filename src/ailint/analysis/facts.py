@@ -138,8 +138,8 @@ def escape_path(
     site: CallSite, project: Project, boundaries: tuple[str, ...], handlers: frozenset[str]
 ) -> list[str] | None:
     """The functions a provider error raised at the direct call ``site`` escapes through to an entry point, as
-    shown in messages (``summarize()``, ``Agent.run()``, ``module app.main``); None when every path handles it
-    or the engine does not follow the call."""
+    shown in messages (``summarize()``, ``Agent.run()``, ``main.py (module level)``); None when every path
+    handles it or the engine does not follow the call."""
     flow = project.exceptions(boundaries, handlers)
     call = project.program_call(site)
     if flow is None or call is None:
@@ -151,8 +151,8 @@ def escape_path(
     shown = []
     for function in path:
         module = program.function_module.get(function)
-        if module is None:
-            shown.append(f"module {function}")
+        if module is None:  # a module's own code: named as its file is
+            shown.append(f"{function.rsplit('.', 1)[-1]}.py (module level)")
         else:
             shown.append(f"{function[len(module) + 1 :] if function.startswith(module + '.') else function}()")
     return shown

@@ -143,6 +143,7 @@ class Project:
         self._called = None
         self._by_name = None
         self._indexed.clear()
+        self._exceptions.clear()
         for analysis in set(self.files.values()):
             analysis.resolver.forget()
 

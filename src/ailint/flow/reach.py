@@ -53,16 +53,23 @@ def reached(selected: Iterable[int], imports: Sequence[Iterable[str]], importabl
     return found
 
 
-def summaries(files: Iterable[tuple[str, bool, Source]], cache: Cache | None) -> list[FileSummary]:
-    """The summary of each ``(module, is_package, file)``, from ``cache`` when its content was summarised before."""
+def summaries(
+    files: Iterable[tuple[str, bool, Source]], cache: Cache | None, memo: dict[str, FileSummary] | None = None
+) -> list[FileSummary]:
+    """The summary of each ``(module, is_package, file)``, from ``cache`` (or ``memo``, summaries made earlier in
+    the same process, by the same key) when its content was summarised before."""
     stored = _Store(cache)
     found = []
     for module, is_package, source in files:
         key = f"{source.digest}:{module}:{int(is_package)}"
-        summary = stored.get(key)
+        summary = memo.get(key) if memo is not None else None
+        if summary is None:
+            summary = stored.get(key)
         if summary is None:
             summary = summarize(source.data, module, is_package)
             stored.put(key, summary)
+        if memo is not None:
+            memo[key] = summary
         found.append(summary)
     stored.save()
     return found

@@ -39,9 +39,10 @@ class UnhandledError(CallRule):
     timeouts, connection failures and server errors still escape, and the
     message names what escapes.
 
-    Reported once, at the model call, naming one path the error escapes
-    through (`... escapes through summarize() -> handle_ticket()`); the calls
-    of a wrapper are not reported again. A file judged without the
+    Reported once, at the model call; when the error leaves the call's
+    function, the message names one path it escapes through (`... escapes
+    through summarize() -> handle_ticket()`). The calls of a wrapper are not
+    reported again. A file judged without the
     project (its value flow not followed) is judged in the call's own
     function, and at the callers of a wrapper that returns the output.
 
@@ -119,10 +120,14 @@ class UnhandledError(CallRule):
             if path is None:
                 return
             local = error_handling(site, frozenset())
+            if len(path) > 1:  # it leaves the call's function: name the way it goes
+                template = self.escape_narrower_message if local.narrower else self.escape_message
+            else:
+                template = self.narrower_message if local.narrower else self.message
             yield self.finding(
                 site.node,
                 site,
-                template=self.escape_narrower_message if local.narrower else self.escape_message,
+                template=template,
                 call=site.label,
                 caught=", ".join(local.narrower),
                 base_error=site.provider.base_error,
