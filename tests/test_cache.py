@@ -34,8 +34,8 @@ from llm import complete
 def answer(question):
     return complete(question)
 """
-HANDLED_LLM = (
-    LLM.replace("    return client", "    try:\n        return client") + "    except Exception:\n        raise\n"
+HANDLED_APP = APP.replace("    return complete", "    try:\n        return complete") + (
+    "    except Exception:\n        return None\n"
 )
 
 
@@ -59,7 +59,7 @@ def project(project: Path) -> Path:
 
 def test_warm_equals_cold_and_reads_nothing_to_parse(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cold = lint(project, None)
-    assert cold == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+    assert cold == [("llm.py", 7, "AIL401"), ("plain.py", 1, "AIL001")]
     assert lint(project, Cache(project, settings(project))) == cold
     assert list((project / ".ailint_cache").glob("index-*.json"))
     assert (project / ".ailint_cache" / ".gitignore").read_text().endswith("*\n")
@@ -90,13 +90,13 @@ def test_a_warm_run_reads_no_unchanged_file(project: Path, monkeypatch: pytest.M
     stamp = os.stat(project / "llm.py")
     (project / "llm.py").write_text(LLM.replace('"m"', '"n"'))
     os.utime(project / "llm.py", ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000))
-    assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401")]
+    assert lint(project, Cache(project, settings(project))) == [("llm.py", 7, "AIL401")]
     assert sorted(read) == ["app.py", "llm.py", "plain.py"]  # app.py calls llm.py: judged again
 
 
-def test_a_change_in_a_wrapper_module_invalidates_its_callers(project: Path) -> None:
-    assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
-    (project / "llm.py").write_text(HANDLED_LLM)
+def test_a_change_in_a_caller_invalidates_the_call_it_handles(project: Path) -> None:
+    assert lint(project, Cache(project, settings(project))) == [("llm.py", 7, "AIL401"), ("plain.py", 1, "AIL001")]
+    (project / "app.py").write_text(HANDLED_APP)
     assert lint(project, Cache(project, settings(project))) == [("plain.py", 1, "AIL001")]
 
 
@@ -111,10 +111,10 @@ def test_a_corrupt_index_is_ignored_and_rewritten(project: Path) -> None:
     lint(project, Cache(project, settings(project)))
     (index,) = (project / ".ailint_cache").glob("index-*.json")
     index.write_text("{not json")
-    assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+    assert lint(project, Cache(project, settings(project))) == [("llm.py", 7, "AIL401"), ("plain.py", 1, "AIL001")]
     assert index.read_text().startswith("{")
     index.write_text('{"x": 1}')
-    assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+    assert lint(project, Cache(project, settings(project))) == [("llm.py", 7, "AIL401"), ("plain.py", 1, "AIL001")]
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def test_a_corrupt_index_is_ignored_and_rewritten(project: Path) -> None:
     ],
 )
 def test_a_bad_entry_is_a_miss_and_rewritten(project: Path, bad: Any) -> None:
-    expected = [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+    expected = [("llm.py", 7, "AIL401"), ("plain.py", 1, "AIL001")]
     assert lint(project, Cache(project, settings(project))) == expected
     (index,) = (project / ".ailint_cache").glob("index-*.json")
     stored = json.loads(index.read_text())
@@ -150,7 +150,7 @@ def test_an_unwritable_cache_is_one_warning(project: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(os, "replace", refuse)
     result = check_paths([Path(".")], settings(project), cwd=project, cache=Cache(project, settings(project)))
-    assert [(d.path, d.code) for d in result.diagnostics] == [("app.py", "AIL401"), ("plain.py", "AIL001")]
+    assert [(d.path, d.code) for d in result.diagnostics] == [("llm.py", "AIL401"), ("plain.py", "AIL001")]
     assert len(result.errors) == 1
     assert result.errors[0].startswith("cannot write the cache in ")
     assert result.errors[0].endswith("Permission denied; continuing without it")
@@ -261,7 +261,7 @@ def test_a_run_with_an_error_of_its_own_is_not_remembered_nor_its_files(
     assert [(d.path, d.code) for d in result.diagnostics] == [("plain.py", "AIL001")]  # app.py: llm.py unknown
     assert _runs(project) == {}
     monkeypatch.undo()  # judged again, with llm.py: no entry of the project was kept from that run
-    assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+    assert lint(project, Cache(project, settings(project))) == [("llm.py", 7, "AIL401"), ("plain.py", 1, "AIL001")]
     assert len(_runs(project)) == 1
 
 
@@ -294,7 +294,7 @@ def test_a_walk_of_a_tree_that_did_not_change_is_not_walked_again(
     (project / "pkg" / "mod.py").write_text("z = (\n")
     (project / ".gitignore").write_text("ignored.py\n")
     (project / "ignored.py").write_text("w = (\n")
-    expected = [("app.py", 5, "AIL401"), ("pkg/mod.py", 1, "AIL001"), ("plain.py", 1, "AIL001")]
+    expected = [("llm.py", 7, "AIL401"), ("pkg/mod.py", 1, "AIL001"), ("plain.py", 1, "AIL001")]
     assert lint(project, Cache(project, settings(project))) == expected
     assert _walks(project) == []  # just written: a change within the clock's tick could go unseen
     _settle(project)
@@ -314,7 +314,7 @@ def test_a_walk_of_a_tree_that_did_not_change_is_not_walked_again(
     lint(project, Cache(project, settings(project)))
     with open(project / ".gitignore", "a") as handle:
         handle.write("pkg/\n")
-    assert lint(project, Cache(project, settings(project))) == [("app.py", 5, "AIL401"), ("plain.py", 1, "AIL001")]
+    assert lint(project, Cache(project, settings(project))) == [("llm.py", 7, "AIL401"), ("plain.py", 1, "AIL001")]
 
 
 def test_a_walk_that_met_a_symbolic_link_is_not_remembered(project: Path) -> None:

@@ -47,7 +47,7 @@ TABLES = {
     "validation": ["validators"],
     "confidence": ["gates", "pattern"],
     "logging": ["loggers", "tracers"],
-    "errors": ["handlers"],
+    "errors": ["boundaries", "handlers"],
     "authority": ["approvals", "decorators", "paths"],
     "sinks": ["extra"],
 }
@@ -201,6 +201,10 @@ WRONG_TYPES = [
     (
         "errors = { handlers = {} }",
         "invalid value for 'errors.handlers' in pyproject.toml [tool.ailint]: expected a list of strings, got {}",
+    ),
+    (
+        "errors = { boundaries = 7 }",
+        "invalid value for 'errors.boundaries' in pyproject.toml [tool.ailint]: expected a list of strings, got 7",
     ),
     (
         "authority = { decorators = 1 }",

@@ -71,3 +71,31 @@ def test_fixtures_exist_for_every_call_rule_family() -> None:
     assert "calls" in families
     for rule in registry.ALL_RULES:
         assert f"ail{rule.code[3]}xx" in families, f"no fixtures for {rule.code}"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "one_path_unhandled",
+            "openai chat.completions.create is not inside a try that catches openai.APIError; it escapes through "
+            "summarize() -> handle_ticket()",
+        ),
+        (
+            "reraised",
+            "anthropic messages.create is not inside a try that catches anthropic.APIError; it escapes through "
+            "answer() -> answer_logged() -> main()",
+        ),
+        (
+            "gather_return_exceptions",
+            "openai chat.completions.create is not inside a try that catches openai.APIError; it escapes through "
+            "translate_one() -> translate_all()",
+        ),
+    ],
+)
+def test_unhandled_error_names_the_path_it_escapes_through(name: str, message: str) -> None:
+    root = FIXTURES / "ail4xx" / name
+    fixture = load(root)
+    settings = _settings(fixture).with_selection(["AIL401"], [])
+    result = check_paths([root], settings, cwd=root)
+    assert [d.message for d in result.diagnostics if d.code == "AIL401"] == [message]

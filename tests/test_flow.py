@@ -225,6 +225,119 @@ def test_callgraph_and_explain_on_the_value_flow_fixture(monkeypatch: pytest.Mon
     assert result.exit_code == 2 and "PATH:LINE" in result.stderr
 
 
+def test_a_call_knows_what_is_caught_around_it_in_its_own_function() -> None:
+    source = textwrap.dedent(
+        """
+        import asyncio
+        import contextlib
+        import openai as oa
+
+
+        def f(xs):
+            try:
+                first()
+                try:
+                    second()
+                except oa.RateLimitError:
+                    raise
+            except (oa.APIError, ValueError) as exc:
+                in_handler()
+            except Exception as exc:
+                raise exc
+            with contextlib.suppress(Exception):
+                suppressed()
+
+            def inner():
+                nested()
+
+            try:
+                bare()
+            except:
+                pass
+
+
+        async def g(xs):
+            await asyncio.gather(*[each(x) for x in xs], return_exceptions=True)
+        """
+    ).encode()
+    summary = summarize(source, "m")
+    caught = {c.callee[-1]: c.caught for c in summary.calls if c.callee[0] in ("b", "v")}
+    api_error = ("u", (("a", ("v", "m", "oa"), "APIError"), ("b", "ValueError")))
+    assert caught["first"] == caught["second"] == (api_error,)  # a handler that re-raises keeps nothing
+    assert caught["in_handler"] == () and caught["nested"] == ()
+    assert caught["suppressed"] == (("suppress", ("a", ("v", "m", "contextlib"), "suppress"), (("b", "Exception"),)),)
+    assert caught["bare"] == (("b", "BaseException"),)
+    assert caught["each"] == (("settle", ("a", ("v", "m", "asyncio"), "gather")),)
+    assert [summary.calls[i].callee[-1] for i in summary.settling] == ["gather"]
+    assert decode(json.loads(json.dumps(encode(summary)))) == summary
+
+
+def test_an_exception_is_followed_to_entry_points_through_every_caller() -> None:
+    from ailint.flow.exceptions import ExceptionFlow
+
+    program = _program(
+        {
+            "app.llm": """
+            import abc
+            from openai import OpenAI
+
+            client = OpenAI()
+
+            class Model(abc.ABC):
+                @abc.abstractmethod
+                def ask(self, prompt): ...
+
+            class Chat(Model):
+                def ask(self, prompt):
+                    return client.chat.completions.create(model="m", messages=[])
+
+            def run(model: Model, prompt):
+                return model.ask(prompt)
+            """,
+            "app.jobs": """
+            from acme.resilience import guarded
+            from app.llm import run
+
+            @guarded
+            def nightly(model):
+                return run(model, "digest")
+
+            def weekly(model):
+                try:
+                    return run(model, "digest")
+                except Exception:
+                    return None
+            """,
+            "app.cli": """
+            from app.llm import run
+
+            def main(model):
+                return run(model, "hello")
+            """,
+            "tests.test_cli": """
+            from app.cli import main
+
+            def test_main():
+                main(None)
+            """,
+        },
+        tests=("tests.test_cli",),
+    )
+    summary = program.summaries["app.llm"]
+    index = next(i for i, c in enumerate(summary.calls) if c.callee[-1] == "create")
+    accepted = {"openai.APIError", "Exception", "BaseException"}
+    flow = ExceptionFlow(program, handlers={"acme.resilience.guarded"})
+    assert flow.escape("app.llm", index, accepted) == ("app.llm.Chat.ask", "app.llm.run", "app.cli.main")
+    assert (
+        ExceptionFlow(program, boundaries=["app.cli.*"], handlers={"acme.resilience.guarded"}).escape(
+            "app.llm", index, accepted
+        )
+        is None
+    )
+    unguarded = ExceptionFlow(program, boundaries=["app.cli.*"]).escape("app.llm", index, accepted)
+    assert unguarded == ("app.llm.Chat.ask", "app.llm.run", "app.jobs.nightly")
+
+
 def test_a_helper_that_calls_what_it_is_given_reaches_a_model_only_where_it_is_given_one() -> None:
     program = _program(
         {

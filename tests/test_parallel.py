@@ -92,13 +92,13 @@ def test_files_judged_apart_still_move_a_wrappers_concerns_to_them(
     (tmp_path / "llm.py").write_text(LLM)
     (tmp_path / "app.py").write_text(APP)
     (tmp_path / "job.py").write_text("import llm\n\nprint(llm.complete('x'))\n")
-    settings = Settings(root=tmp_path, enabled=frozenset({"AIL401"}))
+    settings = Settings(root=tmp_path, enabled=frozenset({"AIL501"}))
     found = []
     for jobs in (1, 2):
         result = check_paths([tmp_path], settings, cwd=tmp_path, jobs=jobs)
         assert not result.errors
         found.append([(d.path, d.span.line, d.code) for d in result.diagnostics])
-    assert found[0] == found[1] == [("app.py", 5, "AIL401"), ("job.py", 3, "AIL401")]
+    assert found[0] == found[1] == [("app.py", 5, "AIL501"), ("job.py", 3, "AIL501")]
 
 
 def test_parameters_are_inferred_the_same_whatever_the_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,12 +112,12 @@ def test_parameters_are_inferred_the_same_whatever_the_jobs(tmp_path: Path, monk
     (tmp_path / "helpers.py").write_text(helpers)
     (tmp_path / "main.py").write_text("from openai import OpenAI\nfrom helpers import ask\n\nask(OpenAI(), [])\n")
     (tmp_path / "local.py").write_text("from openai import OpenAI\n\n" + helpers + "\n\nprint(ask(OpenAI(), []))\n")
-    settings = Settings(root=tmp_path, enabled=frozenset({"AIL401"}))
+    settings = Settings(root=tmp_path, enabled=frozenset({"AIL501"}))
     found = []
     for jobs in (1, 2):
         result = check_paths([tmp_path], settings, cwd=tmp_path, jobs=jobs)
         found.append([(d.path, d.span.line, d.code) for d in result.diagnostics])
-    assert found[0] == found[1] == [("local.py", 7, "AIL401"), ("main.py", 4, "AIL401")]
+    assert found[0] == found[1] == [("local.py", 7, "AIL501"), ("main.py", 4, "AIL501")]
 
 
 def _judged(engine, prepared_files):  # type: ignore[no-untyped-def]
@@ -147,7 +147,7 @@ def test_a_file_prepared_in_a_worker_is_judged_as_if_prepared_here(tmp_path: Pat
     here = [engine.prepare(task, data, deep=True) for task, data in tasks]
     expected = _judged(engine, here)
     assert _judged(engine, received) == expected
-    assert [(d.path, d.span.line, d.code) for d in expected[1] if d.code == "AIL401"] == [("app.py", 5, "AIL401")]
+    assert [(d.path, d.span.line, d.code) for d in expected[1] if d.code == "AIL501"] == [("app.py", 5, "AIL501")]
 
 
 def test_prefetch_hands_over_the_files_workers_prepared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -216,8 +216,8 @@ def test_files_others_import_are_judged_the_same_on_workers(tmp_path: Path, monk
         assert not result.errors
         found.append([(d.path, d.span.line, d.code) for d in result.diagnostics])
     assert found[0] == found[1]
-    assert ("plain.py", 2, "AIL001") in found[0] and ("app.py", 5, "AIL401") in found[0]
-    assert ("llm.py", 11, "AIL401") in found[0]
+    assert ("plain.py", 2, "AIL001") in found[0] and ("app.py", 5, "AIL501") in found[0]
+    assert ("llm.py", 11, "AIL401") in found[0] and ("llm.py", 7, "AIL401") in found[0]  # errors: at the direct call
 
 
 @NEEDS_FORK
@@ -239,7 +239,7 @@ def test_a_forked_process_that_dies_leaves_its_files_to_the_parent(
     monkeypatch.setattr(ailint.api._Run, "leaf", leaf)
     (tmp_path / "llm.py").write_text(LLM)
     (tmp_path / "app.py").write_text(APP)
-    settings = Settings(root=tmp_path, enabled=frozenset({"AIL401"}))
+    settings = Settings(root=tmp_path, enabled=frozenset({"AIL501"}))
     result = check_paths([tmp_path], settings, cwd=tmp_path, jobs=2)
     assert not result.errors
     assert [(d.path, d.span.line) for d in result.diagnostics] == [("app.py", 5)]
@@ -252,7 +252,7 @@ def test_a_file_judged_apart_leaves_no_trace_in_the_project(tmp_path: Path) -> N
     (tmp_path / "llm.py").write_text(LLM)
     own = "from llm import complete\n\n\ndef mine(q):\n    return complete(q)\n\n\nprint(mine('x'))\n"
     (tmp_path / "app.py").write_text(own)
-    settings = Settings(root=tmp_path, enabled=frozenset({"AIL401"}))
+    settings = Settings(root=tmp_path, enabled=frozenset({"AIL501"}))
     run = _Run([tmp_path], settings, tmp_path)
     run.prepare(set(), leaves=False)
     project = run.project
@@ -268,7 +268,7 @@ def test_a_file_judged_apart_leaves_no_trace_in_the_project(tmp_path: Path) -> N
 
     project.discard = discard  # type: ignore[method-assign]
     _, diagnostics, errors, called = run.leaf(index, run.ignores())
-    assert [(d.span.line, d.code) for d in diagnostics or []] == [(8, "AIL401")]
+    assert [(d.span.line, d.code) for d in diagnostics or []] == [(8, "AIL501")]
     assert (errors, called) == ([], ["llm.complete", "app.mine"])
     assert (project.files, project.functions) == before[:2]
     assert project.called_wrappers() == before[2] | {id(project.functions["llm.complete"][1])}

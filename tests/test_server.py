@@ -153,28 +153,44 @@ def applied(text: str, edits: list[lsp.TextEdit]) -> str:
 @pytest.mark.asyncio(loop_scope="module")
 async def test_open_reports_the_call_at_its_range(client: LanguageClient) -> None:
     open_file(client, "app/main.py")
-    await until(lambda: "AIL401" in codes(client, "app/main.py"))
-    (found,) = [d for d in client.diagnostics[file_uri("app/main.py")] if d.code == "AIL401"]
+    await until(lambda: "AIL501" in codes(client, "app/main.py"))
+    (found,) = [d for d in client.diagnostics[file_uri("app/main.py")] if d.code == "AIL501"]
     # ``ask(question)`` on line 5, columns 14 to 27 (1-based, end exclusive), as `ailint check` reports it.
     assert found.range == lsp.Range(start=lsp.Position(line=4, character=13), end=lsp.Position(line=4, character=26))
     assert found.severity == lsp.DiagnosticSeverity.Error
     assert found.source == "ailint"
     assert "via ask()" in found.message
-    assert codes(client, "app/main.py") == {"AIL101", "AIL201", "AIL401", "AIL501"}
+    assert codes(client, "app/main.py") == {"AIL101", "AIL201", "AIL501"}  # errors: at the direct call
 
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_editing_a_wrapper_republishes_its_callers(client: LanguageClient) -> None:
     open_file(client, "app/main.py")
     open_file(client, "app/llm.py")
-    await until(lambda: "AIL401" in codes(client, "app/main.py") and "AIL403" in codes(client, "app/llm.py"))
+    await until(lambda: "AIL501" in codes(client, "app/main.py") and "AIL401" in codes(client, "app/llm.py"))
     change_file(client, "app/llm.py", LLM_HANDLED)  # unsaved: the file on disk is unchanged
     # The caller's error is now caught inside the wrapper, and swallowed there.
     await until(lambda: "AIL402" in codes(client, "app/main.py"))
-    assert "AIL401" not in codes(client, "app/main.py")
+    assert "AIL401" not in codes(client, "app/llm.py")
     change_file(client, "app/llm.py", LLM)
-    await until(lambda: "AIL401" in codes(client, "app/main.py"))
-    assert "AIL402" not in codes(client, "app/main.py")
+    await until(lambda: "AIL402" not in codes(client, "app/main.py"))
+    assert "AIL401" in codes(client, "app/llm.py")
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_editing_a_caller_republishes_the_call_it_handles(client: LanguageClient) -> None:
+    main = open_file(client, "app/main.py")
+    open_file(client, "app/llm.py")
+    await until(lambda: "AIL401" in codes(client, "app/llm.py"))
+    handled = main.replace(
+        "    answer = ask(question)\n",
+        "    try:\n        answer = ask(question)\n"
+        "    except Exception:\n        raise RuntimeError(question) from None\n",
+    )
+    change_file(client, "app/main.py", handled)
+    await until(lambda: "AIL401" not in codes(client, "app/llm.py"))
+    change_file(client, "app/main.py", main)
+    await until(lambda: "AIL401" in codes(client, "app/llm.py"))
 
 
 @pytest.mark.asyncio(loop_scope="module")
@@ -192,7 +208,7 @@ async def test_hover_describes_the_call_site(client: LanguageClient) -> None:
     text = found.contents.value
     for expected in ("openai", "chat.completions.create", "wrapper", "app.main.handle", "errors handled", "✗ fail"):
         assert expected in text, (expected, text)
-    assert "AIL401" in text and "via ask()" in text  # what is reported there, and through which wrapper
+    assert "AIL501" in text and "via ask()" in text  # what is reported there, and through which wrapper
     assert "**Resolved**" in text and "a project function that reaches a model" in text, text  # the chain
     nothing = await client.text_document_hover_async(
         lsp.HoverParams(
@@ -203,8 +219,11 @@ async def test_hover_describes_the_call_site(client: LanguageClient) -> None:
     assert nothing is None
 
 
-async def _fix(client: LanguageClient, name: str, code: str, title: str, text: str) -> str:
-    """Apply the action titled ``title`` for ``code``'s diagnostic; wait until the diagnostic is gone."""
+async def _fix(client: LanguageClient, name: str, code: str, title: str, text: str, last: bool = False) -> str:
+    """Apply the action titled ``title`` for ``code``'s diagnostic; wait until the diagnostic is gone.
+
+    ``last``: it is the file's last diagnostic (else the wait is for the others to be published again).
+    """
     await until(lambda: code in codes(client, name))
     (diagnostic,) = [d for d in client.diagnostics[file_uri(name)] if d.code == code]
     actions = await client.text_document_code_action_async(
@@ -221,7 +240,7 @@ async def _fix(client: LanguageClient, name: str, code: str, title: str, text: s
     assert edit is not None and edit.changes is not None
     text = applied(text, edit.changes[file_uri(name)])
     change_file(client, name, text)
-    await until(lambda: code not in codes(client, name) and bool(codes(client, name)))
+    await until(lambda: code not in codes(client, name) and (last or bool(codes(client, name))))
     return text
 
 
@@ -229,12 +248,12 @@ async def _fix(client: LanguageClient, name: str, code: str, title: str, text: s
 async def test_each_code_action_makes_its_diagnostic_go_away(client: LanguageClient) -> None:
     main = open_file(client, "app/main.py")
     llm = open_file(client, "app/llm.py")
-    main = await _fix(client, "app/main.py", "AIL501", "authority mode 'assist'", main)
-    assert "def handle(question):  # ailint: authority=assist\n" in main
-    main = await _fix(client, "app/main.py", "AIL401", "Suppress AIL401", main)
-    assert "answer = ask(question)  # noqa: AIL401\n" in main
     main = await _fix(client, "app/main.py", "AIL101", "Suppress AIL101", main)
-    assert "# noqa: AIL401, AIL101\n" in main  # merged into the comment already there
+    assert "answer = ask(question)  # noqa: AIL101\n" in main
+    main = await _fix(client, "app/main.py", "AIL201", "Suppress AIL201", main)
+    assert "# noqa: AIL101, AIL201\n" in main  # merged into the comment already there
+    main = await _fix(client, "app/main.py", "AIL501", "authority mode 'assist'", main, last=True)
+    assert "def handle(question):  # ailint: authority=assist\n" in main
     llm = await _fix(client, "app/llm.py", "AIL403", "client's constructor", llm)
     assert "client = OpenAI(timeout=30)\n" in llm
 
@@ -243,19 +262,19 @@ async def test_each_code_action_makes_its_diagnostic_go_away(client: LanguageCli
 async def test_a_closed_file_is_judged_from_disk_again(client: LanguageClient) -> None:
     open_file(client, "app/main.py")
     open_file(client, "app/llm.py")
-    await until(lambda: "AIL401" in codes(client, "app/main.py"))
+    await until(lambda: "AIL401" in codes(client, "app/llm.py"))
     change_file(client, "app/llm.py", LLM_HANDLED)
     await until(lambda: "AIL402" in codes(client, "app/main.py"))
     client.text_document_did_close(
         lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=file_uri("app/llm.py")))
     )
-    await until(lambda: "AIL401" in codes(client, "app/main.py") and not codes(client, "app/llm.py"))
+    await until(lambda: "AIL402" not in codes(client, "app/main.py") and not codes(client, "app/llm.py"))
 
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_a_file_changed_on_disk_is_read_again(client: LanguageClient) -> None:
     open_file(client, "app/main.py")
-    await until(lambda: "AIL401" in codes(client, "app/main.py"))
+    await until(lambda: "AIL501" in codes(client, "app/main.py"))
     (ROOT[0] / "app" / "llm.py").write_text(LLM_HANDLED)  # by another program: the file is not open
     client.workspace_did_change_watched_files(
         lsp.DidChangeWatchedFilesParams(
@@ -263,7 +282,6 @@ async def test_a_file_changed_on_disk_is_read_again(client: LanguageClient) -> N
         )
     )
     await until(lambda: "AIL402" in codes(client, "app/main.py"))
-    assert "AIL401" not in codes(client, "app/main.py")
 
 
 @pytest.mark.asyncio(loop_scope="module")
@@ -271,10 +289,10 @@ async def test_a_bad_configuration_is_shown_once_and_a_fixed_one_reloaded(client
     pyproject = ROOT[0] / "pyproject.toml"
     pyproject.write_text('[tool.ailint]\nselect = ["AIL4"]\nbogus = 1\n')
     before = len(client.messages)
-    text = open_file(client, "app/main.py")
-    await until(lambda: file_uri("app/main.py") in client.diagnostics)
-    assert not client.diagnostics[file_uri("app/main.py")]
-    change_file(client, "app/main.py", text + "\n")
+    text = open_file(client, "app/llm.py")
+    await until(lambda: file_uri("app/llm.py") in client.diagnostics)
+    assert not client.diagnostics[file_uri("app/llm.py")]
+    change_file(client, "app/llm.py", text + "\n")
     await until(lambda: len(client.messages) > before)
     await asyncio.sleep(DEBOUNCE / 1000 + 0.2)  # the change is judged
     (shown,) = client.messages[before:]  # once, not on every change
@@ -283,7 +301,7 @@ async def test_a_bad_configuration_is_shown_once_and_a_fixed_one_reloaded(client
     client.text_document_did_save(
         lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=file_uri("pyproject.toml")))
     )
-    await until(lambda: codes(client, "app/main.py") == {"AIL401"})  # the configured selection
+    await until(lambda: codes(client, "app/llm.py") == {"AIL401", "AIL403"})  # the configured selection
 
 
 @pytest.mark.asyncio(loop_scope="module")

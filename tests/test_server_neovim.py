@@ -52,7 +52,7 @@ vim.api.nvim_create_autocmd("VimEnter", {
   callback = function()
     local done = vim.wait(30000, function()
       for _, d in ipairs(vim.diagnostic.get(0)) do
-        if (d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code)) == "AIL401" then return true end
+        if (d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code)) == "AIL501" then return true end
       end
       return false
     end, 50)

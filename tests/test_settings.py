@@ -33,6 +33,7 @@ loggers = ["acme.obs.log_event"]
 
 [tool.ailint.errors]
 handlers = ["acme.resilience.guarded"]
+boundaries = ["acme.sdk.*", "acme.api.Client.*"]
 
 [tool.ailint.authority]
 decorators = ["authority"]
@@ -64,6 +65,7 @@ def test_full_configuration(project: Path) -> None:
     assert settings.gates == ("acme.gates.require_confidence",)
     assert settings.loggers == ("acme.obs.log_event",)
     assert settings.error_handlers == frozenset({"acme.resilience.guarded"})
+    assert settings.error_boundaries == ("acme.sdk.*", "acme.api.Client.*")
     assert settings.authority_decorators == ("authority",)
     assert settings.approvals == ("acme.review.await_approval",)
     assert settings.authority_paths == (("src/triage/**", "act"), ("src/drafts/**::draft", "recommend"))
@@ -121,6 +123,11 @@ def test_nearest_table_wins_over_a_bare_pyproject(project: Path) -> None:
             '[tool.ailint.errors]\nhandlers = ["not a name"]\n',
             "invalid value for 'errors.handlers' in pyproject.toml [tool.ailint]: 'not a name' is not a dotted name "
             "such as 'acme.llm.complete'",
+        ),
+        (
+            '[tool.ailint.errors]\nboundaries = ["acme/sdk/*"]\n',
+            "invalid value for 'errors.boundaries' in pyproject.toml [tool.ailint]: 'acme/sdk/*' is not a glob of "
+            "qualified names such as 'acme.sdk.*'",
         ),
         (
             '[tool.ailint.authority]\npaths = { "src/**" = "acts" }\n',

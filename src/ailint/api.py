@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from ailint.cache import Cache
     from ailint.engine import Engine, FileTask, Prepared
     from ailint.flow.program import Program
+    from ailint.flow.summary import FileSummary
     from ailint.parallel import Prefetch
 
 
@@ -213,6 +214,8 @@ class _Run:
         self.reach: set[int] = set()
         """Files the value-flow engine read."""
         self.program: Program | None = None
+        self.summaries: dict[str, FileSummary] = {}
+        """Summaries made in this run, by content key (a project kept by the server solves again after an edit)."""
         self.done, self.total = 0, len(self.files) + sum(1 for f in self.files if f.target)
         self.candidates = self._candidates() if self.memo is None else set()
         self._deep: set[int] | None = None
@@ -369,7 +372,9 @@ class _Run:
         tests = {files[i].module for i in self.reach if is_test_path(self.relative(files[i]), self.settings.tests)}
         try:
             found = summaries(
-                [(files[i].module, files[i].is_package, files[i]) for i in sorted(self.reach)], self.cache
+                [(files[i].module, files[i].is_package, files[i]) for i in sorted(self.reach)],
+                self.cache,
+                self.summaries,
             )
             self.program = solve(found, self.engine.knowledge, tests, aliases)
         except Exception as exc:  # a bug in the engine costs what it would have added, not the run
@@ -929,6 +934,9 @@ class LoadedProject:
         else:
             deep = True
         run._prepare(index, run.ignores(), deep=deep, keep=False)
+        if run.program is not None and index in run.reach:  # the program follows the edit (callers' handlers...)
+            run._follow_values(set(run.candidates))
+            run.project.program = run.program
         run.project.forget()
 
     def _prepared(self, path: Path) -> tuple[_File, Prepared]:

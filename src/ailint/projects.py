@@ -172,6 +172,7 @@ def describe(settings: Settings, cwd: Path) -> str:
         f"confidence.gates: {shown(settings.gates)}",
         f"logging.loggers: {shown(settings.loggers)}",
         f"errors.handlers: {shown(settings.error_handlers)}",
+        f"errors.boundaries: {shown(settings.error_boundaries)}",
         f"authority.decorators: {shown(settings.authority_decorators)}",
         f"authority.approvals: {shown(settings.approvals)}",
         "authority.paths: " + shown(dict(settings.authority_paths)),

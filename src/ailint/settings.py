@@ -33,6 +33,7 @@ AUTHORITY_MODES = ("recommend", "assist", "act")
 CONFIG_NAMES = (".ailint.toml", "ailint.toml", "pyproject.toml")
 """The files a folder's configuration may be in, the first that holds ailint settings winning (as Ruff's)."""
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_QUALIFIED_GLOB = re.compile(r"^[A-Za-z0-9_*?\[\]!<>-]+(\.[A-Za-z0-9_*?\[\]!<>-]+)*$")
 
 
 class ConfigError(Exception):
@@ -57,6 +58,8 @@ class Settings:
     loggers: tuple[str, ...] = ()
     tracers: tuple[str, ...] = ()
     error_handlers: frozenset[str] = frozenset()
+    error_boundaries: tuple[str, ...] = ()
+    """Globs of qualified names of functions whose errors are their callers' to handle (public API)."""
     authority_decorators: tuple[str, ...] = ("authority",)
     approvals: tuple[str, ...] = ()
     authority_paths: tuple[tuple[str, str], ...] = ()
@@ -238,6 +241,14 @@ class _Checker:
         for name in names:
             if not _DOTTED.match(name):
                 raise self.fail(key, f"{_shown(name)} is not a dotted name such as 'acme.llm.complete'")
+        return names
+
+    def qualified_globs(self, value: Any, key: str) -> tuple[str, ...]:
+        """Globs of qualified names (``acme.sdk.*``): a dotted name whose parts may hold ``*``, ``?`` or ``[...]``."""
+        names = self.strings(value, key)
+        for name in names:
+            if not _QUALIFIED_GLOB.match(name):
+                raise self.fail(key, f"{_shown(name)} is not a glob of qualified names such as 'acme.sdk.*'")
         return names
 
     def selectors(self, value: Any, key: str) -> frozenset[str]:
@@ -452,7 +463,7 @@ def _parse(path: Path, raw: Any, nested: bool) -> dict[str, Any]:
             "validation": sub({"validators": c.dotted}),
             "confidence": sub({"pattern": c.pattern, "gates": c.dotted}),
             "logging": sub({"loggers": c.dotted, "tracers": c.dotted}),
-            "errors": sub({"handlers": c.dotted}),
+            "errors": sub({"handlers": c.dotted, "boundaries": c.qualified_globs}),
             "authority": sub(
                 {
                     "decorators": c.dotted,
@@ -516,6 +527,7 @@ def _combine(layers: list[dict[str, Any]], root: Path, path: Path) -> Settings:
         loggers=section("logging").get("loggers", ()),
         tracers=section("logging").get("tracers", ()),
         error_handlers=frozenset(section("errors").get("handlers", ())),
+        error_boundaries=section("errors").get("boundaries", ()),
         authority_decorators=section("authority").get("decorators", defaults.authority_decorators),
         approvals=section("authority").get("approvals", ()),
         authority_paths=tuple(section("authority").get("paths", {}).items()),

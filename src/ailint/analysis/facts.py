@@ -1,19 +1,27 @@
 """Facts about a call site that rules judge: here, how its errors are handled.
 
-Kept apart from the rules so several rules (AIL401 now, AIL402 later) share
-one reading of the ``try`` statements around a call. For a wrapper call site,
-what the wrapper already does counts: a wrapper that catches the provider's
-errors handles them for every caller.
+Kept apart from the rules so AIL401 and AIL402 share one reading of the
+``try`` statements around a call. Where the value-flow engine follows the
+project, a provider error is followed from the direct call up through every
+caller to an entry point (``escape_path``, over ``flow.exceptions``), and it is
+judged at the direct call only. Where it does not (a file judged without the
+engine), the ``try`` statements of the call's own function are read, and for a
+wrapper call site what the wrapper already does counts: a wrapper that catches
+the provider's errors handles them for every caller.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from ailint.analysis.calls import CallSite, Guard
 from ailint.analysis.scope import dotted_name
+
+if TYPE_CHECKING:
+    from ailint.analysis.project import Project
 
 BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
 SUPPRESS_CONTEXTS = frozenset({"contextlib.suppress"})
@@ -109,3 +117,101 @@ def _handled_in_function(site: CallSite, handler_decorators: frozenset[str]) -> 
             if name in handler_decorators:
                 return ErrorHandling(True)
     return ErrorHandling(False, tuple(dict.fromkeys(narrower)))
+
+
+# -- the exception followed through the project (SPEC section 2: errors follow the exception) --------
+
+
+def innermost(site: CallSite) -> CallSite:
+    """The direct call a (wrapper) call site leads to."""
+    while site.wrapper is not None:
+        site = site.wrapper.inner
+    return site
+
+
+def followed(site: CallSite, project: Project) -> bool:
+    """Whether the value-flow engine follows the errors of ``site``'s direct call (then they are judged there)."""
+    return project.program is not None and project.program_call(innermost(site)) is not None
+
+
+def escape_path(
+    site: CallSite, project: Project, boundaries: tuple[str, ...], handlers: frozenset[str]
+) -> list[str] | None:
+    """The functions a provider error raised at the direct call ``site`` escapes through to an entry point, as
+    shown in messages (``summarize()``, ``Agent.run()``, ``main.py (module level)``); None when every path
+    handles it or the engine does not follow the call."""
+    flow = project.exceptions(boundaries, handlers)
+    call = project.program_call(site)
+    if flow is None or call is None:
+        return None
+    path = flow.escape(*call, site.provider.catches | BROAD_EXCEPTIONS)
+    if path is None:
+        return None
+    program = flow.program
+    shown = []
+    for function in path:
+        module = program.function_module.get(function)
+        if module is None:  # a module's own code: named as its file is
+            shown.append(f"{function.rsplit('.', 1)[-1]}.py (module level)")
+        else:
+            shown.append(f"{function[len(module) + 1 :] if function.startswith(module + '.') else function}()")
+    return shown
+
+
+# -- swallowed errors ------------------------------------------------------------------------------------
+
+_EMPTY_LITERALS = {cst.Dict: "{}", cst.List: "[]", cst.Tuple: "()", cst.Set: "set()"}
+
+
+def _default_value(value: cst.BaseExpression | None) -> str | None:
+    """How a returned value reads when callers cannot tell it from an answer (``None``, ``{}``, ``""``...)."""
+    if value is None:
+        return "return"
+    if isinstance(value, cst.Name) and value.value in ("None", "False"):
+        return f"return {value.value}"
+    for kind, shown in _EMPTY_LITERALS.items():
+        if isinstance(value, kind) and not value.elements:
+            return f"return {shown}"
+    if isinstance(value, cst.SimpleString) and value.evaluated_value in ("", b""):
+        return 'return ""'
+    if isinstance(value, cst.FormattedString) and not value.parts:
+        return 'return ""'
+    return None
+
+
+def _swallowing(statement: cst.CSTNode) -> str | None:
+    """What a handler statement does when it only drops the error, else None (it does something)."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        found = [_swallowing(small) for small in statement.body]
+        return None if None in found else found[-1]
+    if isinstance(statement, cst.Pass):
+        return "pass"
+    if isinstance(statement, cst.Continue):
+        return "continue"
+    if isinstance(statement, cst.Break):
+        return "break"
+    if isinstance(statement, cst.Return):
+        return _default_value(statement.value)
+    if isinstance(statement, cst.Expr):
+        value = statement.value
+        if isinstance(value, (cst.Ellipsis, cst.SimpleString)):
+            return "an empty handler"
+        if isinstance(value, cst.Call) and dotted_name(value.func) == "print":
+            return "print"
+    return None
+
+
+def swallowed(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> str | None:
+    """How a handler swallows the error, or None if it handles it (re-raises, logs, records or returns an error).
+
+    A handler swallows when all it does is ``pass``, ``continue``, ``break``, ``print``, or return ``None`` or an
+    empty or default value (``{}``, ``[]``, ``""``, ``False``) that callers cannot tell from an answer.
+    """
+    statements: list[cst.CSTNode] = (
+        list(handler.body.body) if isinstance(handler.body, cst.IndentedBlock) else [handler.body]
+    )
+    found = [_swallowing(s) for s in statements]
+    if not found or None in found:
+        return None
+    shown = next((how for how in found if how and how.startswith("return")), found[0])
+    return "return None" if shown == "return" else shown

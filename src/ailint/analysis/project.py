@@ -22,6 +22,7 @@ from ailint.discovery import is_test_path
 from ailint.knowledge import ApiSpec, HttpKnowledge, Knowledge, practices
 
 if TYPE_CHECKING:
+    from ailint.flow.exceptions import ExceptionFlow
     from ailint.flow.program import Program
 
 _MAX_DEPTH = 12
@@ -82,6 +83,7 @@ class Project:
         function such a file may call are not inferred from callers."""
         self.called_elsewhere: set[str] = set()
         """Paths of wrappers called from files judged apart from this project (files no other file imports)."""
+        self._exceptions: dict[tuple[tuple[str, ...], frozenset[str]], ExceptionFlow] = {}
 
     def add(self, analysis: FileAnalysis, aliases: Iterable[str] = ()) -> None:
         """Add a collected file, under its module name and the other names it may be imported by."""
@@ -142,6 +144,7 @@ class Project:
         self._called = None
         self._by_name = None
         self._indexed.clear()
+        self._exceptions.clear()
         for analysis in set(self.files.values()):
             analysis.resolver.forget()
 
@@ -556,6 +559,30 @@ class Project:
         shown = url.split("://", 1)[-1]
         shown = shown[shown.find("/") :] if "/" in shown else shown
         return ApiSpec(provider=http.provider, api=f"POST {shown}", operation=operation or "generate")
+
+    # -- the engine's answers ----------------------------------------------
+    def program_call(self, site: CallSite) -> tuple[str, int] | None:
+        """The value-flow engine's call (module, index) of a call site, when the engine read its file."""
+        program = self.program
+        if program is None or site.file.module not in program.summaries:
+            return None
+        where = site.file.position(site.node)
+        if where is None:
+            return None
+        index = program.call_at(site.file.module, where[0], where[1], (where[2], where[3]))
+        return None if index is None else (site.file.module, index)
+
+    def exceptions(self, boundaries: tuple[str, ...], handlers: frozenset[str]) -> ExceptionFlow | None:
+        """Where exceptions go in the program (None without the engine), for the configured stops."""
+        if self.program is None:
+            return None
+        key = (boundaries, handlers)
+        found = self._exceptions.get(key)
+        if found is None:
+            from ailint.flow.exceptions import ExceptionFlow
+
+            found = self._exceptions[key] = ExceptionFlow(self.program, boundaries, handlers)
+        return found
 
     # -- per-function facts ----------------------------------------------
     def body(self, analysis: FileAnalysis, record: FunctionRecord | None) -> Body:

@@ -112,6 +112,12 @@ class Program:
             return [m.qual for m in self._member(value.qual, "__call__") if isinstance(m, Fn)]
         return []
 
+    def runs(self, value: Value) -> list[str]:
+        """The project functions calling ``value`` runs: :meth:`targets`, and a class's ``__init__``."""
+        if isinstance(value, Cls):
+            return [m.qual for m in self._member(value.qual, "__init__")]
+        return self.targets(value)
+
     def _member(self, qual: str, name: str) -> list[Fn]:
         for owner in self.mros.get(qual, (qual,)):
             found = self.values.get(("F", owner, name))

@@ -53,16 +53,23 @@ def reached(selected: Iterable[int], imports: Sequence[Iterable[str]], importabl
     return found
 
 
-def summaries(files: Iterable[tuple[str, bool, Source]], cache: Cache | None) -> list[FileSummary]:
-    """The summary of each ``(module, is_package, file)``, from ``cache`` when its content was summarised before."""
+def summaries(
+    files: Iterable[tuple[str, bool, Source]], cache: Cache | None, memo: dict[str, FileSummary] | None = None
+) -> list[FileSummary]:
+    """The summary of each ``(module, is_package, file)``, from ``cache`` (or ``memo``, summaries made earlier in
+    the same process, by the same key) when its content was summarised before."""
     stored = _Store(cache)
     found = []
     for module, is_package, source in files:
         key = f"{source.digest}:{module}:{int(is_package)}"
-        summary = stored.get(key)
+        summary = memo.get(key) if memo is not None else None
+        if summary is None:
+            summary = stored.get(key)
         if summary is None:
             summary = summarize(source.data, module, is_package)
             stored.put(key, summary)
+        if memo is not None:
+            memo[key] = summary
         found.append(summary)
     stored.save()
     return found
@@ -125,18 +132,31 @@ def encode(summary: FileSummary) -> list[Any]:
         [[c.qual, list(c.bases), c.abstract, c.line] for c in summary.classes],
         [[s.location, s.value, s.line] for s in summary.stores],
         [
-            [c.callee, c.args, c.stars, c.keywords, c.dstars, c.line, c.column, c.end_line, c.end_column, c.scope]
+            [
+                c.callee,
+                c.args,
+                c.stars,
+                c.keywords,
+                c.dstars,
+                c.line,
+                c.column,
+                c.end_line,
+                c.end_column,
+                c.scope,
+                c.caught,
+            ]
             for c in summary.calls
         ],
         [list(r) for r in summary.returns],
         list(summary.star_imports),
+        list(summary.settling),
         summary.error,
     ]
 
 
 def decode(raw: list[Any]) -> FileSummary:
     """The summary :func:`encode` wrote."""
-    module, is_package, functions, classes, stores, calls, returns, stars, error = raw
+    module, is_package, functions, classes, stores, calls, returns, stars, settling, error = raw
     return FileSummary(
         module=str(module),
         is_package=bool(is_package),
@@ -158,10 +178,12 @@ def decode(raw: list[Any]) -> FileSummary:
                 end_line,
                 end_column,
                 scope,
+                _tuples(caught),
             )
-            for callee, args, stars, keywords, dstars, line, column, end_line, end_column, scope in calls
+            for callee, args, stars, keywords, dstars, line, column, end_line, end_column, scope, caught in calls
         ),
         returns=tuple((str(f), _tuples(t)) for f, t in returns),
         star_imports=tuple(stars),
+        settling=tuple(int(i) for i in settling),
         error=error,
     )

@@ -117,6 +117,10 @@ class _Summarizer:
         self.function: str = module
         """The qualified name of the function being read (the module's name at top level)."""
         self.lambdas = 0
+        self.caught: list[tuple[Term, ...]] = []
+        """What the ``try`` statements (and suppressing ``with`` statements) around the current point of
+        the function being read catch, outermost first."""
+        self.settling: list[int] = []
 
     # -- scopes ------------------------------------------------------------
     def name(self, name: str, scope: _Scope) -> Term:
@@ -192,11 +196,15 @@ class _Summarizer:
                 self.implicit(raised, (), node.lineno)
             self.term(node.cause, scope)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
+            suppressed: list[Term] = []
             for item in node.items:
                 value = self.term(item.context_expr, scope)
                 if item.optional_vars is not None and value is not None:
                     self.assign(item.optional_vars, ("enter", value), scope, node.lineno)
-            self.body(node.body, scope)
+                if _last(item.context_expr) == "suppress" and value is not None and value[0] == "c":
+                    made = self.calls[value[2]]
+                    suppressed.append(("suppress", made.callee, tuple(a for a in made.args if a is not None)))
+            self.guarded_body(node.body, scope, tuple(suppressed))
         elif isinstance(node, ast.Return):
             if node.value is not None:
                 self.returned(self.term(node.value, scope))
@@ -218,7 +226,7 @@ class _Summarizer:
                 location = self.store_name(alias.asname or alias.name, scope)
                 self.assign_location(location, ("imp", source, alias.name), node.lineno)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            self.body(node.body, scope)  # type: ignore[attr-defined]
+            self.guarded_body(node.body, scope, self.handled(node.handlers, scope))  # type: ignore[attr-defined]
             for handler in node.handlers:  # type: ignore[attr-defined]
                 if handler.type is not None:
                     self.term(handler.type, scope)
@@ -247,10 +255,39 @@ class _Summarizer:
                 elif isinstance(child, ast.stmt):
                     self.statement(child, scope)
 
+    def guarded_body(self, statements: list[ast.stmt], scope: _Scope, caught: tuple[Term, ...]) -> None:
+        """Read ``statements`` with ``caught`` caught around them (nothing is pushed when it is empty)."""
+        if not caught:
+            self.body(statements, scope)
+            return
+        self.caught.append(caught)
+        try:
+            self.body(statements, scope)
+        finally:
+            self.caught.pop()
+
+    def handled(self, handlers: list[ast.ExceptHandler], scope: _Scope) -> tuple[Term, ...]:
+        """The exception types ``handlers`` catch and keep: a handler that re-raises what it caught keeps nothing."""
+        caught: list[Term] = []
+        for handler in handlers:
+            if _reraises(handler):
+                continue
+            if handler.type is None:
+                caught.append(("b", "BaseException"))
+                continue
+            term = self.term(handler.type, scope, record=False)
+            if term is not None:
+                caught.append(term)
+        return tuple(caught)
+
+    def around(self) -> tuple[Term, ...]:
+        """What is caught around the current point of the function, innermost first."""
+        return tuple(term for group in reversed(self.caught) for term in group)
+
     def implicit(self, callee: Term, args: tuple[Term, ...], line: int) -> Term:
         """A call the syntax does not show (``__iter__`` of a loop, a raised class): never a call site."""
         index = len(self.calls)
-        self.calls.append(Call(callee, args, (), (), (), line, -1, line, -1, self.function))
+        self.calls.append(Call(callee, args, (), (), (), line, -1, line, -1, self.function, self.around()))
         return ("c", self.module, index)
 
     def iterate(self, iterated: Term | None, node: ast.stmt, asynchronous: bool) -> Term | None:
@@ -353,15 +390,25 @@ class _Summarizer:
             callee = self.term(decorator, scope)
             if callee is not None and _last(decorator) not in ("property", "classmethod", "staticmethod"):
                 applied = Call(
-                    callee, (("fn", qual),), (), (), (), decorator.lineno, -1, decorator.lineno, -1, self.function
+                    callee,
+                    (("fn", qual),),
+                    (),
+                    (),
+                    (),
+                    decorator.lineno,
+                    -1,
+                    decorator.lineno,
+                    -1,
+                    self.function,
+                    self.around(),
                 )
                 self.calls.append(applied)
-        outer = self.function
-        self.function = qual
+        outer, caught = self.function, self.caught
+        self.function, self.caught = qual, []  # a function's body is not protected by the try it is defined in
         if node.returns is not None:
             self.returned(self.annotation(node.returns, scope))
         self.body(node.body, inner)
-        self.function = outer
+        self.function, self.caught = outer, caught
 
     def define_class(self, node: ast.ClassDef, scope: _Scope) -> None:
         qual = self.child_qual(scope, node.name)
@@ -498,10 +545,10 @@ class _Summarizer:
         inner = _Scope("function", qual, scope, bound, {})
         params = self.parameters(node.args, qual, scope, inner)
         self.functions.append(Function(qual, params, None, frozenset({"lambda"}), node.lineno))
-        outer = self.function
-        self.function = qual
+        outer, caught = self.function, self.caught
+        self.function, self.caught = qual, []
         self.returned(self.term(node.body, inner))
-        self.function = outer
+        self.function, self.caught = outer, caught
         return ("fn", qual)
 
     def call(self, node: ast.Call, scope: _Scope) -> Term | None:
@@ -512,6 +559,9 @@ class _Summarizer:
                 return ("sup", owner.qual, scope.qual)
             return None
         callee = self.term(func, scope)
+        settles = callee is not None and _settles(node)
+        if settles:  # the awaitables given to ``gather(..., return_exceptions=True)`` raise nothing
+            self.caught.append((("settle", callee),))
         args: list[Term | None] = []
         stars: list[Term] = []
         for arg in node.args:
@@ -530,6 +580,8 @@ class _Summarizer:
                     dstars.append(value)
             else:
                 keywords.append((keyword.arg, value))
+        if settles:
+            self.caught.pop()
         if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
             receiver = self.location(func.value, scope)
             values = args[1:] if func.attr in ("setdefault", "insert") else args
@@ -548,6 +600,8 @@ class _Summarizer:
         ):
             return ("ga", args[0], args[1])
         index = len(self.calls)
+        if settles:
+            self.settling.append(index)
         self.calls.append(
             Call(
                 callee,
@@ -560,6 +614,7 @@ class _Summarizer:
                 node.end_lineno or node.lineno,
                 self.column(node.end_lineno or node.lineno, node.end_col_offset or 0),
                 self.function,
+                self.around(),
             )
         )
         return ("c", self.module, index)
@@ -570,6 +625,32 @@ class _Summarizer:
         if text[:offset].isascii():
             return offset
         return len(text[:offset].decode("utf-8", errors="replace"))
+
+
+def _reraises(handler: ast.ExceptHandler) -> bool:
+    """Whether a handler raises again what it caught (``raise``, or ``raise exc`` of its ``as exc``)."""
+    stack: list[ast.AST] = list(handler.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Raise) and (
+            node.exc is None
+            or (handler.name is not None and isinstance(node.exc, ast.Name) and node.exc.id == handler.name)
+        ):
+            return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _settles(node: ast.Call) -> bool:
+    """``gather(..., return_exceptions=True)``: exceptions of the awaitables come back as results."""
+    if _last(node.func) != "gather":
+        return False
+    return any(
+        k.arg == "return_exceptions" and isinstance(k.value, ast.Constant) and k.value.value is True
+        for k in node.keywords
+    )
 
 
 def _concatenated(term: Term) -> tuple[Term, ...]:
@@ -618,4 +699,5 @@ def summarize(data: bytes, module: str, is_package: bool = False, tree: ast.Modu
         tuple(summarizer.calls),
         tuple(summarizer.returns),
         tuple(summarizer.star_imports),
+        tuple(summarizer.settling),
     )

@@ -90,6 +90,12 @@ class Call:
     """Where the call ends (its closing parenthesis, exclusive), in characters from 0."""
     scope: str
     """The qualified name of the enclosing function, or the module's name."""
+    caught: tuple[Term, ...] = ()
+    """What is caught around the call in its own function, innermost first: the exception types of each
+    ``except`` clause of an enclosing ``try`` whose handler does not re-raise the exception it caught (a
+    bare ``raise``, or ``raise name`` of the name it bound), ``("b", "BaseException")`` for a bare
+    ``except:``, the arguments of ``with contextlib.suppress(...)`` as ``("suppress", callee, (term, ...))``,
+    and ``("settle", callee)`` for an argument of ``gather(..., return_exceptions=True)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,5 +117,7 @@ class FileSummary:
     """``(function, term)``: what a function returns or yields."""
     star_imports: tuple[str, ...] = ()
     """Modules whose public names ``from module import *`` copies into this one."""
+    settling: tuple[int, ...] = ()
+    """Calls (by index) of a ``gather(..., return_exceptions=True)``: the awaitables given to them raise nothing."""
     error: str | None = None
     """Why the file could not be summarised (then the rest is empty)."""

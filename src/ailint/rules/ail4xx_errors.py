@@ -14,15 +14,37 @@ if TYPE_CHECKING:
 
 class UnhandledError(CallRule):
     """## What it does
-    Checks that every model call sits inside a `try` in the same function whose
-    handlers catch the provider's base error (`openai.APIError`,
-    `anthropic.APIError`, ...) or something broader (`Exception`,
-    `BaseException`, a bare `except`, `contextlib.suppress(Exception)`), or
-    in a function wrapped by a configured error-handling decorator.
+    Follows a provider error from the model call that raises it up through
+    every function that calls it (wrappers, methods reached by dispatch,
+    decorators and callbacks the project passes around) to the entry points:
+    functions no project code calls (endpoints, CLI commands, `main`, worker
+    tasks) and module-level code. Callers in test files do not count. The
+    error is handled when **every** path catches the provider's base error
+    (`openai.APIError`, `anthropic.APIError`, ...) or something broader
+    (`Exception`, `BaseException`, a bare `except`,
+    `contextlib.suppress(Exception)`) before its entry point, or reaches:
 
+    - a configured boundary (public API whose errors are its callers' to handle);
+    - a function wrapped by a configured error-handling decorator;
+    - a FastAPI or Starlette route (`@app.get(...)`, `@router.post(...)`) when
+      the project registers an exception handler for the provider's error or
+      for `Exception` (`@app.exception_handler(...)`, `add_exception_handler`);
+    - `asyncio.gather(..., return_exceptions=True)`, given the awaitable
+      directly or through `create_task`.
+
+    A handler that raises the same exception again (a bare `raise`, or
+    `raise exc` of the exception it caught) does not handle it; raising a
+    different exception (`raise SummaryUnavailable() from exc`) does.
     Catching only a subclass, such as `openai.RateLimitError`, does not count:
     timeouts, connection failures and server errors still escape, and the
     message names what escapes.
+
+    Reported once, at the model call; when the error leaves the call's
+    function, the message names one path it escapes through (`... escapes
+    through summarize() -> handle_ticket()`). The calls of a wrapper are not
+    reported again. A file judged without the
+    project (its value flow not followed) is judged in the call's own
+    function, and at the callers of a wrapper that returns the output.
 
     ## Why is this bad?
     Model providers fail often: rate limits, timeouts, overloaded servers and
@@ -60,6 +82,9 @@ class UnhandledError(CallRule):
     - `[tool.ailint.errors] handlers`: decorators (dotted names) that catch and
       handle errors, such as `acme.resilience.guarded`; a function they wrap
       counts as handled.
+    - `[tool.ailint.errors] boundaries`: globs of qualified names, such as
+      `acme.sdk.*`, of functions whose errors are their callers' to handle
+      (a library's public API); a path that reaches one is handled.
     """
 
     code: ClassVar[str] = "AIL401"
@@ -71,11 +96,45 @@ class UnhandledError(CallRule):
     check_name: ClassVar[str] = "errors"
     narrower_message: ClassVar[str] = "{call} is inside a try that catches only {caught}; {base_error} escapes"
 
+    escape_message: ClassVar[str] = "{call} is not inside a try that catches {base_error}; it escapes through {path}"
+    escape_narrower_message: ClassVar[str] = (
+        "{call} is inside a try that catches only {caught}; {base_error} escapes through {path}"
+    )
+
+    def applies(self, site: CallSite, ctx: RuleContext) -> bool:
+        from ailint.analysis.facts import followed
+
+        if site.operation not in self.operations:
+            return False
+        if followed(site, ctx.project):  # the error is followed from the direct call: judged there, once
+            return site.kind == "direct"
+        return super().applies(site, ctx)
+
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         # Imported here so that listing rules never loads LibCST.
-        from ailint.analysis.facts import error_handling
+        from ailint.analysis.facts import error_handling, escape_path, followed
 
-        verdict = error_handling(site, ctx.settings.error_handlers)
+        settings = ctx.settings
+        if site.kind == "direct" and followed(site, ctx.project):
+            path = escape_path(site, ctx.project, settings.error_boundaries, settings.error_handlers)
+            if path is None:
+                return
+            local = error_handling(site, frozenset())
+            if len(path) > 1:  # it leaves the call's function: name the way it goes
+                template = self.escape_narrower_message if local.narrower else self.escape_message
+            else:
+                template = self.narrower_message if local.narrower else self.message
+            yield self.finding(
+                site.node,
+                site,
+                template=template,
+                call=site.label,
+                caught=", ".join(local.narrower),
+                base_error=site.provider.base_error,
+                path=" -> ".join(path),
+            )
+            return
+        verdict = error_handling(site, settings.error_handlers)
         if verdict.handled:
             return
         if verdict.narrower:
@@ -93,10 +152,18 @@ class UnhandledError(CallRule):
 
 class SwallowedError(CallRule):
     """## What it does
-    Checks the handler that catches a model call's errors: it must re-raise,
-    log, or return or record an explicit error state. A handler that only
-    does `pass`, `continue`, `break`, `return None` (or `print`), and
-    `contextlib.suppress(...)` around the call, swallow the failure.
+    Checks the handler that catches a model call's errors (in the call's own
+    function, or inside the wrapper a call site calls): it must re-raise,
+    log, or return or record an explicit error state. It swallows the
+    failure when all it does is `pass`, `continue`, `break`, `print(...)`,
+    or return `None` or an empty or default value (`{}`, `[]`, `""`,
+    `False`, `()`) that callers cannot tell from an answer; so does
+    `contextlib.suppress(...)` around the call. A handler that logs the
+    error, stores it (`state["error"] = str(exc)`) or returns something that
+    says it failed (`{"error": ...}`, a fallback message) handles it.
+
+    Reported at the model call, or at the call of the wrapper whose handler
+    swallows (where its output is judged).
 
     ## Why is this bad?
     A swallowed provider error turns an outage into wrong behaviour: the
@@ -153,15 +220,14 @@ class SwallowedError(CallRule):
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         import libcst as cst
 
-        from ailint.analysis.concerns import swallows
-        from ailint.analysis.facts import error_handling
+        from ailint.analysis.facts import error_handling, swallowed
 
         verdict = error_handling(site, ctx.settings.error_handlers)
         handler, owner = verdict.handler, verdict.site
         if handler is None or owner is None:
             return
         if isinstance(handler, (cst.ExceptHandler, cst.ExceptStarHandler)):
-            how = swallows(handler)
+            how = swallowed(handler)
         else:
             how = "contextlib.suppress"
         if how is not None:

@@ -1,0 +1,275 @@
+"""Where an exception raised at a call goes: up through the functions that call it, to an entry point.
+
+A generic flow over :class:`~ailint.flow.program.Program`: it knows nothing of
+rules or providers. It is asked about one call and a set of exception names
+(dotted, as imported: ``openai.APIError``, ``Exception``); a handler catching
+any of them handles the exception. From the call's function it walks up
+through every project call whose callee may run that function (dispatch,
+decorators and callables passed around included, as the program resolved
+them; calls in test modules do not count) until each path either catches one
+of the names, reaches a stop, or reaches an entry point (a function no project
+code calls, or a module's own code). The exception is handled when **every**
+path is; otherwise the first unhandled path is the answer.
+
+Stops, besides a handler around a call:
+
+- a function whose qualified name matches a ``boundary`` glob (public API whose
+  errors are its callers' business, outside the project);
+- a function decorated with one of the ``handlers`` (decorators that catch);
+- a route handler (``@app.get(...)``, ``@router.post(...)`` on a FastAPI or
+  Starlette application or router) when the project registers an exception
+  handler (``exception_handler`` / ``add_exception_handler``) for one of the names;
+- a call whose result is given to ``asyncio.gather(..., return_exceptions=True)``
+  (directly, through a local name, or through ``create_task``/``ensure_future``).
+
+Names in the summaries are terms; here they are read *symbolically* into the
+dotted names they stand for (library exception classes are not values the
+solver keeps), following the stores of project names and imports of project
+modules. The walk is bounded in depth and in functions visited; beyond the
+bound a path counts as handled (an answer the analysis cannot show is not
+reported).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fnmatch import fnmatchcase
+from functools import cached_property
+from typing import Any
+
+from ailint.flow.program import Program
+from ailint.flow.summary import Call, Term
+
+_MAX_DEPTH = 24
+"""Functions on one path, from the call's function up."""
+_MAX_VISITED = 5000
+_MAX_NAME_DEPTH = 8
+_ROUTES = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "route", "websocket"}
+)
+_FRAMEWORKS = ("fastapi.", "starlette.")
+_REGISTERS = frozenset({"exception_handler", "add_exception_handler"})
+_TASKS = frozenset({"create_task", "ensure_future"})
+_GATHER = "asyncio.gather"
+_SUPPRESS = "contextlib.suppress"
+
+
+class ExceptionFlow:
+    """Answers "does an exception raised at this call escape to an entry point, and how?" over one program."""
+
+    def __init__(self, program: Program, boundaries: Iterable[str] = (), handlers: Iterable[str] = ()) -> None:
+        self.program = program
+        self.boundaries = tuple(boundaries)
+        self.handlers = frozenset(handlers)
+        self._names: dict[Term, frozenset[str]] = {}
+
+    # -- indexes -----------------------------------------------------------------------
+    @cached_property
+    def callers(self) -> dict[str, list[tuple[str, int]]]:
+        """Each project function to the calls (module, index) that may run it, outside test modules."""
+        program = self.program
+        found: dict[str, list[tuple[str, int]]] = {}
+        for (module, index), values in program.callees.items():
+            if module in program.tests:
+                continue
+            for value in values:
+                for target in program.runs(value):
+                    found.setdefault(target, []).append((module, index))
+        return found
+
+    @cached_property
+    def stores(self) -> dict[tuple[Any, ...], list[Term]]:
+        """Every location of the project to the terms stored there."""
+        found: dict[tuple[Any, ...], list[Term]] = {}
+        for summary in self.program.summaries.values():
+            for store in summary.stores:
+                if store.location[0] in ("v", "F"):
+                    found.setdefault(store.location, []).append(store.value)
+        return found
+
+    @cached_property
+    def decorators(self) -> dict[str, list[Term]]:
+        """Each project function to the decorators applied to it (their callee terms)."""
+        found: dict[str, list[Term]] = {}
+        for summary in self.program.summaries.values():
+            for call in summary.calls:
+                if call.column == -1 and len(call.args) == 1 and call.args[0] and call.args[0][0] == "fn":
+                    found.setdefault(call.args[0][1], []).append(call.callee)
+        return found
+
+    @cached_property
+    def registered(self) -> frozenset[str]:
+        """Exception names a FastAPI/Starlette application or router registers a handler for."""
+        found: set[str] = set()
+        program = self.program
+        for module, summary in program.summaries.items():
+            if module in program.tests:
+                continue
+            for call in summary.calls:
+                callee = call.callee
+                if callee[0] != "a" or callee[2] not in _REGISTERS or not call.args or call.args[0] is None:
+                    continue
+                if any(name.startswith(_FRAMEWORKS) for name in self.names(callee[1])):
+                    found |= self.names(call.args[0])
+        return frozenset(found)
+
+    # -- what terms name -------------------------------------------------------------------
+    def names(self, term: Term | None, depth: int = 0) -> frozenset[str]:
+        """The dotted names ``term`` may stand for (``openai.APIError``, ``fastapi.FastAPI()``, ``Exception``)."""
+        if term is None or depth > _MAX_NAME_DEPTH:
+            return frozenset()
+        known = self._names.get(term)
+        if known is not None:
+            return known
+        self._names[term] = frozenset()  # a name defined through itself names nothing more
+        found = frozenset(self._compute_names(term, depth))
+        self._names[term] = found
+        return found
+
+    def _compute_names(self, term: Term, depth: int) -> set[str]:
+        kind = term[0]
+        deeper = depth + 1
+        if kind == "b":
+            return {term[1]}
+        if kind in ("fn", "cls"):
+            return {term[1]}
+        if kind == "imp":
+            module, name = term[1], term[2]
+            if not name:
+                return {module}
+            found = {f"{module}.{name}"}
+            if module in self.program.summaries:
+                found |= self.names(("v", module, name), deeper)
+            return found
+        if kind in ("v", "F"):
+            found = set()
+            for value in self.stores.get(term, ()):
+                found |= self.names(value, deeper)
+            return found
+        if kind == "a":
+            return {f"{name}.{term[2]}" for name in self.names(term[1], deeper)}
+        if kind == "c":
+            summary = self.program.summaries.get(term[1])
+            if summary is None or not 0 <= term[2] < len(summary.calls):
+                return set()
+            return {f"{name}()" for name in self.names(summary.calls[term[2]].callee, deeper)}
+        if kind == "ann":
+            return {f"{name}()" for name in self.names(term[1], deeper)}
+        if kind == "u":
+            found = set()
+            for part in term[1]:
+                found |= self.names(part, deeper)
+            return found
+        return set()
+
+    def _named(self, term: Term, wanted: frozenset[str]) -> bool:
+        knowledge = self.program.knowledge
+        return any(name in wanted or knowledge.collapsed(name) in wanted for name in self.names(term))
+
+    # -- handlers --------------------------------------------------------------------------
+    def catches(self, call: Call, accepted: frozenset[str]) -> bool:
+        """Whether what is caught around ``call`` in its own function catches one of ``accepted``."""
+        for term in call.caught:
+            kind = term[0]
+            if kind == "suppress":
+                if _SUPPRESS in self.names(term[1]) and any(self._named(t, accepted) for t in term[2]):
+                    return True
+            elif kind == "settle":
+                if _GATHER in self.names(term[1]):
+                    return True
+            elif self._named(term, accepted):
+                return True
+        return False
+
+    def settled(self, module: str, index: int) -> bool:
+        """Whether call ``index``'s result is given to a ``gather(..., return_exceptions=True)`` of its function."""
+        summary = self.program.summaries[module]
+        scope = summary.calls[index].scope
+        target = ("c", module, index)
+        for gather in summary.settling:
+            call = summary.calls[gather]
+            if call.scope != scope or _GATHER not in self.names(call.callee):
+                continue
+            given = [*call.args, *call.stars, *(v for _, v in call.keywords), *call.dstars]
+            if any(self._reaches(t, target, summary.calls, 0) for t in given if t is not None):
+                return True
+        return False
+
+    def _reaches(self, term: Term, target: Term, calls: tuple[Call, ...], depth: int) -> bool:
+        if depth > 4:
+            return False
+        if term == target:
+            return True
+        kind = term[0]
+        if kind == "u":
+            return any(self._reaches(t, target, calls, depth) for t in term[1])
+        if kind == "v":
+            return any(self._reaches(t, target, calls, depth + 1) for t in self.stores.get(term, ()))
+        if kind == "c" and term[1] == target[1] and 0 <= term[2] < len(calls):
+            call = calls[term[2]]
+            if call.callee[0] == "a" and call.callee[2] in _TASKS:
+                return any(self._reaches(t, target, calls, depth + 1) for t in call.args if t is not None)
+        return False
+
+    def stops(self, function: str, accepted: frozenset[str]) -> bool:
+        """Whether ``function`` is a boundary, is decorated by a handler, or is a route of an app that handles."""
+        if any(fnmatchcase(function, glob) for glob in self.boundaries):
+            return True
+        decorators = self.decorators.get(function, ())
+        if self.handlers and any(
+            name.removesuffix("()") in self.handlers for d in decorators for name in self.names(d)
+        ):
+            return True
+        if self.registered and any(self._route(d) for d in decorators):
+            knowledge = self.program.knowledge
+            return any(name in accepted or knowledge.collapsed(name) in accepted for name in self.registered)
+        return False
+
+    def _route(self, decorator: Term) -> bool:
+        """``app.get("/path")``: a route decorator of a FastAPI or Starlette application or router."""
+        if decorator[0] != "c":
+            return False
+        summary = self.program.summaries.get(decorator[1])
+        if summary is None or not 0 <= decorator[2] < len(summary.calls):
+            return False
+        callee = summary.calls[decorator[2]].callee
+        if callee[0] != "a" or callee[2] not in _ROUTES:
+            return False
+        return any(name.startswith(_FRAMEWORKS) for name in self.names(callee[1]))
+
+    # -- the walk --------------------------------------------------------------------------
+    def escape(self, module: str, index: int, accepted: Iterable[str]) -> tuple[str, ...] | None:
+        """The first path (functions, from the call's own up to an entry point) an exception of the call
+        escapes through without being caught as one of ``accepted``; None when every path handles it."""
+        wanted = frozenset(accepted)
+        call = self.program.call(module, index)
+        if self.catches(call, wanted):
+            return None
+        return self._up(call.scope, wanted, (), set())
+
+    def _up(
+        self, function: str, accepted: frozenset[str], path: tuple[str, ...], visited: set[str]
+    ) -> tuple[str, ...] | None:
+        path = (*path, function)
+        if self.stops(function, accepted):
+            return None
+        program = self.program
+        if function not in program.functions and function in program.summaries:
+            return path  # a module's own code: nothing calls it
+        if function in visited or len(path) > _MAX_DEPTH or len(visited) > _MAX_VISITED:
+            return None  # explored already (and handled), a cycle, or beyond what is followed
+        visited.add(function)
+        callers = self.callers.get(function)
+        if not callers:
+            return path  # an entry point
+        for module, index in callers:
+            call = program.call(module, index)
+            if self.catches(call, accepted) or self.settled(module, index):
+                continue
+            found = self._up(call.scope, accepted, path, visited)
+            if found is not None:
+                return found
+        return None
+
+
+__all__ = ["ExceptionFlow"]
