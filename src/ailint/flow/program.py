@@ -8,7 +8,7 @@ model output, the call graph, and why a value is where it is.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -48,7 +48,6 @@ class Program:
     """Each project class's MRO (library bases as ``ext:path``)."""
     tests: frozenset[str]
     rounds: int
-    _outputs: dict[str, bool] = field(default_factory=dict, repr=False)
 
     # -- calls ---------------------------------------------------------------------
     @cached_property
@@ -82,27 +81,6 @@ class Program:
         if not isinstance(value, Ext):
             return None
         return self.knowledge.lookup(value.path.replace("#s", ""))
-
-    def is_output(self, value: Value) -> bool:
-        """Whether a library value is (derived from) the result of a model API call."""
-        if not isinstance(value, Ext):
-            return False
-        path = value.path
-        known = self._outputs.get(path)
-        if known is None:
-            plain = path.replace("#s", "")
-            known = False
-            start = plain.find("(")
-            while start != -1 and not known:
-                if plain.startswith("()", start) or plain.find(")", start) > start:
-                    known = self.knowledge.lookup(plain[:start]) is not None
-                start = plain.find("(", start + 1)
-            self._outputs[path] = known
-        return known
-
-    def returns_output(self, function: str) -> bool:
-        """Whether a project function returns or yields model output (values derived from a model call)."""
-        return any(self.is_output(v) for v in self.values.get(("r", function), ()))
 
     def targets(self, value: Value) -> list[str]:
         """The project functions a call of ``value`` runs (a class runs its ``__init__``, an instance ``__call__``)."""
