@@ -99,3 +99,13 @@ def test_unhandled_error_names_the_path_it_escapes_through(name: str, message: s
     settings = _settings(fixture).with_selection(["AIL401"], [])
     result = check_paths([root], settings, cwd=root)
     assert [d.message for d in result.diagnostics if d.code == "AIL401"] == [message]
+
+
+def test_a_handler_that_raises_again_is_named_in_the_message() -> None:
+    path = FIXTURES / "ail4xx" / "unhandled_error_openai.py"
+    settings = _settings(load(path)).with_selection(["AIL401"], [])
+    result = check_paths([path], settings, cwd=path.parent)
+    assert (
+        "openai chat.completions.create is inside a try whose handler raises the error again; openai.APIError "
+        "escapes through caught_and_raised_again()"
+    ) in [d.message for d in result.diagnostics]

@@ -97,6 +97,9 @@ class UnhandledError(CallRule):
     narrower_message: ClassVar[str] = "{call} is inside a try that catches only {caught}; {base_error} escapes"
 
     escape_message: ClassVar[str] = "{call} is not inside a try that catches {base_error}; it escapes through {path}"
+    reraised_message: ClassVar[str] = (
+        "{call} is inside a try whose handler raises the error again; {base_error} escapes through {path}"
+    )
     escape_narrower_message: ClassVar[str] = (
         "{call} is inside a try that catches only {caught}; {base_error} escapes through {path}"
     )
@@ -120,7 +123,9 @@ class UnhandledError(CallRule):
             if path is None:
                 return
             local = error_handling(site, frozenset())
-            if len(path) > 1:  # it leaves the call's function: name the way it goes
+            if local.handled:  # caught around the call, by a handler that raises it again
+                template = self.reraised_message
+            elif len(path) > 1:  # it leaves the call's function: name the way it goes
                 template = self.escape_narrower_message if local.narrower else self.escape_message
             else:
                 template = self.narrower_message if local.narrower else self.message
