@@ -367,3 +367,18 @@ def test_a_helper_that_calls_what_it_is_given_reaches_a_model_only_where_it_is_g
     assert program.model_callees("app", at[16]) == ([], [])  # the same helper, given no model
     assert program.model_callees("app", at[17]) == ([], ["app.retry"])
     assert "app.retry" in program.reaching
+
+
+def test_a_summary_shape_ignores_layout_only() -> None:
+    """An edit that only moves lines keeps the solved program (the editor re-solves only on other edits)."""
+    before = summarize(
+        b"from openai import OpenAI\n\ndef ask(q):\n    return OpenAI().responses.create(input=q)\n", "m"
+    )
+    moved = summarize(
+        b"# a comment\nfrom openai import OpenAI\n\n\ndef ask(q):\n    return OpenAI().responses.create(input=q)\n", "m"
+    )
+    changed = summarize(
+        b"from openai import OpenAI\n\ndef ask(q):\n    return OpenAI().embeddings.create(input=q)\n", "m"
+    )
+    assert before != moved and before.shape() == moved.shape()
+    assert before.shape() != changed.shape()

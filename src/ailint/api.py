@@ -354,6 +354,24 @@ class _Run:
         self.flow_roots = self._follow_values(selected)
         return selected | self.flow_roots
 
+    def program_after_edit(self, index: int) -> Program | None:
+        """The program once file ``index`` changed: its positions moved, or (if its shape changed) solved again."""
+        import dataclasses
+
+        from ailint.flow.summarize import summarize
+
+        program, file = self.program, self.files[index]
+        old = program.summaries.get(file.module) if program is not None else None
+        new = summarize(file.data, file.module, file.is_package)
+        if program is not None and old is not None and old.shape() == new.shape():
+            moved = dataclasses.replace(program, summaries={**program.summaries, file.module: new})
+            for kept in ("_reach", "modules_with_model_calls"):  # what does not depend on positions
+                if kept in program.__dict__:
+                    moved.__dict__[kept] = program.__dict__[kept]
+            return moved
+        self._follow_values(set(self.candidates))
+        return self.program
+
     def _follow_values(self, selected: set[int]) -> set[int]:
         """Files the value-flow engine finds model calls in: analysed in depth, whatever their imports say.
 
@@ -935,7 +953,7 @@ class LoadedProject:
             deep = True
         run._prepare(index, run.ignores(), deep=deep, keep=False)
         if run.program is not None and index in run.reach:  # the program follows the edit (callers' handlers...)
-            run._follow_values(set(run.candidates))
+            run.program = run.program_after_edit(index)
             run.project.program = run.program
         run.project.forget()
 

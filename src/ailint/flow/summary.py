@@ -33,7 +33,7 @@ Stores have a *location*: ``("v", ...)``, ``("F", ...)``, or
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 Term = tuple[Any, ...]
@@ -121,3 +121,17 @@ class FileSummary:
     """Calls (by index) of a ``gather(..., return_exceptions=True)``: the awaitables given to them raise nothing."""
     error: str | None = None
     """Why the file could not be summarised (then the rest is empty)."""
+
+    def shape(self) -> FileSummary:
+        """The summary without positions: equal for two versions of a file that differ only in layout.
+
+        What the solver computes depends on positions only through them; an
+        edit that keeps the shape keeps every value (only the positions move).
+        """
+        return replace(
+            self,
+            functions=tuple(replace(f, line=0) for f in self.functions),
+            classes=tuple(replace(c, line=0) for c in self.classes),
+            stores=tuple(replace(s, line=0) for s in self.stores),
+            calls=tuple(replace(c, line=0, column=0, end_line=0, end_column=0) for c in self.calls),
+        )
