@@ -37,13 +37,18 @@ def project_path(display: str, root: Path, cwd: Path) -> str:
 
     Paths outside the project are kept as they were printed.
     """
+    return under_root(display, root, cwd) or display
+
+
+def under_root(display: str, root: Path, cwd: Path) -> str | None:
+    """``display`` (relative to ``cwd``) as a POSIX path relative to ``root``; None when it is not under it."""
     absolute = os.path.normpath(os.path.join(cwd, display))
     try:
         relative = os.path.relpath(absolute, root)
     except ValueError:  # another drive on Windows
-        return display
+        return None
     if relative == ".." or relative.startswith(".." + os.sep):
-        return display
+        return None
     return PurePosixPath(Path(relative)).as_posix()
 
 

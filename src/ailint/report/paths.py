@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+
+from ailint.baseline import under_root
 
 
 @cache
@@ -27,15 +29,7 @@ def repository_root(cwd: Path) -> Path:
 def from_root(display: str, cwd: Path | None = None) -> str | None:
     """``display`` (relative to ``cwd``) as a POSIX path relative to the repository root; None when outside it."""
     cwd = (cwd or Path.cwd()).resolve()
-    absolute = os.path.normpath(os.path.join(cwd, display))
-    root = repository_root(cwd)
-    try:
-        relative = os.path.relpath(absolute, root)
-    except ValueError:  # another drive on Windows
-        return None
-    if relative == ".." or relative.startswith(".." + os.sep):
-        return None
-    return PurePosixPath(Path(relative)).as_posix()
+    return under_root(display, repository_root(cwd), cwd)
 
 
 def absolute(display: str, cwd: Path | None = None) -> Path:
