@@ -382,3 +382,23 @@ def test_a_summary_shape_ignores_layout_only() -> None:
     )
     assert before != moved and before.shape() == moved.shape()
     assert before.shape() != changed.shape()
+
+
+def test_summaries_cached_by_one_run_survive_a_run_over_part_of_the_tree(tmp_path: Path) -> None:
+    from dataclasses import dataclass
+
+    from ailint.cache import Cache
+    from ailint.flow import reach
+    from ailint.settings import Settings
+
+    @dataclass
+    class Source:
+        data: bytes
+        digest: str
+
+    cache = Cache(tmp_path, Settings(root=tmp_path))
+    first, second = Source(b"import openai\n", "d1"), Source(b"x = 1\n", "d2")
+    reach.summaries([("a", False, first), ("b", False, second)], cache)
+    reach.summaries([("a", False, first)], cache)  # a run over part of the tree
+    stored = json.loads(next(tmp_path.glob(".ailint_cache/summaries-*.json")).read_text())
+    assert sorted(stored) == ["d1:a:0", "d2:b:0"]

@@ -75,8 +75,17 @@ def summaries(
     return found
 
 
+_MAX_SUMMARIES = 50_000
+"""Older summaries are dropped beyond this, oldest first."""
+
+
 class _Store:
-    """Summaries in one JSON file of the cache directory, by content key; only those used are kept."""
+    """Summaries in one JSON file of the cache directory, by content key.
+
+    A run over part of a tree keeps the summaries of the rest (a later run over
+    the whole tree would otherwise summarise them again); the file is written
+    only when a summary was added.
+    """
 
     def __init__(self, cache: Cache | None) -> None:
         self.path: Path | None = None
@@ -109,11 +118,15 @@ class _Store:
         self.dirty = True
 
     def save(self) -> None:
-        if self.path is None or not (self.dirty or len(self.used) != len(self.known)):
+        if self.path is None or not self.dirty:
             return
         from ailint.cache import write_json
 
-        write_json(self.path, self.used)
+        kept = {key: raw for key, raw in self.known.items() if key not in self.used}
+        kept.update(self.used)  # the summaries of this run last: they are dropped last
+        while len(kept) > _MAX_SUMMARIES:
+            kept.pop(next(iter(kept)))
+        write_json(self.path, kept)
 
 
 def _tuples(value: Any) -> Any:
