@@ -174,9 +174,11 @@ class _Run:
         progress: Progress | None = None,
         cache: Cache | None = None,
         memo: bool = True,
+        jobs: int | None = 1,
     ) -> None:
         """``memo``: with a ``cache``, look the whole run up first (see :meth:`_memo_key`)."""
         self.settings = settings
+        self.jobs = jobs
         self.cache = cache
         self.packages: dict[str, bool] = {}
         self.cwd = (cwd or Path.cwd()).resolve()
@@ -383,6 +385,7 @@ class _Run:
             return set()
         from ailint.flow.reach import reached, summaries
         from ailint.flow.solve import solve
+        from ailint.parallel import default_jobs
 
         files = self.files
         self.reach = reached(selected, self.imports, self.importable)
@@ -393,6 +396,7 @@ class _Run:
                 [(files[i].module, files[i].is_package, files[i]) for i in sorted(self.reach)],
                 self.cache,
                 self.summaries,
+                jobs=default_jobs() if self.jobs is None else self.jobs,
             )
             self.program = solve(found, self.engine.knowledge, tests, aliases)
         except Exception as exc:  # a bug in the engine costs what it would have added, not the run
@@ -711,14 +715,16 @@ def check_paths(
     benchmark) and frees nothing the operating system would not.
     """
     paths = list(paths)
-    run = _Run(paths, settings, cwd, progress, cache)
+    run = _Run(paths, settings, cwd, progress, cache, jobs=jobs)
     if run.memo is not None:
         assert cache is not None
         remembered = _remembered(run, cache)
         if remembered is not None:
             _save(cache, remembered)  # a walk remembered, if any
             return remembered
-        run = _Run(paths, settings, cwd, progress, cache, memo=False)  # an entry it names is gone: a run in full
+        run = _Run(
+            paths, settings, cwd, progress, cache, memo=False, jobs=jobs
+        )  # an entry it names is gone: a run in full
     result = RunResult(errors=run.errors, missing=run.missing)
     found: dict[int, list[Diagnostic]] = {}
     keys: dict[int, str] = {}
