@@ -110,8 +110,10 @@ def test_parameters_are_inferred_the_same_whatever_the_jobs(tmp_path: Path, monk
     monkeypatch.setattr(ailint.parallel, "MIN_FORKED", 1)
     helpers = "def ask(client, q):\n    return client.chat.completions.create(model='m', messages=q)\n"
     (tmp_path / "helpers.py").write_text(helpers)
-    (tmp_path / "main.py").write_text("from openai import OpenAI\nfrom helpers import ask\n\nask(OpenAI(), []) == 'yes'\n")
-    (tmp_path / "local.py").write_text("from openai import OpenAI\n\n" + helpers + "\n\nprint(ask(OpenAI(), []) == 'yes')\n")
+    main = "from openai import OpenAI\nfrom helpers import ask\n\nask(OpenAI(), []) == 'yes'\n"
+    (tmp_path / "main.py").write_text(main)
+    local = "from openai import OpenAI\n\n" + helpers + "\n\nprint(ask(OpenAI(), []) == 'yes')\n"
+    (tmp_path / "local.py").write_text(local)
     settings = Settings(root=tmp_path, enabled=frozenset({"AIL501"}))
     found = []
     for jobs in (1, 2):

@@ -866,7 +866,7 @@ def has_timeout(site: CallSite, project: Project) -> Verdict:
 
 
 def _time_bounded(site: CallSite, project: Project) -> bool:
-    """The call awaited inside ``asyncio.wait_for(..., timeout)`` or a block under ``async with asyncio.timeout(...)``."""
+    """The call awaited in ``asyncio.wait_for(call, timeout)`` or in a block under ``asyncio.timeout(...)``."""
     data = practices()
     calls, contexts = data.names("timeouts", "bounding-calls"), data.names("timeouts", "bounding-contexts")
     body = project.body(site.file, site.record)
@@ -880,9 +880,14 @@ def _time_bounded(site: CallSite, project: Project) -> bool:
     for statement in body.of_kind(cst.With):
         for item in statement.items:
             context = item.item
-            if isinstance(context, cst.Call) and _matches(body.names(context), contexts):
-                if context.args and not _is_none(context.args[0].value) and _contains(statement.body, site.node):
-                    return True
+            if (
+                isinstance(context, cst.Call)
+                and _matches(body.names(context), contexts)
+                and context.args
+                and not _is_none(context.args[0].value)
+                and _contains(statement.body, site.node)
+            ):
+                return True
     return False
 
 
