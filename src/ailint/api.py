@@ -73,6 +73,15 @@ class RunResult:
 
 
 @dataclass(frozen=True)
+class CapabilityRecord:
+    """One declared capability at one call site: each question's status, why, and the evidence (``file:line``)."""
+
+    name: str
+    answers: dict[str, tuple[str, str, tuple[str, ...]]]
+    """``output``, ``threshold``, ``mode``, ``kpi``: ``(pass|fail|n/a, detail, evidence)``."""
+
+
+@dataclass(frozen=True)
 class CallRecord:
     """One call site of the inventory (``ailint calls``), as plain data."""
 
@@ -91,6 +100,10 @@ class CallRecord:
     """In a test file: listed, not judged."""
     explanation: tuple[str, ...] = ()
     """How the callee was resolved, step by step (the editor's hover shows it; ``calls --explain`` prints it)."""
+    more: dict[str, str] = field(default_factory=dict)
+    """Checks beyond the inventory's columns (``input``: AIL102; ``capability``: AIL8xx), where they apply."""
+    capabilities: tuple[CapabilityRecord, ...] = ()
+    """The declared capabilities the call belongs to, with their questions answered there."""
 
     def to_json(self) -> dict[str, object]:
         """The stable JSON shape documented in SPEC section 7."""

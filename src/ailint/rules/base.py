@@ -35,6 +35,8 @@ class Concern(str, enum.Enum):
     AUTHORITY = "decision authority"
     SECURITY = "security"
     MEASUREMENT = "measurement"
+    INPUT = "input contract"
+    CAPABILITY = "capability"
 
 
 @dataclass(frozen=True)

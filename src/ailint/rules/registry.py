@@ -19,6 +19,13 @@ from ailint.rules.ail4xx_errors import MissingTimeout, SwallowedError, Unhandled
 from ailint.rules.ail5xx_authority import AuthorityExceeded, UndeclaredAuthority
 from ailint.rules.ail6xx_security import OutputToExec
 from ailint.rules.ail7xx_measurement import UnmeasuredCall
+from ailint.rules.ail8xx_capability import (
+    CapabilityKpiUnrecorded,
+    CapabilityModeDrift,
+    CapabilityOutputDrift,
+    CapabilityThresholdDrift,
+    UndeclaredCapability,
+)
 from ailint.rules.base import CallRule, Rule
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -36,6 +43,11 @@ ALL_RULES: tuple[type[Rule], ...] = (
     AuthorityExceeded,
     OutputToExec,
     UnmeasuredCall,
+    CapabilityOutputDrift,
+    CapabilityThresholdDrift,
+    CapabilityModeDrift,
+    CapabilityKpiUnrecorded,
+    UndeclaredCapability,
 )
 
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
