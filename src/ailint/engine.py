@@ -794,7 +794,7 @@ class Engine:
                     span=Span(where[0], where[1] + 1, where[2], where[3] + 1),
                     code=finding.code,
                     name=meta.name,
-                    severity=meta.severity,
+                    severity=finding.severity or meta.severity,
                     message=finding.message,
                     provider=finding.provider,
                     api=finding.api,

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from ailint.rules.ail0xx_meta import InvalidPragma, SyntaxErrorRule, UnusedSuppression
+from ailint.rules.ail1xx_input import UnvalidatedInput
 from ailint.rules.ail1xx_output import UnvalidatedOutput
 from ailint.rules.ail2xx_confidence import NoConfidenceGate
 from ailint.rules.ail3xx_observability import UnloggedCall, UnstructuredLog
@@ -33,6 +34,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     InvalidPragma,
     UnusedSuppression,
     UnvalidatedOutput,
+    UnvalidatedInput,
     NoConfidenceGate,
     UnloggedCall,
     UnstructuredLog,
