@@ -88,3 +88,37 @@ def test_a_capability_owns_the_calls_its_functions_reach_across_modules() -> Non
     (direct,) = next(c for c in calls if c.path == "acme/llm.py").capabilities
     assert direct.answers["kpi"][:2] == ("pass", "records acme.metrics.record_handling_time")
     assert direct.answers["output"][0] == "n/a"  # judged where the wrapper's output is received
+
+
+def _report(fmt: str) -> str:
+    from ailint.report import readiness
+
+    root = FIXTURES / "ail8xx" / "cross_module"
+    result = list_calls([root], load_settings(root / "pyproject.toml"), cwd=root)
+    return readiness.render_html(result) if fmt == "html" else readiness.render_markdown(result)
+
+
+def test_the_report_answers_the_checklist_per_capability_in_markdown() -> None:
+    page = _report("markdown")
+    assert "## Capabilities" in page and "### ticket-triage (not ready)" in page
+    assert "| KPI tied? | **yes** | kpi: records acme.metrics.record\\_handling\\_time (acme/api.py:14)" in page
+    assert "output: acme/drafts.py:20 not validated against acme.models.Draft on its path" in page
+    assert "mode: acme/drafts.py:20 acts as act: its output reaches sendmail() at line 23" in page
+    assert "None: every call site belongs to a declared capability." in page
+
+
+def test_the_html_report_shows_one_checklist_per_capability() -> None:
+    from tests.test_report import _parse
+
+    page = _report("html")
+    tags = _parse(page)  # well formed: every element closed in order
+    sections = [a["data-capability"] for t, a in tags.starts if t == "section" and "data-capability" in a]
+    assert sections == ["ticket-triage", "reply-drafts", ""]  # the last: call sites of no capability
+    rows = [a["data-question"] for t, a in tags.starts if t == "tr" and "data-question" in a]
+    assert rows == ["work", "contracts", "authority", "kpi", "integration"] * 2
+    verdicts = [a["class"] for t, a in tags.starts if t == "td" and "verdict" in (a.get("class") or "")]
+    assert verdicts[:5] == ["verdict yes", "verdict yes", "verdict yes", "verdict yes", "verdict partly"]
+    assert verdicts[5:] == ["verdict partly", "verdict partly", "verdict partly", "verdict yes", "verdict no"]
+    text = "".join(tags.text)
+    assert "records acme.metrics.record_handling_time (acme/api.py:14)" in text
+    assert "http://" not in page and "<script" not in page

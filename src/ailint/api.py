@@ -52,6 +52,7 @@ Progress = Callable[[int, int], None]
 
 if TYPE_CHECKING:
     from ailint.analysis.calls import FileAnalysis
+    from ailint.capability import Capability
     from ailint.analysis.project import Project
     from ailint.cache import Cache
     from ailint.engine import Engine, FileTask, Prepared
@@ -129,6 +130,8 @@ class CallsResult:
     calls: list[CallRecord] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    capabilities: tuple[Capability, ...] = ()
+    """The declared capabilities of the run's settings (the report answers their checklist)."""
 
 
 @dataclass
@@ -879,7 +882,7 @@ def list_calls(
     ``release`` and ``progress``: as for :func:`check_paths`.
     """
     run = _Run(paths, settings, cwd, progress)
-    result = CallsResult(errors=run.errors, missing=run.missing)
+    result = CallsResult(errors=run.errors, missing=run.missing, capabilities=settings.capabilities)
     try:
         run.prepare()
         for file in run.targets:
