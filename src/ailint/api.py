@@ -52,9 +52,9 @@ Progress = Callable[[int, int], None]
 
 if TYPE_CHECKING:
     from ailint.analysis.calls import FileAnalysis
-    from ailint.capability import Capability
     from ailint.analysis.project import Project
     from ailint.cache import Cache
+    from ailint.capability import Capability
     from ailint.engine import Engine, FileTask, Prepared
     from ailint.flow.program import Program
     from ailint.flow.summary import FileSummary

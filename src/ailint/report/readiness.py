@@ -246,8 +246,8 @@ def render_markdown(result: CallsResult, scope: Sequence[str] = ()) -> str:
         "lrrr",
         [[_md_code(name), str(d + w), str(d), str(w)] for name, d, w in report.providers],
     )
-    lines.append("")
-    lines += capabilities.markdown(result)
+    if result.capabilities:
+        lines += ["", *capabilities.markdown(result)][:-1]
     lines += ["", "## Coverage by concern", ""]
     lines.append(
         "For each concern, the call sites where it applies and how many of them pass; "
