@@ -91,16 +91,28 @@ def members(project: Project, capabilities: tuple[Capability, ...]) -> dict[str,
     if known is not None and known[0] is program and known[1] == capabilities:
         return known[2]
     graph = program.call_graph() if program is not None else {}
+    callers: dict[str, set[str]] = {}
+    for caller, callees in graph.items():
+        for callee in callees:
+            callers.setdefault(callee, set()).add(caller)
     found: dict[str, frozenset[str]] = {}
     for capability in capabilities:
-        seeds = [name for name in graph if capability.matches(name)]
+        seeds = {name for name in graph if capability.matches(name)}
         reached: set[str] = set(seeds)
-        stack = list(seeds)
-        while stack:
-            for callee in graph.get(stack.pop(), ()):
-                if callee not in reached:
-                    reached.add(callee)
-                    stack.append(callee)
+        expanded: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name in sorted(reached - expanded):
+                # A function others call too (a shared client, a framework mixin) belongs to the capability,
+                # but what it calls is followed only once every caller it has is the capability's own.
+                if name not in seeds and not callers.get(name, set()) <= reached:
+                    continue
+                expanded.add(name)
+                fresh = graph.get(name, set()) - reached
+                if fresh:
+                    reached |= fresh
+                    changed = True
         found[capability.name] = frozenset(reached)
     _MEMBERS[project] = (program, capabilities, found)
     return found
@@ -169,6 +181,10 @@ def _schema_of_structured(current: CallSite, project: Project) -> Iterator[Evide
         name = _resolved(value, body)
         if name:
             yield Evidence(f"{key}={name}", current.file, current.node)
+    if current.node.args and current.node.args[0].keyword is None:  # ``llm.structured_predict(Answer, prompt)``
+        canonical = body.file.resolver.resolve(current.node.args[0].value, body.scope)
+        if canonical and "(" not in canonical and _project_class(project, canonical):
+            yield Evidence(f"output_cls={canonical}", current.file, current.node)
     # ``llm.with_structured_output(X)``, in the callee or bound to a name earlier in the function
     calls = [current.node.func, *body.calls]
     for node in calls:
@@ -302,6 +318,12 @@ def _number(expr: cst.BaseExpression, body: Body, project: Project, depth: int =
     if isinstance(expr, cst.Attribute):
         canonical = body.file.resolver.resolve(expr, body.scope)
         return _global_number(canonical, project, depth) if canonical else None
+    if isinstance(expr, cst.Call) and expr.args:
+        func = expr.func
+        if isinstance(func, cst.Name) and func.value in ("float", "int") and len(expr.args) == 1:
+            return _number(expr.args[0].value, body, project, depth + 1)  # ``float(settings.get("t", 0.7))``
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and len(expr.args) == 2:
+            return _number(expr.args[1].value, body, project, depth + 1)  # a configured value's default
     return None
 
 

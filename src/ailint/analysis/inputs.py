@@ -324,13 +324,13 @@ def prompt_taint(site: CallSite, project: Project, settings: Settings) -> Tainte
     return Tainted("user", user)
 
 
-_TAINTS: weakref.WeakKeyDictionary[Project, dict[tuple[int, int], InputTaint | None]] = weakref.WeakKeyDictionary()
+_TAINTS: weakref.WeakKeyDictionary[Body, dict[tuple[int, int], InputTaint | None]] = weakref.WeakKeyDictionary()
 
 
 def _taint(body: Body, project: Project, settings: Settings, depth: int) -> InputTaint | None:
     """The function's taint, with its parameters tainted where its callers pass request data."""
-    memo = _TAINTS.setdefault(project, {})
-    key = (id(body), depth)
+    memo = _TAINTS.setdefault(body, {})
+    key = (id(project.program), depth)
     if key in memo:
         return memo[key]
     memo[key] = None  # recursion through the call graph
