@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from ailint.analysis.calls import FileAnalysis
     from ailint.analysis.project import Project
     from ailint.cache import Cache
+    from ailint.capability import Capability
     from ailint.engine import Engine, FileTask, Prepared
     from ailint.flow.program import Program
     from ailint.flow.summary import FileSummary
@@ -70,6 +71,15 @@ class RunResult:
     """One line per unreadable path, for stderr."""
     missing: list[str] = field(default_factory=list)
     """Command-line paths that do not exist (a usage error)."""
+
+
+@dataclass(frozen=True)
+class CapabilityRecord:
+    """One declared capability at one call site: each question's status, why, and the evidence (``file:line``)."""
+
+    name: str
+    answers: dict[str, tuple[str, str, tuple[str, ...]]]
+    """``output``, ``threshold``, ``mode``, ``kpi``: ``(pass|fail|n/a, detail, evidence)``."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,10 @@ class CallRecord:
     """In a test file: listed, not judged."""
     explanation: tuple[str, ...] = ()
     """How the callee was resolved, step by step (the editor's hover shows it; ``calls --explain`` prints it)."""
+    more: dict[str, str] = field(default_factory=dict)
+    """Checks beyond the inventory's columns (``input``: AIL102; ``capability``: AIL8xx), where they apply."""
+    capabilities: tuple[CapabilityRecord, ...] = ()
+    """The declared capabilities the call belongs to, with their questions answered there."""
 
     def to_json(self) -> dict[str, object]:
         """The stable JSON shape documented in SPEC section 7."""
@@ -116,6 +130,8 @@ class CallsResult:
     calls: list[CallRecord] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    capabilities: tuple[Capability, ...] = ()
+    """The declared capabilities of the run's settings (the report answers their checklist)."""
 
 
 @dataclass
@@ -872,7 +888,7 @@ def list_calls(
     ``release`` and ``progress``: as for :func:`check_paths`.
     """
     run = _Run(paths, settings, cwd, progress)
-    result = CallsResult(errors=run.errors, missing=run.missing)
+    result = CallsResult(errors=run.errors, missing=run.missing, capabilities=settings.capabilities)
     try:
         run.prepare()
         for file in run.targets:
