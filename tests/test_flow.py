@@ -402,3 +402,12 @@ def test_summaries_cached_by_one_run_survive_a_run_over_part_of_the_tree(tmp_pat
     reach.summaries([("a", False, first)], cache)  # a run over part of the tree
     stored = json.loads(next(tmp_path.glob(".ailint_cache/summaries-*.json")).read_text())
     assert sorted(stored) == ["d1:a:0", "d2:b:0"]
+
+
+def test_two_files_under_one_module_name_are_solved_as_the_first() -> None:
+    knowledge = builtin()
+    first = summarize(b"from openai import OpenAI\n\nOpenAI().chat.completions.create(model='m')\n", "app", False)
+    second = summarize(b"x = 1\nprint(x)\nprint(x)\nprint(x)\n", "app", False)
+    program = solve([first, second], knowledge)
+    assert program.summaries["app"] is first
+    assert program.modules_with_model_calls == frozenset({"app"})

@@ -118,6 +118,8 @@ class Taint:
                     key = node.args[0].value
                 if key is not None and string_value(key) in _METADATA:
                     continue  # ``getattr(block, "type")``, ``resp.get("usage")``
+                if any(string_value(a.value) in _METADATA for a in node.args[1:2]):
+                    continue  # ``self._value(block, "type")``: a project accessor reading the same field
                 called = (dotted_name(func) or "").lower()
                 if any(word in called.rsplit(".", 1)[-1] for word in _MEASURES):
                     continue  # ``completion_cost(response)``, ``count_tokens(text)``
@@ -210,7 +212,7 @@ def _structure_key(text: str | None) -> bool:
 def _tests_a_word(call: cst.Call) -> bool:
     """``text.startswith("yes")`` decides; ``line.startswith("1.")`` or a code fence is parsing the text."""
     if not call.args:
-        return True  # ``.isdigit()``: a conversion decided on
+        return False  # ``.isdigit()``: checking a piece while parsing it
     text = string_value(call.args[0].value)
     return text is None or text.strip().isalpha()
 

@@ -39,6 +39,7 @@ from typing import Any
 
 from ailint.flow.program import Program
 from ailint.flow.summary import Call, Term
+from ailint.flow.values import Fn
 
 _MAX_DEPTH = 24
 """Functions on one path, from the call's function up."""
@@ -261,6 +262,8 @@ class ExceptionFlow:
         visited.add(function)
         callers = self.callers.get(function)
         if not callers:
+            if self._returned_closure(function):
+                return None  # a decorator's wrapper: it runs where the decorated function is called, followed already
             return path  # an entry point
         for module, index in callers:
             call = program.call(module, index)
@@ -270,6 +273,13 @@ class ExceptionFlow:
             if found is not None:
                 return found
         return None
+
+    def _returned_closure(self, function: str) -> bool:
+        """Whether ``function`` is a closure its enclosing function returns (``def traced(f): ... return wrapper``)."""
+        parent = function.rpartition(".")[0]
+        if parent not in self.program.functions:
+            return False
+        return any(isinstance(v, Fn) and v.qual == function for v in self.program.values.get(("r", parent), ()))
 
 
 __all__ = ["ExceptionFlow"]

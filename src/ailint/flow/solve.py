@@ -88,7 +88,11 @@ class _Solver:
     ) -> None:
         self.knowledge = knowledge
         self.aliases = aliases
-        self.summaries = [s for s in summaries if s.error is None]
+        unique: dict[str, FileSummary] = {}
+        for summary in summaries:  # two files under one module name (scripts in sibling folders): the first
+            if summary.error is None:
+                unique.setdefault(summary.module, summary)
+        self.summaries = list(unique.values())
         self.tests = tests
         self.modules = {s.module for s in self.summaries}
         self.functions: dict[str, Function] = {}

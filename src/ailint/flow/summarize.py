@@ -657,7 +657,8 @@ _RECORDERS = frozenset(
 
 
 def _records(handler: ast.ExceptHandler) -> bool:
-    """Whether a handler records the error (``logger.exception(...)``, ``span.record_exception(exc)``)."""
+    """Whether a handler records the error: a log call (``logger.exception(...)``), or a call given the
+    caught exception (``span.record_exception(exc)``, ``self.emit(ErrorEvent(error=exc))``)."""
     stack: list[ast.AST] = list(handler.body)
     while stack:
         node = stack.pop()
@@ -668,7 +669,17 @@ def _records(handler: ast.ExceptHandler) -> bool:
             name = func.attr if isinstance(func, ast.Attribute) else _last(func)
             if name in _RECORDERS:
                 return True
+            if handler.name is not None and _mentions(node, handler.name):
+                return True
         stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _mentions(call: ast.Call, name: str) -> bool:
+    """Whether ``name`` is among a call's arguments, directly or inside them (an f-string, a constructor)."""
+    for argument in [*call.args, *(k.value for k in call.keywords)]:
+        if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(argument)):
+            return True
     return False
 
 
