@@ -186,6 +186,27 @@ def test_from_another_folder_with_absolute_and_relative_paths(repo: Path, monkey
     assert code == 1 and stdout.startswith("../app.py:7:5: AIL601")
 
 
+def test_sub_projects_keep_their_own_settings_at_the_revision(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each part of a monorepo is checked at the revision with its own configuration and root."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(project / "no-global-gitconfig"))
+    (project / "a").mkdir()
+    (project / "b").mkdir()
+    (project / "a" / "pyproject.toml").write_text('[tool.ailint]\nselect = ["AIL601"]\n')
+    (project / "b" / "pyproject.toml").write_text('[tool.ailint]\nselect = ["AIL403"]\n')
+    (project / "a" / "llm.py").write_text(PLAIN_WRAPPER)
+    (project / "a" / "app.py").write_text(CALLER)
+    (project / "b" / "llm.py").write_text(MODEL_WRAPPER)
+    git(project, "init", "-q")
+    commit(project, "first")
+    (project / "a" / "llm.py").write_text(MODEL_WRAPPER)
+    code, stdout, _ = run("--since", "HEAD")
+    assert code == 1
+    assert stdout.splitlines() == [
+        f"a/app.py:7:5: {FINDING.format(line=7)}",
+        "Found 1 diagnostic (1 error) in 3 files. 1 more hidden by --since HEAD.",  # b/llm.py's AIL403
+    ]
+
+
 def test_export_attributes_do_not_hide_files(repo: Path) -> None:
     """The revision is read from its blobs, not ``git archive``, so ``export-ignore`` changes nothing."""
     (repo / ".gitattributes").write_text("*.py export-ignore\n")
