@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import textwrap
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from ailint.cache import DIRECTORY, Cache
 from ailint.cli import main
 from ailint.diagnostics import Diagnostic
+from ailint.since import checkout, resolve
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -205,6 +207,35 @@ def test_sub_projects_keep_their_own_settings_at_the_revision(project: Path, mon
         f"a/app.py:7:5: {FINDING.format(line=7)}",
         "Found 1 diagnostic (1 error) in 3 files. 1 more hidden by --since HEAD.",  # b/llm.py's AIL403
     ]
+
+
+def test_the_copy_holds_what_a_run_reads(repo: Path) -> None:
+    """Python files, notebooks, stubs and ``.gitignore`` files, with links kept as links; nothing else."""
+    (repo / "pkg" / "deep").mkdir(parents=True)
+    (repo / "pkg" / "deep" / "mod.py").write_text("x = 1\n")
+    (repo / "pkg" / "types.pyi").write_text("x: int\n")
+    (repo / "pkg" / "notes.ipynb").write_text("{}\n")
+    (repo / "data.bin").write_bytes(b"\0" * 10)
+    (repo / "README.md").write_text("# x\n")
+    (repo / "link.py").symlink_to("app.py")
+    commit(repo)
+    (repo / "app.py").write_text("changed since\n")
+    revision = resolve("HEAD", repo / "pkg")
+    assert revision.toplevel == repo.resolve()
+    with checkout(revision, repo.resolve()) as copy:
+        found = sorted(path.relative_to(copy).as_posix() for path in copy.rglob("*") if not path.is_dir())
+        assert found == [
+            ".gitignore",
+            "app.py",
+            "link.py",
+            "llm.py",
+            "pkg/deep/mod.py",
+            "pkg/notes.ipynb",
+            "pkg/types.pyi",
+        ]
+        assert (copy / "app.py").read_text() == CALLER
+        assert os.readlink(copy / "link.py") == "app.py"
+    assert not copy.exists(), "the copy is removed"
 
 
 def test_export_attributes_do_not_hide_files(repo: Path) -> None:

@@ -66,9 +66,7 @@ class Revision:
     """The id of the revision's tree; None when ``ref`` is the HEAD of a repository without commits (nothing at it)."""
 
 
-def _git(
-    args: list[str], cwd: Path, *, binary: bool = False, stdin: bytes | None = None
-) -> subprocess.CompletedProcess[bytes]:
+def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run git, with no prompts, pagers or localised messages; ``SinceError`` when git is missing."""
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C", "LANGUAGE": "C"}
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
@@ -141,15 +139,14 @@ def materialise(revision: Revision, into: Path) -> int:
         raise SinceError(f"--since {revision.ref}: cannot list its files: {_first_line(listed.stderr)}")
     entries: list[tuple[str, str, str]] = []
     for record in listed.stdout.split(b"\0"):
-        if not record:
-            continue
         meta, _, raw = record.partition(b"\t")
-        mode, kind, blob = meta.decode("ascii").split(" ")
+        fields = meta.decode("ascii", "replace").split(" ")
         name = os.fsdecode(raw)
-        parts = name.split("/")
-        if kind != "blob" or not _wanted(name) or any(p in ("", ".", "..") for p in parts):
+        if len(fields) != 3 or fields[1] != "blob" or not _wanted(name):
+            continue  # a submodule, a file no run reads, or the empty end of the list
+        if any(part in ("", ".", "..") for part in name.split("/")):
             continue
-        entries.append((mode, blob, name))
+        entries.append((fields[0], fields[2], name))
     if not entries:
         return 0
     request = b"".join(blob.encode("ascii") + b"\n" for _, blob, _ in entries)
@@ -157,17 +154,23 @@ def materialise(revision: Revision, into: Path) -> int:
     if read.returncode != 0:
         raise SinceError(f"--since {revision.ref}: cannot read its files: {_first_line(read.stderr)}")
     output, at = read.stdout, 0
+    made: set[Path] = set()
     written = 0
     for mode, blob, name in entries:
-        end = output.index(b"\n", at)
-        header = output[at:end].split(b" ")
-        if len(header) != 3 or header[1] != b"blob":
-            raise SinceError(f"--since {revision.ref}: cannot read {name} ({blob}) from git")
-        size = int(header[2])
+        try:
+            end = output.index(b"\n", at)
+            header = output[at:end].split(b" ")
+            size = int(header[2]) if len(header) == 3 and header[1] == b"blob" else -1
+        except ValueError:
+            size = -1
+        if size < 0 or len(output) < end + 1 + size:
+            raise SinceError(f"--since {revision.ref}: git did not give the content of {name} ({blob})")
         data = output[end + 1 : end + 1 + size]
         at = end + 1 + size + 1
         target = into.joinpath(*name.split("/"))
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
         if mode == "120000":
             with contextlib.suppress(OSError):  # a link this system cannot make is left out
                 os.symlink(os.fsdecode(data), target)
