@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -303,6 +304,13 @@ def test_git_missing(repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_facto
         "",
         "ailint: error: --since needs git, which is not installed (or not on PATH)\n",
     )
+
+
+def test_no_room_for_the_copy(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(repo / "no-such-folder"))
+    code, stdout, stderr = run("--since", "HEAD")
+    assert (code, stdout) == (2, "")
+    assert stderr.startswith("ailint: error: --since HEAD: cannot make a temporary folder: ")
 
 
 def test_not_with_write_baseline(repo: Path) -> None:

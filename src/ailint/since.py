@@ -184,11 +184,18 @@ def materialise(revision: Revision, into: Path) -> int:
 @contextlib.contextmanager
 def checkout(revision: Revision, base: Path) -> Iterator[Path]:
     """A temporary folder standing for ``base`` (a folder at or above the repository) as it was at ``revision``."""
-    directory = Path(tempfile.mkdtemp(prefix="ailint-since-")).resolve()
     try:
-        top = directory.joinpath(*revision.toplevel.relative_to(base).parts)
-        top.mkdir(parents=True, exist_ok=True)
-        materialise(revision, top)
+        directory = Path(tempfile.mkdtemp(prefix="ailint-since-")).resolve()
+    except OSError as exc:
+        raise SinceError(f"--since {revision.ref}: cannot make a temporary folder: {exc.strerror or exc}") from None
+    try:
+        try:
+            top = directory.joinpath(*revision.toplevel.relative_to(base).parts)
+            top.mkdir(parents=True, exist_ok=True)
+            materialise(revision, top)
+        except OSError as exc:
+            reason = f"{exc.filename or directory}: {exc.strerror or exc}"
+            raise SinceError(f"--since {revision.ref}: cannot write a copy of its files: {reason}") from None
         yield directory
     finally:
         shutil.rmtree(directory, ignore_errors=True)
