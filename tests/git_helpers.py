@@ -62,6 +62,22 @@ UNHANDLED = textwrap.dedent(
 )
 
 
+def copy_checkout(destination: Path) -> Path:
+    """A copy of this checkout as it stands (tracked and new files, not ignored ones), as a fresh clone would be."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    )
+    for name in filter(None, listed.stdout.decode("utf-8", "surrogateescape").split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination
+
+
 def published_hooks() -> dict[str, dict[str, Any]]:
     """The hooks of ``.pre-commit-hooks.yaml``, by id."""
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))

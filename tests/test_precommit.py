@@ -20,6 +20,7 @@ from tests.git_helpers import (
     PLAIN_WRAPPER,
     UNHANDLED,
     Repository,
+    copy_checkout,
     index_reachable,
     local_hooks,
     published_hooks,
@@ -123,3 +124,27 @@ def test_try_repo_builds_both_hooks_from_this_checkout(repository: Repository) -
     lines = [line for line in output.splitlines() if line.startswith("ailint")]
     assert len(lines) == 2 and lines[0].endswith("Failed") and lines[1].endswith("Passed"), output
     assert "migrations/run.py:" not in output
+
+
+@pytest.mark.network
+def test_a_checkout_pinned_by_commit_serves_the_hooks(repository: Repository, tmp_path: Path) -> None:
+    """The README's way to keep using the hooks without a release: ``repo:`` a checkout, ``rev:`` one of its commits."""
+    if not index_reachable():
+        pytest.skip("the package index cannot be reached")
+    checkout = Repository(copy_checkout(tmp_path / "ailint"), tmp_path / "home")
+    checkout.git("add", "-A")
+    checkout.git("commit", "-q", "-m", "ailint as it stands")
+    rev = checkout.git("rev-parse", "HEAD").strip()
+    repo = repository
+    repo.write("pyproject.toml", '[tool.ailint]\nselect = ["AIL601"]\n')
+    repo.write("llm.py", PLAIN_WRAPPER)
+    repo.write("app.py", CALLER)
+    repo.use({"repos": [{"repo": str(checkout.path), "rev": rev, "hooks": [{"id": "ailint"}]}]})
+    repo.git("add", "-A")
+    first = repo.commit("start")
+    assert first.returncode == 0, first.stdout
+    repo.write("llm.py", MODEL_WRAPPER)
+    repo.git("add", "llm.py")
+    blocked = repo.commit("the wrapper asks a model")
+    assert blocked.returncode == 1, blocked.stdout
+    assert CALLER_FINDING in blocked.stdout

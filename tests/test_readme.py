@@ -22,6 +22,7 @@ from tests.git_helpers import (
     MODEL_WRAPPER,
     PLAIN_WRAPPER,
     Repository,
+    copy_checkout,
     require_git_and_pre_commit,
 )
 
@@ -137,18 +138,7 @@ def test_the_quick_start_installs_from_a_checkout_and_lints_the_sample(tmp_path:
         "python -m pip install .",
         "ailint examples/helpdesk",
     ]
-    checkout = tmp_path / "ailint"
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    )
-    for name in filter(None, listed.stdout.decode().split("\0")):
-        source = REPO / name
-        if source.is_file():
-            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, checkout / name)
+    checkout = copy_checkout(tmp_path / "ailint")
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
 
