@@ -320,8 +320,10 @@ def test_not_with_write_baseline(repo: Path) -> None:
 
 
 def test_a_missing_path_is_reported_as_missing(repo: Path) -> None:
-    code, _, stderr = run("--since", "HEAD", "gone.py")
-    assert code == 2 and "gone.py: no such file or directory" in stderr
+    assert run("--since", "HEAD", "gone.py") == (2, "", "ailint: error: gone.py: no such file or directory\n")
+    code, _, stderr = run("--since", "HEAD", ".", "/no/such/folder/x.py")
+    assert code == 2 and stderr.startswith("ailint: error: ")
+    assert stderr.endswith("/no/such/folder/x.py: no such file or directory\n") and stderr.count("\n") == 1
 
 
 def test_help_describes_it() -> None:

@@ -299,8 +299,9 @@ def diagnostics_at(
         where = Copy(base, copy)
         copy_cwd, copy_top = where(cwd), where(revision.toplevel)
         for part in parts:
-            paths = [where(asked(raw, cwd)) for raw in part.paths]
-            paths = [path for path in paths if os.path.lexists(path)]
+            # (A path missing from the working tree is reported by its run.)
+            found = [asked(raw, cwd) for raw in part.paths]
+            paths = [path for path in map(where, filter(os.path.lexists, found)) if os.path.lexists(path)]
             if not paths:
                 continue
             settings = part.settings
