@@ -103,7 +103,17 @@ class Cache:
     MAX_RUNS = 8
     """Whole runs kept (each for one set of paths asked, in one state of the tree)."""
 
-    def __init__(self, root: Path, settings: Any) -> None:
+    def __init__(self, root: Path, settings: Any, *, copy: bool = False) -> None:
+        """The cache of the project at ``root`` checked with ``settings``.
+
+        ``copy``: the files checked are a copy of the project elsewhere (its
+        tree at a git revision, for ``--since``), checked with the copy's
+        root but keyed by the project's ``settings``: entries and summaries,
+        which are keyed by content, module name and project-relative path,
+        are shared with the project; facts, runs and walks, keyed by absolute
+        path, are neither looked up nor recorded.
+        """
+        self.by_path = not copy
         self.directory = root / DIRECTORY
         self.prefix = digest(__version__, str(_FORMAT), code_digest(), settings_digest(settings))
         self.path = self.directory / f"index-{self.prefix[:32]}.json"
@@ -147,7 +157,7 @@ class Cache:
 
         A warm run then neither reads nor hashes an unchanged file.
         """
-        if not self.enabled:
+        if not (self.enabled and self.by_path):
             return None
         self._seen.add(path)
         found = self.files.get(path)
@@ -164,14 +174,14 @@ class Cache:
 
     def remember(self, path: str, stamp: tuple[int, int], hashed: str, imports: list[str]) -> None:
         """Record what ``facts`` returns for an unchanged file."""
-        if self.enabled:
+        if self.enabled and self.by_path:
             self._seen.add(path)
             self.files[path] = [*stamp, hashed, imports]
             self._facts_dirty = True
 
     def run(self, key: str) -> list[tuple[str, str]] | None:
         """``(display, entry key)`` of every target of a run cached whole under ``key``; None if it was not."""
-        if not self.enabled:
+        if not (self.enabled and self.by_path):
             return None
         _ = self.entries
         found = self._runs.get(self.key(key))
@@ -188,7 +198,7 @@ class Cache:
         Stored as two strings (displays joined by NUL, which no path holds, and keys end to end), which
         read back many times faster than as thousands of pairs.
         """
-        if not self.enabled or not targets or any(len(entry) != 64 for _, entry in targets):
+        if not (self.enabled and self.by_path) or not targets or any(len(entry) != 64 for _, entry in targets):
             return
         _ = self.entries
         stored = ["\0".join(display for display, _ in targets), "".join(entry for _, entry in targets)]
@@ -206,7 +216,7 @@ class Cache:
 
     def walk(self, key: str) -> tuple[list[str], list[tuple[str, int, int]]] | None:
         """The files a walk under ``key`` found, and the directories it saw as they stood (``discovery.stamp``)."""
-        if not self.enabled:
+        if not (self.enabled and self.by_path):
             return None
         _ = self.entries
         found = self._walks.get(self.key(key))
@@ -223,7 +233,7 @@ class Cache:
 
     def remember_walk(self, key: str, files: list[str], walked: list[tuple[str, int, int]]) -> None:
         """Record a walk (see :meth:`walk`); the last ``MAX_RUNS`` are kept."""
-        if not self.enabled:
+        if not (self.enabled and self.by_path):
             return
         _ = self.entries
         self._keep(self._walks, self.key(key), ["\0".join(files), [list(seen) for seen in walked]])

@@ -22,10 +22,11 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from ailint.api import CallsResult, RunResult
+    from ailint.api import CallsResult, Progress, RunResult
     from ailint.flow.program import Program
     from ailint.projects import Part
     from ailint.settings import Settings
+    from ailint.since import Revision
 
 EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -141,6 +142,12 @@ def main() -> None:
     help="Record the current diagnostics in this baseline file and exit 0.",
 )
 @click.option(
+    "--since",
+    metavar="REF",
+    help="Report only diagnostics that are new since the git revision REF (a branch, tag or commit): "
+    "the project at REF is checked too and its diagnostics subtracted.",
+)
+@click.option(
     "--select",
     multiple=True,
     help="Rules to enable (codes, prefixes such as AIL4, or names); replaces the configured selection.",
@@ -181,6 +188,7 @@ def check(
     output_file: Path | None,
     baseline: Path | None,
     write_baseline: Path | None,
+    since: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     extend_select: tuple[str, ...],
@@ -211,8 +219,13 @@ def check(
         click.echo("".join(f"{shown}\n" for shown in files(parts, Path.cwd())), nl=False)
         sys.exit(EXIT_CLEAN)
     settings = home
+    if since is not None and write_baseline is not None:
+        _fail("--since and --write-baseline cannot be used together: a baseline records every diagnostic")
+    revision = _revision(since, targets) if since is not None else None
     known = _load_baseline(baseline) if baseline is not None and write_baseline is None else None
     results = []
+    earlier: Counter[tuple[str, str, str]] | None = None
+    earlier_errors: list[str] = []
     with progress_bar() as progress:
         for part in parts:
             cache = None
@@ -223,24 +236,74 @@ def check(
             results.append(
                 check_paths(part.paths, part.settings, progress=progress, cache=cache, jobs=jobs or None, release=False)
             )
+        if revision is not None:
+            earlier, earlier_errors = _diagnostics_at(
+                revision, parts, no_cache=no_cache, jobs=jobs or None, progress=progress
+            )
     result = merge(results)
-    for line in result.errors:
+    for line in [*result.errors, *earlier_errors]:
         click.echo(f"ailint: warning: {line}", err=True)
     for missing in result.missing:
         click.echo(f"ailint: error: {missing}: no such file or directory", err=True)
     if write_baseline is not None:
         _write_baseline(write_baseline, result, settings.root)
-    hidden = 0
+    hidden, hidden_by = 0, []
     if known is not None:
         from ailint.baseline import new_diagnostics
 
-        result.diagnostics, hidden = new_diagnostics(result.diagnostics, known, settings.root.resolve(), Path.cwd())
-    _report(result, output_format, output_file, quiet=quiet, show_statistics=show_statistics, hidden=hidden)
+        result.diagnostics, by_baseline = new_diagnostics(
+            result.diagnostics, known, settings.root.resolve(), Path.cwd()
+        )
+        hidden += by_baseline
+        hidden_by.append("the baseline")
+    if revision is not None and earlier is not None:
+        from ailint.since import subtract
+
+        result.diagnostics, by_revision = subtract(result.diagnostics, earlier, Path.cwd(), revision.toplevel)
+        hidden += by_revision
+        hidden_by.append(f"--since {revision.ref}")
+    _report(
+        result,
+        output_format,
+        output_file,
+        quiet=quiet,
+        show_statistics=show_statistics,
+        hidden=hidden,
+        hidden_by=" and ".join(hidden_by) or "the baseline",
+    )
     if result.missing:
         sys.exit(EXIT_USAGE)
     if result.diagnostics and not exit_zero:
         sys.exit(EXIT_DIAGNOSTICS)
     sys.exit(EXIT_CLEAN)
+
+
+def _revision(ref: str, targets: list[Path]) -> Revision:
+    """``--since REF`` in the repository holding the paths asked for; a problem is one line and exit 2."""
+    from ailint.discovery import asked
+    from ailint.since import SinceError, inside, resolve
+
+    cwd = Path.cwd()
+    first = asked(targets[0], cwd)
+    where = first if first.is_dir() else first.parent if first.parent.is_dir() else cwd
+    try:
+        revision = resolve(ref, where)
+        inside(revision, targets, cwd)
+    except SinceError as exc:
+        _fail(str(exc))
+    return revision
+
+
+def _diagnostics_at(
+    revision: Revision, parts: list[Part], *, no_cache: bool, jobs: int | None, progress: Progress | None
+) -> tuple[Counter[tuple[str, str, str]], list[str]]:
+    """The diagnostics the run's paths had at ``revision`` (see ``ailint.since``), and that run's problems."""
+    from ailint.since import SinceError, diagnostics_at
+
+    try:
+        return diagnostics_at(revision, parts, Path.cwd(), cache=not no_cache, jobs=jobs, progress=progress)
+    except SinceError as exc:
+        _fail(str(exc))
 
 
 Overrides = tuple[list[str] | None, list[str], list[str]]
