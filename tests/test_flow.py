@@ -411,3 +411,22 @@ def test_two_files_under_one_module_name_are_solved_as_the_first() -> None:
     program = solve([first, second], knowledge)
     assert program.summaries["app"] is first
     assert program.modules_with_model_calls == frozenset({"app"})
+
+
+def test_errors_at_a_wrapper_call_are_judged_only_where_a_handler_catches_them(tmp_path: Path) -> None:
+    from ailint.api import list_calls
+    from ailint.settings import Settings
+
+    (tmp_path / "llm.py").write_text(
+        "import openai\n\nclient = openai.OpenAI(timeout=5)\n\n\ndef ask(q):\n"
+        "    return client.chat.completions.create(model='m', messages=[])\n"
+    )
+    (tmp_path / "app.py").write_text(
+        "from llm import ask\n\n\ndef plain(q):\n    return ask(q)\n\n\ndef quiet(q):\n"
+        "    try:\n        return ask(q)\n    except Exception:\n        return None\n"
+    )
+    from ailint.rules.registry import ALL_CODES
+
+    result = list_calls([tmp_path], Settings(root=tmp_path, enabled=frozenset(ALL_CODES)), cwd=tmp_path)
+    errors = {(c.path, c.span.line): c.checks.get("errors") for c in result.calls}
+    assert errors == {("llm.py", 7): "fail", ("app.py", 5): "n/a", ("app.py", 10): "fail"}

@@ -222,6 +222,15 @@ class SwallowedError(CallRule):
     message: ClassVar[str] = "{call}: the handler at line {line} swallows the error ({how})"
     check_name: ClassVar[str] = "errors"
 
+    def applies(self, site: CallSite, ctx: RuleContext) -> bool:
+        """At a wrapper's call, judged only where a handler on its way catches the errors (else AIL401 judges them
+        at the direct call, and the wrapper's call has nothing to say about errors: ``n/a``)."""
+        from ailint.analysis.facts import error_handling
+
+        if not super().applies(site, ctx):
+            return False
+        return site.kind == "direct" or error_handling(site, ctx.settings.error_handlers).handler is not None
+
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         import libcst as cst
 
