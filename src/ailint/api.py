@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pathspec
 
@@ -47,8 +47,15 @@ from ailint.discovery import (
 from ailint.settings import Settings
 
 T = TypeVar("T")
-Progress = Callable[[int, int], None]
-"""Called with ``(done, total)`` as files are read and judged (the CLI's progress bar)."""
+Progress = Callable[[str, int, "int | None"], None]
+"""Called with ``(phase, done, total)`` as a run goes (the CLI's progress bar, ``ailint.progress``).
+
+Each phase is reported when it starts (``done`` 0) and as its work is done:
+``finding files`` (no total: the files found so far), ``reading``,
+``summarising``, ``solving`` (no total: the rounds solved), ``parsing`` (no
+total: the files parsed, until the selection needs no more) and ``judging``.
+A phase a run does not need (a cached run's) is not reported.
+"""
 
 if TYPE_CHECKING:
     from ailint.analysis.calls import FileAnalysis
@@ -57,7 +64,7 @@ if TYPE_CHECKING:
     from ailint.engine import Engine, FileTask, Prepared
     from ailint.flow.program import Program
     from ailint.flow.summary import FileSummary
-    from ailint.parallel import Prefetch
+    from ailint.parallel import PlainChecker, Prefetch
 
 
 @dataclass
@@ -91,6 +98,52 @@ class CallRecord:
     """In a test file: listed, not judged."""
     explanation: tuple[str, ...] = ()
     """How the callee was resolved, step by step (the editor's hover shows it; ``calls --explain`` prints it)."""
+
+    def dump(self) -> list[Any]:
+        """The record as the cache keeps it: every field but the path, in order (see :meth:`load`)."""
+        span = self.span
+        return [
+            *(span.line, span.column, span.end_line, span.end_column),
+            *(self.provider, self.api, self.operation, self.kind, self.function, self.authority),
+            self.checks,
+            *(self.is_async, self.streaming, self.test),
+            list(self.explanation),
+        ]
+
+    @classmethod
+    def load(cls, path: str, raw: Any) -> CallRecord:
+        """A record from :meth:`dump`'s list, shown at ``path``; ``ValueError`` for anything of another shape."""
+        if not isinstance(raw, list) or len(raw) != 15:
+            raise ValueError("not a call record")
+        line, column, end_line, end_column, provider, api, operation, kind, function, authority = raw[:10]
+        checks, is_async, streaming, test, explanation = raw[10:]
+        if not all(type(n) is int for n in (line, column, end_line, end_column)):
+            raise ValueError("not a call record")
+        if not all(type(t) is str for t in (provider, api, operation, kind, function)):
+            raise ValueError("not a call record")
+        if authority is not None and type(authority) is not str:
+            raise ValueError("not a call record")
+        if not isinstance(checks, dict) or not all(type(v) is str for v in checks.values()):
+            raise ValueError("not a call record")
+        if not all(type(flag) is bool for flag in (is_async, streaming, test)):
+            raise ValueError("not a call record")
+        if not isinstance(explanation, list) or not all(type(step) is str for step in explanation):
+            raise ValueError("not a call record")
+        return cls(
+            path=path,
+            span=Span(line, column, end_line, end_column),
+            provider=provider,
+            api=api,
+            operation=operation,
+            kind=kind,
+            function=function,
+            authority=authority,
+            checks=checks,
+            is_async=is_async,
+            streaming=streaming,
+            test=test,
+            explanation=tuple(explanation),
+        )
 
     def to_json(self) -> dict[str, object]:
         """The stable JSON shape documented in SPEC section 7."""
@@ -174,13 +227,18 @@ class _Run:
         progress: Progress | None = None,
         cache: Cache | None = None,
         memo: bool = True,
+        kind: str = "check",
     ) -> None:
-        """``memo``: with a ``cache``, look the whole run up first (see :meth:`_memo_key`)."""
+        """``memo``: with a ``cache``, look the whole run up first (see :meth:`_memo_key`), as a run of ``kind``."""
         self.settings = settings
         self.cache = cache
         self.packages: dict[str, bool] = {}
         self.cwd = (cwd or Path.cwd()).resolve()
+        self.progress = progress
+        self.phase, self.done = "", 0
+        self.total: int | None = None
         paths = list(paths)
+        self.begin("finding files", None)
         found = self._discover(paths)
         self.errors = list(found.errors)
         self.missing = list(found.missing)
@@ -202,13 +260,14 @@ class _Run:
         self.discovery_errors = len(self.errors)
         """Lines for paths that could not be read, before any file is: part of the run's key."""
         self.memo_key = self._memo_key(stats) if cache is not None else ""
-        self.memo = cache.run(self.memo_key) if cache is not None and memo else None
+        self.memo_name = f"{kind}:{self.memo_key}"
+        """Under which name the cache remembers this run whole (a check and an inventory apart)."""
+        self.memo = cache.run(self.memo_name) if cache is not None and memo else None
         """The cache's entry of every target, when this very run was cached whole: nothing else is needed."""
         self._read(stats if self.memo is None else [])
         self.prepared: dict[Path, Prepared] = {}
         self.importable: list[set[str]] = []
         self.imports: list[set[str]] = []
-        self.progress = progress
         self.flow_roots: set[int] = set()
         """Files selected because the value-flow engine finds model calls in them (see ``_follow_values``)."""
         self.reach: set[int] = set()
@@ -216,7 +275,6 @@ class _Run:
         self.program: Program | None = None
         self.summaries: dict[str, FileSummary] = {}
         """Summaries made in this run, by content key (a project kept by the server solves again after an edit)."""
-        self.done, self.total = 0, len(self.files) + sum(1 for f in self.files if f.target)
         self.candidates = self._candidates() if self.memo is None else set()
         self._deep: set[int] | None = None
         self._roots: set[int] | None = None
@@ -240,13 +298,14 @@ class _Run:
         """
         settings, cache = self.settings, self.cache
         directories = [asked(p, self.cwd) for p in paths]
+        found_so_far = self.found if self.progress is not None else None
         if cache is None or not all(p.is_dir() for p in directories):
-            return discover(paths, settings.root, settings.exclude, self.cwd)
+            return discover(paths, settings.root, settings.exclude, self.cwd, found_so_far)
         key = "\0".join([str(self.cwd), str(settings.root), *settings.exclude, "", *map(str, directories)])
         known = cache.walk(key)
         if known is not None and unchanged(known[1]):
             return Discovery(files=[Path(f) for f in known[0]], walked=known[1])
-        found = discover(paths, settings.root, settings.exclude, self.cwd)
+        found = discover(paths, settings.root, settings.exclude, self.cwd, found_so_far)
         settled = time.time_ns() - 2_000_000_000
         if not (found.errors or found.missing or found.linked) and all(
             listed < settled and ignored < settled for _, listed, ignored in found.walked
@@ -291,7 +350,10 @@ class _Run:
     def _read(self, stats: list[tuple[Path, str, tuple[int, int], bool]]) -> None:
         """Read each file now unless the cache knows it unchanged (same size and modification time)."""
         cache = self.cache
+        if stats:
+            self.begin("reading", len(stats))
         for path, display, stamp, target in stats:
+            self.tick()
             file = _File(
                 path=path,
                 display=display,
@@ -389,12 +451,15 @@ class _Run:
         aliases = {name: files[i].module for i in self.reach for name in self.importable[i]}
         tests = {files[i].module for i in self.reach if is_test_path(self.relative(files[i]), self.settings.tests)}
         try:
+            self.begin("summarising", len(self.reach))
             found = summaries(
                 [(files[i].module, files[i].is_package, files[i]) for i in sorted(self.reach)],
                 self.cache,
                 self.summaries,
+                self.tick if self.progress is not None else None,
             )
-            self.program = solve(found, self.engine.knowledge, tests, aliases)
+            self.begin("solving", None)
+            self.program = solve(found, self.engine.knowledge, tests, aliases, self.tick if self.progress else None)
         except Exception as exc:  # a bug in the engine costs what it would have added, not the run
             self.errors.append(f"internal error while following values: {type(exc).__name__}: {str(exc)[:200]}")
             return set()
@@ -459,8 +524,10 @@ class _Run:
         from ailint.analysis.selection import Rounds
 
         files, ignores = self.files, self.ignores()
+        self.begin("parsing", None)  # how many the rounds parse is known when they end
 
         def parse(index: int) -> FileAnalysis | None:
+            self.tick()
             self._prepare(index, ignores, deep=True)
             prepared = self.prepared.get(files[index].path)
             return prepared.analysis if prepared is not None else None
@@ -566,8 +633,8 @@ class _Run:
         deep = self.deep
         ignores = self.ignores()
         for index, file in enumerate(self.files):
-            self.tick()
             if index in self.leaves and leaves:
+                self.tick()  # the leaves go on the selection's count of files parsed
                 self._prepare(index, ignores, deep=True)
             elif index not in deep and file.target and (wanted is None or index in wanted):
                 self._prepare(index, ignores, deep=False)
@@ -679,11 +746,29 @@ class _Run:
     def targets(self) -> list[_File]:
         return [f for f in self.files if f.target]
 
-    def tick(self) -> None:
-        """One more file read or judged, for the progress callback."""
+    def begin(self, phase: str, total: int | None) -> None:
+        """A phase of the run starts (see ``Progress``)."""
         if self.progress is not None:
-            self.done += 1
-            self.progress(self.done, self.total)
+            self.phase, self.done, self.total = phase, 0, total
+            self.progress(phase, 0, total)
+
+    def tick(self, count: int = 1) -> None:
+        """``count`` more units of the current phase done, for the progress callback."""
+        if self.progress is not None:
+            self.done += count
+            self.progress(self.phase, self.done, self.total)
+
+    def found(self, files: int) -> None:
+        """Discovery has found ``files`` files so far."""
+        if self.progress is not None and files != self.done:
+            self.done = files
+            self.progress(self.phase, files, None)
+
+    def end(self) -> None:
+        """The current phase is over: whatever its total promised is done."""
+        if self.progress is not None and self.total is not None and self.done < self.total:
+            self.done = self.total
+            self.progress(self.phase, self.done, self.total)
 
 
 def check_paths(
@@ -742,7 +827,7 @@ def check_paths(
         # A run that met no error of its own is remembered whole: the same run again needs no file of it.
         targets = [i for i, file in enumerate(run.files) if file.target]
         if len(run.errors) == run.discovery_errors and all(i in found and i in keys for i in targets):
-            cache.remember_run(run.memo_key, [(run.files[i].display, keys[i]) for i in targets])
+            cache.remember_run(run.memo_name, [(run.files[i].display, keys[i]) for i in targets])
         _save(cache, result)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
@@ -752,7 +837,7 @@ LEAF_CHUNKS = 2
 """Chunks per worker for the files no other file imports (each process holds the project and one of them at a time)."""
 
 
-def _save(cache: Cache, result: RunResult) -> None:
+def _save(cache: Cache, result: RunResult | CallsResult) -> None:
     """Write the cache; a cache that cannot be written is one line among the result's errors."""
     cache.save()
     if cache.warning:
@@ -768,8 +853,6 @@ def _remembered(run: _Run, cache: Cache) -> RunResult | None:
         if diagnostics is None:
             return None
         result.diagnostics.extend(diagnostics)
-    if run.progress is not None:
-        run.progress(len(run.memo), len(run.memo))
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
 
@@ -807,6 +890,7 @@ def _check_missing(
         if cache is not None and cached:
             cache.put(keys[index], diagnostics)
 
+    judging = _Judging(run, checker, plain)
     try:
         send(missing - run.candidates)
         if parsed:
@@ -823,13 +907,18 @@ def _check_missing(
                 run.prefetch.close()
                 run.prefetch = None
             run.prepare(set(), leaves=False)
+            run.end()
             run.resolve_project()
             sizes = [len(file.stored or b"") for file in run.files]  # every file judged was read
-            judged = on_forks(run, "leaf", sorted(run.leaves), jobs, sizes, per_worker=LEAF_CHUNKS)
+            verdicts = sorted((missing & run.deep) - run.leaves)
+            judging.start(len(missing - run.deep) + len(run.leaves) + len(verdicts))
+            judged = on_forks(run, "leaf", sorted(run.leaves), jobs, sizes, LEAF_CHUNKS, judging.forked)
             for _, _, _, called in judged:
                 run.project.called_elsewhere.update(called)
             run.project.forget_callers()
-            judged += on_forks(run, "verdict", sorted((missing & run.deep) - run.leaves), jobs, sizes)
+            judged += on_forks(run, "verdict", verdicts, jobs, sizes, advance=judging.forked)
+        else:
+            judging.start(len(missing))
         judged.sort(key=lambda found: found[0])
         for _, _, errors, _ in judged:
             run.errors.extend(errors)
@@ -840,17 +929,62 @@ def _check_missing(
             if index in missing and diagnostics is not None:  # None: reported on stderr, and never cached
                 record(index, diagnostics, cached=whole)
         deep = run.deep if parsed else set()
-        for index, diagnostics in zip(plain, checker.results(), strict=True):
+        for index, diagnostics in zip(plain, checker.results(judging.checked), strict=True):
             if index in deep:
                 continue
             if diagnostics is None:
                 run.errors.append(f"internal error while checking {run.files[index].display}: its worker process died")
             else:
                 record(index, diagnostics, cached=whole or index not in run.candidates)
-        for _ in range(run.total - run.done):
-            run.tick()  # files judged on workers, and every file read already when nothing was parsed
+        run.end()
     finally:
         checker.close()
+
+
+class _Judging:
+    """The judging phase's count: files judged on forked processes, and plain files the workers have checked.
+
+    Plain files are checked on workers from the start of the run: when the
+    phase starts, many are done already, and the rest are counted as their
+    chunks come back (asked each time a forked process reports a file).
+    Verdicts on candidates the selection then analysed in depth are dropped,
+    and not counted: those files are judged again, in depth.
+    """
+
+    def __init__(self, run: _Run, checker: PlainChecker, plain: list[int]) -> None:
+        self.run, self.checker, self.plain = run, checker, plain
+        self.judged = 0
+        self.counted: dict[int, int] = {}
+        """Per chunk of the checker that is done, how many of its files count."""
+        self.collected = 0
+        """Plain files counted as ``results`` collected them."""
+        self.started = False
+
+    def start(self, total: int) -> None:
+        self.started = True
+        self.run.begin("judging", total)
+        self.report()
+
+    def forked(self, count: int) -> None:
+        self.judged += count
+        self.report()
+
+    def checked(self, count: int) -> None:
+        """``count`` plain files collected from the checker (its chunks' files, in order)."""
+        self.collected += count
+        self.report()
+
+    def report(self) -> None:
+        run = self.run
+        if not self.started or run.progress is None:
+            return
+        deep = run._deep or set()  # (known by now wherever a candidate went to the workers)
+        for number, first, count in self.checker.finished():
+            if number not in self.counted:
+                self.counted[number] = sum(1 for i in self.plain[first : first + count] if i not in deep)
+        plain = max(sum(self.counted.values()), self.collected)
+        run.done = 0
+        run.tick(self.judged + plain)
 
 
 def list_calls(
@@ -860,22 +994,90 @@ def list_calls(
     *,
     release: bool = True,
     progress: Progress | None = None,
+    cache: Cache | None = None,
 ) -> CallsResult:
     """The inventory of model call sites under ``paths``, each concern judged where SPEC says.
 
-    ``release`` and ``progress``: as for :func:`check_paths`.
+    ``release``, ``progress`` and ``cache``: as for :func:`check_paths`. Each
+    target's records are cached under its diagnostics' key, so an unchanged
+    tree is listed without parsing, as it is checked.
     """
-    run = _Run(paths, settings, cwd, progress)
+    paths = list(paths)
+    run = _Run(paths, settings, cwd, progress, cache, kind="calls")
+    if run.memo is not None:
+        assert cache is not None
+        remembered = _remembered_calls(run, cache)
+        if remembered is not None:
+            _save(cache, remembered)
+            return remembered
+        run = _Run(paths, settings, cwd, progress, cache, memo=False, kind="calls")
     result = CallsResult(errors=run.errors, missing=run.missing)
+    keys = run.cache_keys(cache) if cache is not None else {}
+    found: dict[int, list[CallRecord]] = {}
+    for index, key in keys.items():
+        assert cache is not None
+        cached = _cached_calls(cache, key, run.files[index].display)
+        if cached is not None:
+            found[index] = cached
+    targets = [index for index, file in enumerate(run.files) if file.target]
+    missing = [index for index in targets if index not in found]
     try:
-        run.prepare()
-        for file in run.targets:
+        parsed = any(index in run.candidates for index in missing)
+        if parsed:
+            run.prepare(set())  # the project, whole: a file no model call can be in has no call site to list
+            run.end()
+        deep = run.deep if parsed else set()
+        run.begin("judging", len(missing))
+        judged: dict[int, list[CallRecord] | None] = {}
+        for index in missing:
             run.tick()
-            result.files += 1
-            result.calls.extend(run.judge(file, lambda prepared: run.engine.inventory(prepared, run.project)) or [])
+            if index in deep:
+                judged[index] = run.judge(
+                    run.files[index], lambda prepared: run.engine.inventory(prepared, run.project)
+                )
+            else:
+                judged[index] = []
     finally:
         if release:
             gc.unfreeze()  # what the run kept is garbage once it returns
+    whole = len(run.errors) == run.discovery_errors  # as for check_paths: nothing that might be deep is cached
+    for index, records in judged.items():
+        if records is None:
+            continue
+        found[index] = records
+        if cache is not None and (whole or index not in run.candidates):
+            cache.put_records(cache.key("calls", keys[index]), [record.dump() for record in records])
+    for index in targets:
+        result.files += 1
+        result.calls.extend(found.get(index, ()))
+    if cache is not None:
+        if whole and all(index in found and index in keys for index in targets):
+            cache.remember_run(run.memo_name, [(run.files[i].display, keys[i]) for i in targets])
+        _save(cache, result)
+    result.calls.sort(key=lambda c: (c.path, c.span.line, c.span.column))
+    return result
+
+
+def _cached_calls(cache: Cache, key: str, display: str) -> list[CallRecord] | None:
+    """The call records cached for a target's ``key`` (its diagnostics' key), shown at ``display``."""
+    stored = cache.records(cache.key("calls", key))
+    if stored is None:
+        return None
+    try:
+        return [CallRecord.load(display, raw) for raw in stored]
+    except (TypeError, ValueError, KeyError):  # an entry of another shape: judged again
+        return None
+
+
+def _remembered_calls(run: _Run, cache: Cache) -> CallsResult | None:
+    """The inventory of a run cached whole; None if an entry it names is gone."""
+    assert run.memo is not None
+    result = CallsResult(errors=run.errors, missing=run.missing, files=len(run.memo))
+    for display, key in run.memo:
+        records = _cached_calls(cache, key, display)
+        if records is None:
+            return None
+        result.calls.extend(records)
     result.calls.sort(key=lambda c: (c.path, c.span.line, c.span.column))
     return result
 

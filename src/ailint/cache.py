@@ -266,6 +266,21 @@ class Cache:
         self.entries[key] = stored
         self._dirty = True
 
+    def records(self, key: str) -> list[Any] | None:
+        """A list stored by :meth:`put_records` (``ailint calls`` keeps its call records so); None on a miss."""
+        if not self.enabled:
+            return None
+        stored = self.entries.get(key)
+        return stored if isinstance(stored, list) else None
+
+    def put_records(self, key: str, records: list[Any]) -> None:
+        """Remember a list of JSON values under ``key`` (a key of its own: :meth:`get` never reads it)."""
+        if not self.enabled:
+            return
+        self.entries.pop(key, None)
+        self.entries[key] = records
+        self._dirty = True
+
     def save(self) -> None:
         """Write what changed, atomically; on failure, one warning and no cache."""
         if not self.enabled or not (self._dirty or self._facts_dirty):

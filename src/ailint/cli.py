@@ -405,7 +405,7 @@ def _write_baseline(path: Path, result: RunResult, root: Path) -> NoReturn:
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
 @click.option("--config", type=click.Path(path_type=Path), help="Use this configuration file for every file.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (the inventory is not cached yet).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache in .ailint_cache/.")
 @click.option(
     "--explain",
     metavar="PATH:LINE",
@@ -426,7 +426,7 @@ def calls(
     if explain is not None:
         _explain(list(paths) or [Path(".")], config, isolated, explain)
         return
-    result = _inventory(list(paths) or [Path(".")], config, isolated)
+    result = _inventory(list(paths) or [Path(".")], config, isolated, no_cache=no_cache)
     if output_format == "json":
         text = calls_report.render_json(result)
     else:
@@ -513,8 +513,13 @@ def callgraph(
     sys.exit(EXIT_CLEAN)
 
 
-def _inventory(paths: list[Path], config: Path | None, isolated: bool = False) -> CallsResult:
-    """The call-site inventory behind ``calls`` and ``report``; problems go to stderr, bad config exits 2."""
+def _inventory(
+    paths: list[Path], config: Path | None, isolated: bool = False, *, no_cache: bool = False
+) -> CallsResult:
+    """The call-site inventory behind ``calls`` and ``report``; problems go to stderr, bad config exits 2.
+
+    It shares the cache and the progress bar of ``check``: an unchanged tree is listed without parsing.
+    """
     from ailint.api import list_calls
     from ailint.progress import progress_bar
     from ailint.projects import merge_calls
@@ -523,7 +528,12 @@ def _inventory(paths: list[Path], config: Path | None, isolated: bool = False) -
     results = []
     with progress_bar() as progress:
         for part in parts:
-            results.append(list_calls(part.paths, part.settings, release=False, progress=progress))
+            cache = None
+            if not no_cache:
+                from ailint.cache import Cache
+
+                cache = Cache(part.settings.root, part.settings)
+            results.append(list_calls(part.paths, part.settings, release=False, progress=progress, cache=cache))
     result = merge_calls(results)
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)
@@ -590,7 +600,7 @@ def server_command() -> None:
 )
 @click.option("--config", type=click.Path(path_type=Path), help="Use this configuration file for every file.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (the inventory is not cached yet).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache in .ailint_cache/.")
 def report_command(
     paths: tuple[Path, ...],
     output_format: str,
@@ -603,7 +613,7 @@ def report_command(
     from ailint.report import readiness
 
     targets = list(paths) or [Path(".")]
-    result = _inventory(targets, config, isolated)
+    result = _inventory(targets, config, isolated, no_cache=no_cache)
     if result.missing:
         sys.exit(EXIT_USAGE)
     scope = [p.as_posix() for p in targets]

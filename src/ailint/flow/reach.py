@@ -14,7 +14,7 @@ must not execute anything.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -54,13 +54,18 @@ def reached(selected: Iterable[int], imports: Sequence[Iterable[str]], importabl
 
 
 def summaries(
-    files: Iterable[tuple[str, bool, Source]], cache: Cache | None, memo: dict[str, FileSummary] | None = None
+    files: Iterable[tuple[str, bool, Source]],
+    cache: Cache | None,
+    memo: dict[str, FileSummary] | None = None,
+    advance: Callable[[], None] | None = None,
 ) -> list[FileSummary]:
     """The summary of each ``(module, is_package, file)``, from ``cache`` (or ``memo``, summaries made earlier in
-    the same process, by the same key) when its content was summarised before."""
+    the same process, by the same key) when its content was summarised before; ``advance`` is called after each."""
     stored = _Store(cache)
     found = []
     for module, is_package, source in files:
+        if advance is not None:
+            advance()
         key = f"{source.digest}:{module}:{int(is_package)}"
         summary = memo.get(key) if memo is not None else None
         if summary is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ailint.flow.program import Program, Reason
@@ -120,6 +120,8 @@ class _Solver:
         """Sets that grew in this round or the last."""
         self._grown_now: set[Any] = set()
         self._module_reads: dict[str, frozenset[Any]] = {}
+        self.advance: Callable[[], None] | None = None
+        """Called as each round of a fixpoint starts."""
         self.names: dict[str, set[str]] = {}
         """The names bound in each scope so far (for ``from module import *``)."""
         self._sdk: dict[str, bool] = {}
@@ -188,6 +190,8 @@ class _Solver:
         hierarchy: dict[str, set[str]] | None = None
         while summaries:
             rounds += 1
+            if self.advance is not None:
+                self.advance()
             self.changed = False
             self._mro.clear()
             subclasses = self.subclasses()
@@ -844,11 +848,15 @@ def solve(
     knowledge: Knowledge,
     tests: Iterable[str] = (),
     aliases: Mapping[str, str] | None = None,
+    advance: Callable[[], None] | None = None,
 ) -> Program:
     """The program of ``summaries``.
 
     ``tests``: modules that are tests (read, but their calls bind no parameter
     of product code and their classes are never dispatched to); ``aliases``:
-    other names a module is imported by (``src.acme.llm`` for ``acme.llm``).
+    other names a module is imported by (``src.acme.llm`` for ``acme.llm``);
+    ``advance``: called at the start of each round of the fixpoint (for a progress display).
     """
-    return _Solver(summaries, knowledge, frozenset(tests), aliases or {}).solve()
+    solver = _Solver(summaries, knowledge, frozenset(tests), aliases or {})
+    solver.advance = advance
+    return solver.solve()
