@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pathspec
 
 from ailint.analysis.imports import STDLIB_MODULES, prefixes, read_imports
-from ailint.diagnostics import Diagnostic, Span
+from ailint.diagnostics import Diagnostic, Span, in_cell, place
 from ailint.discovery import (
     Discovery,
     asked,
@@ -44,6 +44,8 @@ from ailint.discovery import (
     relative_posix,
     unchanged,
 )
+from ailint.notebook import SUFFIX as NOTEBOOK
+from ailint.notebook import Cells
 from ailint.settings import Settings
 
 T = TypeVar("T")
@@ -98,6 +100,14 @@ class CallRecord:
     """In a test file: listed, not judged."""
     explanation: tuple[str, ...] = ()
     """How the callee was resolved, step by step (the editor's hover shows it; ``calls --explain`` prints it)."""
+    cell: int = 0
+    """In a notebook, the cell the call is in, and the line of the joined code cells it starts at (``Diagnostic``)."""
+    cell_start: int = 0
+
+    @property
+    def place(self) -> str:
+        """``12:5``, or ``cell 3:2:5`` in a notebook."""
+        return place(self.span, self.cell, self.cell_start)
 
     def dump(self) -> list[Any]:
         """The record as the cache keeps it: every field but the path, in order (see :meth:`load`)."""
@@ -108,16 +118,17 @@ class CallRecord:
             self.checks,
             *(self.is_async, self.streaming, self.test),
             list(self.explanation),
+            *(self.cell, self.cell_start),
         ]
 
     @classmethod
     def load(cls, path: str, raw: Any) -> CallRecord:
         """A record from :meth:`dump`'s list, shown at ``path``; ``ValueError`` for anything of another shape."""
-        if not isinstance(raw, list) or len(raw) != 15:
+        if not isinstance(raw, list) or len(raw) != 17:
             raise ValueError("not a call record")
         line, column, end_line, end_column, provider, api, operation, kind, function, authority = raw[:10]
-        checks, is_async, streaming, test, explanation = raw[10:]
-        if not all(type(n) is int for n in (line, column, end_line, end_column)):
+        checks, is_async, streaming, test, explanation, cell, cell_start = raw[10:]
+        if not all(type(n) is int for n in (line, column, end_line, end_column, cell, cell_start)):
             raise ValueError("not a call record")
         if not all(type(t) is str for t in (provider, api, operation, kind, function)):
             raise ValueError("not a call record")
@@ -143,13 +154,15 @@ class CallRecord:
             streaming=streaming,
             test=test,
             explanation=tuple(explanation),
+            cell=cell,
+            cell_start=cell_start,
         )
 
     def to_json(self) -> dict[str, object]:
         """The stable JSON shape documented in SPEC section 7."""
-        return {
+        document: dict[str, object] = {
             "path": self.path,
-            **self.span.to_json(),
+            **in_cell(self.span, self.cell, self.cell_start).to_json(),
             "provider": self.provider,
             "api": self.api,
             "operation": self.operation,
@@ -159,6 +172,9 @@ class CallRecord:
             "checks": self.checks,
             "test": self.test,
         }
+        if self.cell:  # lines within the cell, as for diagnostics
+            document["cell"] = self.cell
+        return document
 
 
 @dataclass
@@ -184,27 +200,56 @@ class _File:
     imported: list[str] | None = None
     bound: set[str] | None = None
     """The names its imports bind, when read from its bytes with ``imported`` (see ``analysis.imports``)."""
+    cells: Cells = ()
+    """A notebook's code cells: where each starts in ``data`` (see ``ailint.notebook``)."""
+    problem: tuple[int, int, str] | None = None
+    """Why a notebook could not be read, and where in its file."""
 
     @property
     def module(self) -> str:
         return self.modules[0]
 
     @property
+    def notebook(self) -> bool:
+        return self.path.name.endswith(NOTEBOOK)
+
+    def take(self, raw: bytes) -> None:
+        """The file's bytes as read: a notebook's are its code cells as Python source (``ailint.notebook``)."""
+        if not self.notebook:
+            self.stored = raw
+            return
+        from ailint.notebook import NotebookError, read
+
+        try:
+            notebook = read(raw)
+        except NotebookError as exc:
+            self.stored, self.cells, self.problem = b"", (), (exc.line, exc.column, exc.message)
+        else:
+            self.stored, self.cells, self.problem = notebook.source, notebook.cells, None
+
+    @property
     def data(self) -> bytes:
-        """The file's bytes, read on first use (a warm run reads no unchanged file)."""
+        """The file's bytes (a notebook's code), read on first use (a warm run reads no unchanged file)."""
         if self.stored is None:
             try:
-                self.stored = self.path.read_bytes()
+                raw = self.path.read_bytes()
             except OSError:  # gone since the run started: nothing to check
-                self.stored = b""
+                raw = b""
+            self.take(raw)
+        assert self.stored is not None
         return self.stored
 
     @property
     def digest(self) -> str:
+        """What the file's diagnostics depend on of its content: its bytes (a notebook's code, cells and problem)."""
         if self.hashed is None:
             from ailint.cache import digest
 
-            self.hashed = digest(self.data)
+            if self.notebook:
+                cells = ",".join(f"{number}:{line}" for number, line in self.cells)
+                self.hashed = digest(self.data, cells, repr(self.problem))
+            else:
+                self.hashed = digest(self.data)
         return self.hashed
 
     @property
@@ -367,7 +412,7 @@ class _Run:
                 file.hashed, file.imported = known
             else:
                 try:
-                    file.stored = path.read_bytes()
+                    file.take(path.read_bytes())
                 except OSError as exc:
                     if target:
                         self.errors.append(f"cannot read {display}: {exc.strerror or exc}")
@@ -377,7 +422,8 @@ class _Run:
             self.files.append(file)
 
     def _importable(self) -> list[set[str]]:
-        """Per file, the names it can be imported by; a folder never shadows a standard-library module."""
+        """Per file, the names it can be imported by; a folder never shadows a standard-library module, and a
+        notebook is imported by none."""
         packages = {f.module.split(".", 1)[0] for f in self.files if f.is_package}
         # Scripts in sub-folders import their neighbours relative to their own folder
         # (``import helpers.llm`` from ``apps/bot/main.py``): every tail of the path is a
@@ -388,7 +434,9 @@ class _Run:
         ]
         counts = Counter(tail for names in tails for tail in names)
         return [
-            {
+            set()
+            if f.notebook
+            else {
                 m
                 for m in (*f.modules, *(t for t in tails[i] if counts[t] == 1))
                 if m.split(".", 1)[0] not in STDLIB_MODULES or m.split(".", 1)[0] in packages
@@ -692,12 +740,15 @@ class _Run:
 
         file = self.files[index]
         relative = self.relative(file)
+        _ = file.data  # a notebook's cells are known once it is read
         return FileTask(
             display=file.display,
             module=file.module,
             ignored=frozenset().union(*(codes for spec, codes in ignores if spec.match_file(relative))),
             is_package=file.is_package,
             relative=relative,
+            cells=file.cells,
+            problem=file.problem,
         )
 
     def cache_keys(self, cache: Cache) -> dict[int, str]:

@@ -46,7 +46,8 @@ DEFAULT_EXCLUDES = frozenset(
         ".direnv",
     }
 )
-PYTHON_SUFFIXES = (".py",)
+PYTHON_SUFFIXES = (".py", ".ipynb")
+"""The files a directory is searched for: Python modules and Jupyter notebooks (as Ruff since 0.6)."""
 
 
 @dataclass
@@ -389,7 +390,10 @@ def module_names(path: Path, root: Path, packages: dict[str, bool] | None = None
         name = ".".join(parts)
         if name and name not in names:
             names.append(name)
-    return names or [path.stem]
+    names = names or [path.stem]
+    if path.name.endswith(".ipynb"):  # never imported: named apart from a module of the same name
+        return [f"{name}.ipynb" for name in names]
+    return names
 
 
 def module_name(path: Path, root: Path) -> str:

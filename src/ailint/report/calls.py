@@ -71,7 +71,9 @@ def _in_module(call: CallRecord) -> str:
         return function
     parts = function.split(".")
     stem = call.path.rpartition("/")[2].partition(".")[0]
-    if stem == "__init__":
+    if call.path.endswith(".ipynb"):
+        stem = "ipynb"  # a notebook's functions are named after it, ``.ipynb`` included
+    elif stem == "__init__":
         stem = call.path.rpartition("/")[0].rpartition("/")[2]
     for index in range(len(parts) - 2, -1, -1):
         if parts[index] == stem:
@@ -80,7 +82,7 @@ def _in_module(call: CallRecord) -> str:
 
 
 def _location(call: CallRecord, path: str) -> str:
-    return f"{path}:{call.span.line}:{call.span.column}"
+    return f"{path}:{call.place}"
 
 
 def shared_folder(paths: list[str]) -> str:
