@@ -24,7 +24,7 @@ import gc
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -273,8 +273,10 @@ class _Run:
         cache: Cache | None = None,
         memo: bool = True,
         kind: str = "check",
+        sources: Mapping[Path, bytes] | None = None,
     ) -> None:
-        """``memo``: with a ``cache``, look the whole run up first (see :meth:`_memo_key`), as a run of ``kind``."""
+        """``memo``: with a ``cache``, look the whole run up first (see :meth:`_memo_key`), as a run of ``kind``;
+        ``sources``: the content of paths asked for, in place of the disk's (see :func:`check_paths`)."""
         self.settings = settings
         self.cache = cache
         self.packages: dict[str, bool] = {}
@@ -283,12 +285,17 @@ class _Run:
         self.phase, self.done = "", 0
         self.total: int | None = None
         paths = list(paths)
+        self.sources = {asked(path, self.cwd): data for path, data in (sources or {}).items()}
+        """Files whose content was given (standard input): they need not exist, and are never cached whole."""
+        given = [path for path in paths if asked(path, self.cwd) in self.sources]
         self.begin("finding files", None)
-        found = self._discover(paths)
+        found = self._discover([path for path in paths if path not in given])
         self.errors = list(found.errors)
         self.missing = list(found.missing)
         self.files: list[_File] = []
-        stats = self._stat(found.files, target=True)
+        stats = self._stat([path for path in found.files if path not in self.sources], target=True)
+        for path in dict.fromkeys(asked(path, self.cwd) for path in given):
+            stats.append((path, display_path(path, self.cwd), (-1, len(self.sources[path])), True))
         targets = {path for path, _, _, _ in stats}
         # The project is the tree of the pyproject in use; without one, only the
         # folders asked for (a parent folder holding unrelated checkouts is not a project).
@@ -298,8 +305,8 @@ class _Run:
             scope = Path(os.path.commonpath([str(p.parent) for p in targets]))
         else:
             scope = None
-        asked = {Path(os.path.realpath(self.cwd / p)) for p in paths}
-        if scope is not None and scope not in asked and any(scope in p.parents for p in targets):
+        named = {Path(os.path.realpath(self.cwd / p)) for p in paths}
+        if scope is not None and scope not in named and any(scope in p.parents for p in targets):
             index = self._discover([scope])  # (when asked for, it was read)
             stats += self._stat([p for p in index.files if p not in targets], target=False)
         self.discovery_errors = len(self.errors)
@@ -307,7 +314,7 @@ class _Run:
         self.memo_key = self._memo_key(stats) if cache is not None else ""
         self.memo_name = f"{kind}:{self.memo_key}"
         """Under which name the cache remembers this run whole (a check and an inventory apart)."""
-        self.memo = cache.run(self.memo_name) if cache is not None and memo else None
+        self.memo = cache.run(self.memo_name) if cache is not None and memo and not self.sources else None
         """The cache's entry of every target, when this very run was cached whole: nothing else is needed."""
         self._read(stats if self.memo is None else [])
         self.prepared: dict[Path, Prepared] = {}
@@ -342,6 +349,8 @@ class _Run:
         as the walk recorded it.
         """
         settings, cache = self.settings, self.cache
+        if not paths:
+            return Discovery()
         directories = [asked(p, self.cwd) for p in paths]
         found_so_far = self.found if self.progress is not None else None
         if cache is None or not all(p.is_dir() for p in directories):
@@ -406,6 +415,10 @@ class _Run:
                 is_package=path.name == "__init__.py",
                 target=target,
             )
+            if path in self.sources:
+                file.take(self.sources[path])
+                self.files.append(file)
+                continue
             key = f"{path}|{file.module}|{file.is_package}"
             known = cache.facts(key, stamp) if cache is not None else None
             if known is not None:
@@ -831,8 +844,14 @@ def check_paths(
     cache: Cache | None = None,
     jobs: int | None = 1,
     release: bool = True,
+    sources: Mapping[Path, bytes] | None = None,
 ) -> RunResult:
     """Check every Python file under ``paths`` with ``settings``.
+
+    ``sources`` gives the content of paths among ``paths`` (standard input,
+    named by ``--stdin-filename``): each is checked as that content, at that
+    path, whether or not a file is there, and the rest of its project is read
+    from the disk as for any file.
 
     With a ``cache``, files whose key is cached are not read again; the
     project is parsed only if a file analysed in depth missed. Plain files
@@ -847,7 +866,7 @@ def check_paths(
     benchmark) and frees nothing the operating system would not.
     """
     paths = list(paths)
-    run = _Run(paths, settings, cwd, progress, cache)
+    run = _Run(paths, settings, cwd, progress, cache, sources=sources)
     if run.memo is not None:
         assert cache is not None
         remembered = _remembered(run, cache)
@@ -877,7 +896,8 @@ def check_paths(
     if cache is not None:
         # A run that met no error of its own is remembered whole: the same run again needs no file of it.
         targets = [i for i, file in enumerate(run.files) if file.target]
-        if len(run.errors) == run.discovery_errors and all(i in found and i in keys for i in targets):
+        whole = len(run.errors) == run.discovery_errors and all(i in found and i in keys for i in targets)
+        if whole and not run.sources:  # (given content is not on the disk the run's key describes)
             cache.remember_run(run.memo_name, [(run.files[i].display, keys[i]) for i in targets])
         _save(cache, result)
     result.diagnostics.sort(key=lambda d: d.sort_key)

@@ -164,6 +164,11 @@ def main() -> None:
 @click.option(
     "--force-exclude", is_flag=True, help="Leave out files named on the command line that the configuration excludes."
 )
+@click.option(
+    "--stdin-filename",
+    type=click.Path(path_type=Path),
+    help="Check the source read from standard input (`-`) as the file at this path: its settings, its project.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are reported.")
 @click.option("--statistics", "show_statistics", is_flag=True, help="Print the number of diagnostics per code.")
 @click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, without the summary.")
@@ -189,22 +194,31 @@ def check(
     show_settings: bool,
     show_files: bool,
     force_exclude: bool,
+    stdin_filename: Path | None,
     exit_zero: bool,
     show_statistics: bool,
     quiet: bool,
     no_cache: bool,
     jobs: int | None,
 ) -> None:
-    """Lint PATHS (default: the current directory)."""
+    """Lint PATHS (default: the current directory; `-`: the source on standard input)."""
     from ailint.api import check_paths
     from ailint.progress import progress_bar
     from ailint.projects import merge
 
     targets = list(paths) or [Path(".")]
     overrides = (_split(select) or None, _split(ignore), _split(extend_select))
+    sources: dict[Path, bytes] | None = None
+    if stdin_filename is not None or STDIN in targets:
+        targets, sources = _standard_input(list(paths), stdin_filename, show_settings or show_files)
     parts, home = _parts(targets, config, isolated, overrides, force_exclude=force_exclude)
+    if sources is not None and force_exclude:
+        parts = _unless_excluded(parts)
     if show_settings:
         _show_settings(targets[0], config, isolated, overrides)
+    if show_files and sources is not None:
+        click.echo("".join(f"{_shown(path)}\n" for part in parts for path in part.paths), nl=False)
+        sys.exit(EXIT_CLEAN)
     if show_files:
         from ailint.projects import files
 
@@ -221,7 +235,15 @@ def check(
 
                 cache = Cache(part.settings.root, part.settings)
             results.append(
-                check_paths(part.paths, part.settings, progress=progress, cache=cache, jobs=jobs or None, release=False)
+                check_paths(
+                    part.paths,
+                    part.settings,
+                    progress=progress,
+                    cache=cache,
+                    jobs=jobs or None,
+                    release=False,
+                    sources=sources,
+                )
             )
     result = merge(results)
     for line in result.errors:
@@ -241,6 +263,77 @@ def check(
     if result.diagnostics and not exit_zero:
         sys.exit(EXIT_DIAGNOSTICS)
     sys.exit(EXIT_CLEAN)
+
+
+STDIN = Path("-")
+"""The path that names standard input."""
+
+
+def _standard_input(paths: list[Path], name: Path | None, showing: bool) -> tuple[list[Path], dict[Path, bytes]]:
+    """The run's one target and its content, read from standard input (as Ruff's ``-`` and ``--stdin-filename``).
+
+    The source is checked as the file ``name`` (``-`` without one): that
+    file's configuration, project and per-file ignores apply, whether or not
+    it exists. Other paths are ignored with a warning, as Ruff does; input that
+    is empty or not text is a usage error. Nothing is read to show settings or files.
+    """
+    others = [path for path in paths if path != STDIN]
+    if others and name is None:
+        _fail("'-' (standard input) cannot be checked with other paths; name it with --stdin-filename")
+    for path in others:
+        click.echo(f"ailint: warning: ignoring {path.as_posix()} in favour of standard input", err=True)
+    target = name if name is not None else STDIN
+    if showing:
+        return [target], {}
+    try:
+        data = sys.stdin.buffer.read()
+    except OSError as exc:
+        _fail(f"cannot read standard input: {exc.strerror or exc}")
+    _text_or_fail(data, target.name.endswith(".ipynb"))
+    return [target], {target: data}
+
+
+def _text_or_fail(data: bytes, notebook: bool) -> None:
+    """A usage error, in one line, for standard input that is empty or not text in its encoding."""
+    import io
+    import json
+    import tokenize
+
+    if not data:
+        _fail("standard input is empty: pipe the source to check into `ailint -`")
+    if b"\0" in data:
+        line = data.count(b"\n", 0, data.index(b"\0")) + 1
+        _fail(f"standard input is not text: a NUL byte at line {line}")
+    try:
+        encoding = json.detect_encoding(data) if notebook else tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        data.decode(encoding)
+    except SyntaxError as exc:  # undecodable first lines, or a contradictory coding declaration
+        if "invalid or missing encoding declaration" in str(exc):
+            _fail("standard input is not text: not UTF-8, and no coding declaration names another encoding")
+        _fail(f"standard input is not text: {exc}")
+    except LookupError as exc:  # a coding declaration naming no known encoding
+        _fail(f"standard input is not text: {exc}")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        _fail(f"standard input is not text: not {exc.encoding} at line {line} ({exc.reason})")
+
+
+def _unless_excluded(parts: list[Part]) -> list[Part]:
+    """``--force-exclude`` with standard input: a name the configuration excludes is checked as no file at all."""
+    from ailint.discovery import asked
+    from ailint.projects import Part, excluded
+
+    cwd = Path.cwd()
+    kept = [
+        Part(part.settings, [p for p in part.paths if not excluded(asked(p, cwd), part.settings)]) for part in parts
+    ]
+    return kept
+
+
+def _shown(path: Path) -> str:
+    from ailint.discovery import asked, display_path
+
+    return "-" if path == STDIN else display_path(asked(path, Path.cwd()), Path.cwd())
 
 
 Overrides = tuple[list[str] | None, list[str], list[str]]
