@@ -405,6 +405,8 @@ def _report(
     ``--statistics`` goes with every format: in the text report, as a
     ``statistics`` list in the JSON document, and on stderr beside the
     formats whose consumers read a fixed schema (SARIF, GitHub, JUnit, GitLab).
+    How many diagnostics ``hidden_by`` hid is in the text summary, and on
+    stderr beside every other format.
     """
     if output_format != "text":
         text = _render(output_format, result, show_statistics)
@@ -416,6 +418,8 @@ def _report(
             from ailint.report.text import statistics
 
             click.echo("".join(f"{row}\n" for row in statistics(result)), err=True, nl=False)
+        if hidden and not quiet:  # what the text summary says, beside a document whose schema has no place for it
+            click.echo(f"ailint: {hidden} diagnostic{'' if hidden == 1 else 's'} hidden by {hidden_by}", err=True)
         return
     from ailint.report import text as text_report
 
