@@ -131,6 +131,20 @@ def test_redraws_are_throttled_but_phase_starts_and_ends_are_drawn() -> None:
     assert [line.split()[-3] for line in frames(stream)] == ["0/1,000", "1,000/1,000"]
 
 
+def test_a_frame_is_drawn_once_and_counts_speak_english() -> None:
+    stream, clock = Terminal(), Clock()
+    bar = ProgressBar(stream, clock=clock, width=80, slow_seconds=0)
+    for _ in range(3):
+        bar("judging", 4, 4)  # the end of a phase, reported again by each part that finishes
+    bar("parsing", 1, None)
+    bar("solving", 1, None)
+    assert frames(stream) == [
+        "ailint  judging        " + "━" * 30 + "  100%  4/4 files  0:00:00",
+        "ailint  parsing        1 file  0:00:00",
+        "ailint  solving        1 round  0:00:00",
+    ]
+
+
 def test_a_narrow_terminal_keeps_the_count_and_drops_the_bar() -> None:
     stream, clock = Terminal(), Clock()
     bar = ProgressBar(stream, clock=clock, width=50, slow_seconds=0)

@@ -109,6 +109,15 @@ def test_a_name_alone_reads_standard_input_and_other_paths_are_ignored(monorepo:
     assert err == "ailint: warning: ignoring search in favour of standard input\n"
 
 
+def test_a_name_must_be_a_file_not_a_folder(project: Path) -> None:
+    (project / "src").mkdir()
+    assert run("--stdin-filename", "src", "-", input="x = 1\n") == (
+        2,
+        "",
+        "ailint: error: --stdin-filename names a folder: src (name the file the source is)\n",
+    )
+
+
 def test_a_dash_among_other_paths_needs_a_name(project: Path) -> None:
     (project / "a.py").write_text("x = 1\n")
     assert run("a.py", "-", input="x = 1\n") == (

@@ -283,6 +283,8 @@ def _standard_input(paths: list[Path], name: Path | None, showing: bool) -> tupl
     for path in others:
         click.echo(f"ailint: warning: ignoring {path.as_posix()} in favour of standard input", err=True)
     target = name if name is not None else STDIN
+    if name is not None and name.is_dir():
+        _fail(f"--stdin-filename names a folder: {name.as_posix()} (name the file the source is)")
     if showing:
         return [target], {}
     try:

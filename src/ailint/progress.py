@@ -37,8 +37,8 @@ SLOW_SECONDS = 1.0
 REDRAW_SECONDS = 0.1
 """The bar is redrawn at most this often, except when a phase starts or ends."""
 
-UNITS = {"finding files": "found", "solving": "rounds", "parsing": "files"}
-"""Phases whose amount of work is not known ahead: what their count is of."""
+UNITS = {"finding files": ("found", "found"), "solving": ("round", "rounds"), "parsing": ("file", "files")}
+"""Phases whose amount of work is not known ahead: what their count is of (one, several)."""
 
 
 def _elapsed(seconds: float) -> str:
@@ -72,6 +72,7 @@ class ProgressBar:
         self.total: int | None = None
         self.shown = False
         self.drawn_at: float | None = None
+        self.drawn = ""
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
         self.filled, self.empty = ("━", "─") if encoding.startswith("utf") else ("#", "-")
 
@@ -100,7 +101,8 @@ class ProgressBar:
         head = f"ailint  {self.phase:<13}"
         tail = f"  {_elapsed(now - self.started)}"
         if self.total is None:
-            count = f"{self.done:,} {UNITS.get(self.phase, 'done')}"
+            one, several = UNITS.get(self.phase, ("done", "done"))
+            count = f"{self.done:,} {one if self.done == 1 else several}"
             return f"{head}  {count}{tail}"[:room]
         total = max(self.total, 0)
         done = min(max(self.done, 0), total)
@@ -114,8 +116,11 @@ class ProgressBar:
         return f"{head}  {self.filled * filled}{self.empty * (bar - filled)}  {count}{tail}"
 
     def _draw(self, now: float) -> None:
-        self.drawn_at = now
-        self.stream.write("\r" + self.line(now) + "\x1b[K")
+        line = self.line(now)
+        if line == self.drawn:  # (the last files of a phase are reported more than once)
+            return
+        self.drawn_at, self.drawn = now, line
+        self.stream.write("\r" + line + "\x1b[K")
         self.stream.flush()
 
     def close(self) -> None:
@@ -123,7 +128,7 @@ class ProgressBar:
         if self.shown:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
-            self.shown = False
+            self.shown, self.drawn = False, ""
 
 
 def can_redraw(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
