@@ -24,13 +24,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CONCERNS = {"validation": "validation", "logging": "logging", "errors": "errors", "timeout": "timeout"}
-ROOTS = HERE / "judged" / "roots.txt"
+ROOTS = (HERE / "judged" / "roots.txt", HERE / "judged" / "blind" / "roots.txt")
 
 
 def _roots() -> dict[str, str]:
     found: dict[str, str] = {}
-    if ROOTS.exists():
-        for line in ROOTS.read_text(encoding="utf-8").splitlines():
+    for roots in ROOTS:
+        if not roots.exists():
+            continue
+        for line in roots.read_text(encoding="utf-8").splitlines():
             parts = line.split("#", 1)[0].split()
             if len(parts) == 2:
                 found[parts[0]] = parts[1]

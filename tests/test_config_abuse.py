@@ -42,6 +42,7 @@ TABLES = {
         "errors",
         "authority",
         "sinks",
+        "capability",
     ],
     "call-sites": ["extra"],
     "validation": ["validators"],
@@ -228,6 +229,11 @@ WRONG_TYPES = [
         "sinks = { extra = [1979-05-27] }",
         "invalid value for 'sinks.extra' in pyproject.toml [tool.ailint]: expected a list of strings, "
         "got [datetime.date(1979, 5, 27)]",
+    ),
+    (
+        'capability = "triage"',
+        "invalid value for 'capability' in pyproject.toml [tool.ailint]: "
+        "expected an array of tables ([[tool.ailint.capability]])",
     ),
 ]
 

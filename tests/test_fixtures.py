@@ -84,7 +84,7 @@ def test_fixtures_exist_for_every_call_rule_family() -> None:
         (
             "reraised",
             "anthropic messages.create is not inside a try that catches anthropic.APIError; it escapes through "
-            "answer() -> answer_logged() -> main()",
+            "answer() -> answer_retried() -> main()",
         ),
         (
             "gather_return_exceptions",

@@ -77,7 +77,7 @@ client = OpenAI()
 def complete(prompt):
     return client.chat.completions.create(model="m", messages=[]).choices[0].message.content
 """
-APP = "from llm import complete\n\n\ndef answer(q):\n    return complete(q)\n"
+APP = "from llm import complete\n\n\ndef answer(q):\n    return complete(q) == 'yes'\n"
 NEEDS_FORK = pytest.mark.skipif(
     "fork" not in __import__("multiprocessing").get_all_start_methods(), reason="files are judged apart by fork"
 )
@@ -91,7 +91,7 @@ def test_files_judged_apart_still_move_a_wrappers_concerns_to_them(
     monkeypatch.setattr(ailint.parallel, "MIN_FORKED", 1)
     (tmp_path / "llm.py").write_text(LLM)
     (tmp_path / "app.py").write_text(APP)
-    (tmp_path / "job.py").write_text("import llm\n\nprint(llm.complete('x'))\n")
+    (tmp_path / "job.py").write_text("import llm\n\nprint(llm.complete('x') == 'yes')\n")
     settings = Settings(root=tmp_path, enabled=frozenset({"AIL501"}))
     found = []
     for jobs in (1, 2):
@@ -110,8 +110,10 @@ def test_parameters_are_inferred_the_same_whatever_the_jobs(tmp_path: Path, monk
     monkeypatch.setattr(ailint.parallel, "MIN_FORKED", 1)
     helpers = "def ask(client, q):\n    return client.chat.completions.create(model='m', messages=q)\n"
     (tmp_path / "helpers.py").write_text(helpers)
-    (tmp_path / "main.py").write_text("from openai import OpenAI\nfrom helpers import ask\n\nask(OpenAI(), [])\n")
-    (tmp_path / "local.py").write_text("from openai import OpenAI\n\n" + helpers + "\n\nprint(ask(OpenAI(), []))\n")
+    main = "from openai import OpenAI\nfrom helpers import ask\n\nask(OpenAI(), []) == 'yes'\n"
+    (tmp_path / "main.py").write_text(main)
+    local = "from openai import OpenAI\n\n" + helpers + "\n\nprint(ask(OpenAI(), []) == 'yes')\n"
+    (tmp_path / "local.py").write_text(local)
     settings = Settings(root=tmp_path, enabled=frozenset({"AIL501"}))
     found = []
     for jobs in (1, 2):
@@ -250,7 +252,7 @@ def test_a_file_judged_apart_leaves_no_trace_in_the_project(tmp_path: Path) -> N
     from ailint.api import _Run
 
     (tmp_path / "llm.py").write_text(LLM)
-    own = "from llm import complete\n\n\ndef mine(q):\n    return complete(q)\n\n\nprint(mine('x'))\n"
+    own = "from llm import complete\n\n\ndef mine(q):\n    return complete(q)\n\n\nprint(mine('x') == 'yes')\n"
     (tmp_path / "app.py").write_text(own)
     settings = Settings(root=tmp_path, enabled=frozenset({"AIL501"}))
     run = _Run([tmp_path], settings, tmp_path)

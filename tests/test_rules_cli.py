@@ -31,8 +31,8 @@ def test_rules_table() -> None:
         cells = [rule.code, rule.name.ljust(widths[0]), rule.severity.value.ljust(widths[1])]
         cells.append(rule.concern.value.ljust(widths[2]))
         assert line == "  ".join([*cells, summary])
-    assert lines[1] == "AIL001  syntax-error          error     meta                The file cannot be parsed."
-    assert "AIL003  unused-suppression    warning   meta" in out and out.count("(off by default)") == 1
+    assert lines[1].split("  ")[0] == "AIL001" and lines[1].endswith("The file cannot be parsed.")
+    assert out.count("(off by default)") == sum(1 for r in rules if not r.enabled_by_default) == 2
 
 
 @pytest.mark.parametrize("name", ["AIL401", "ail401", "unhandled-error"])

@@ -11,7 +11,7 @@ import ailint.rules as rules_package
 from ailint.api import check_paths
 from ailint.rules import registry
 from ailint.rules.base import CallRule, FileRule, Rule
-from ailint.settings import Settings
+from ailint.settings import Settings, load_settings
 
 SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Options")
 
@@ -30,7 +30,7 @@ def test_every_rule_class_is_registered() -> None:
 
     for info in pkgutil.iter_modules(rules_package.__path__):
         importlib.import_module(f"ailint.rules.{info.name}")
-    concrete = _all_subclasses(Rule) - {CallRule, FileRule}
+    concrete = {c for c in _all_subclasses(Rule) - {CallRule, FileRule} if not c.__name__.startswith("_")}
     assert concrete == set(registry.ALL_RULES)
 
 
@@ -61,18 +61,36 @@ def _example(doc: str, section: str) -> str:
     return match.group(1)
 
 
-def _codes_for(source: str, rule: type[Rule], tmp_path: Path, name: str) -> list[str]:
-    path = tmp_path / name
+def _config(doc: str, section: str) -> str | None:
+    """The TOML block of a section (capability rules need a declaration), if it has one before its code."""
+    body = doc.split(section, 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```toml\n(.*?)```", body, flags=re.DOTALL)
+    return match.group(1) if match else None
+
+
+def _codes_for(source: str, rule: type[Rule], tmp_path: Path, name: str, config: str | None = None) -> list[str]:
+    folder = tmp_path / name.removesuffix(".py")
+    folder.mkdir()
+    path = folder / name
     path.write_text(source, encoding="utf-8")
-    settings = Settings(root=tmp_path, enabled=frozenset({rule.code}))
-    return [d.code for d in check_paths([path], settings, cwd=tmp_path).diagnostics]
+    settings = Settings(root=folder, enabled=frozenset({rule.code}))
+    if config is not None:
+        (folder / "pyproject.toml").write_text(
+            "[tool.ailint]\n" + config.replace("[[tool.ailint.", "[[tool.ailint."), encoding="utf-8"
+        )
+        settings = load_settings(folder / "pyproject.toml").with_selection([rule.code], [])
+    return [d.code for d in check_paths([path], settings, cwd=folder).diagnostics]
 
 
 @pytest.mark.parametrize("rule", registry.ALL_RULES, ids=lambda r: r.code)
 def test_rule_doc_examples(rule: type[Rule], tmp_path: Path) -> None:
     doc = rule.doc()
-    assert rule.code in _codes_for(_example(doc, "## Example"), rule, tmp_path, "example.py")
-    assert _codes_for(_example(doc, "## Use instead"), rule, tmp_path, "use_instead.py") == []
+    example = _codes_for(_example(doc, "## Example"), rule, tmp_path, "example.py", _config(doc, "## Example"))
+    assert rule.code in example
+    quiet = _codes_for(
+        _example(doc, "## Use instead"), rule, tmp_path, "use_instead.py", _config(doc, "## Use instead")
+    )
+    assert quiet == []
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from ailint.analysis.calls import FileAnalysis
     from ailint.analysis.project import Project
     from ailint.cache import Cache
+    from ailint.capability import Capability
     from ailint.engine import Engine, FileTask, Prepared
     from ailint.flow.program import Program
     from ailint.flow.summary import FileSummary
@@ -79,6 +80,15 @@ class RunResult:
     """One line per unreadable path, for stderr."""
     missing: list[str] = field(default_factory=list)
     """Command-line paths that do not exist (a usage error)."""
+
+
+@dataclass(frozen=True)
+class CapabilityRecord:
+    """One declared capability at one call site: each question's status, why, and the evidence (``file:line``)."""
+
+    name: str
+    answers: dict[str, tuple[str, str, tuple[str, ...]]]
+    """``output``, ``threshold``, ``mode``, ``kpi``: ``(pass|fail|n/a, detail, evidence)``."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,10 @@ class CallRecord:
     """In a test file: listed, not judged."""
     explanation: tuple[str, ...] = ()
     """How the callee was resolved, step by step (the editor's hover shows it; ``calls --explain`` prints it)."""
+    more: dict[str, str] = field(default_factory=dict)
+    """Checks beyond the inventory's columns (``input``: AIL102; ``capability``: AIL8xx), where they apply."""
+    capabilities: tuple[CapabilityRecord, ...] = ()
+    """The declared capabilities the call belongs to, with their questions answered there."""
     cell: int = 0
     """In a notebook, the cell the call is in, and the line of the joined code cells it starts at (``Diagnostic``)."""
     cell_start: int = 0
@@ -119,15 +133,20 @@ class CallRecord:
             *(self.is_async, self.streaming, self.test),
             list(self.explanation),
             *(self.cell, self.cell_start),
+            self.more,
+            [
+                [c.name, {q: [status, detail, list(proof)] for q, (status, detail, proof) in c.answers.items()}]
+                for c in self.capabilities
+            ],
         ]
 
     @classmethod
     def load(cls, path: str, raw: Any) -> CallRecord:
         """A record from :meth:`dump`'s list, shown at ``path``; ``ValueError`` for anything of another shape."""
-        if not isinstance(raw, list) or len(raw) != 17:
+        if not isinstance(raw, list) or len(raw) != 19:
             raise ValueError("not a call record")
         line, column, end_line, end_column, provider, api, operation, kind, function, authority = raw[:10]
-        checks, is_async, streaming, test, explanation, cell, cell_start = raw[10:]
+        checks, is_async, streaming, test, explanation, cell, cell_start, more, capabilities = raw[10:]
         if not all(type(n) is int for n in (line, column, end_line, end_column, cell, cell_start)):
             raise ValueError("not a call record")
         if not all(type(t) is str for t in (provider, api, operation, kind, function)):
@@ -140,6 +159,18 @@ class CallRecord:
             raise ValueError("not a call record")
         if not isinstance(explanation, list) or not all(type(step) is str for step in explanation):
             raise ValueError("not a call record")
+        if not isinstance(more, dict) or not all(type(v) is str for v in more.values()):
+            raise ValueError("not a call record")
+        declared = []
+        for name, answers in capabilities:  # a ValueError or TypeError for any other shape
+            if type(name) is not str or not isinstance(answers, dict):
+                raise ValueError("not a call record")
+            found = {}
+            for question, (status, detail, proof) in answers.items():
+                if type(status) is not str or type(detail) is not str or not all(type(e) is str for e in proof):
+                    raise ValueError("not a call record")
+                found[question] = (status, detail, tuple(proof))
+            declared.append(CapabilityRecord(name=name, answers=found))
         return cls(
             path=path,
             span=Span(line, column, end_line, end_column),
@@ -154,6 +185,8 @@ class CallRecord:
             streaming=streaming,
             test=test,
             explanation=tuple(explanation),
+            more=more,
+            capabilities=tuple(declared),
             cell=cell,
             cell_start=cell_start,
         )
@@ -185,6 +218,8 @@ class CallsResult:
     calls: list[CallRecord] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    capabilities: tuple[Capability, ...] = ()
+    """The declared capabilities of the run's settings (the report answers their checklist)."""
 
 
 @dataclass
@@ -274,10 +309,12 @@ class _Run:
         memo: bool = True,
         kind: str = "check",
         sources: Mapping[Path, bytes] | None = None,
+        jobs: int | None = 1,
     ) -> None:
         """``memo``: with a ``cache``, look the whole run up first (see :meth:`_memo_key`), as a run of ``kind``;
         ``sources``: the content of paths asked for, in place of the disk's (see :func:`check_paths`)."""
         self.settings = settings
+        self.jobs = jobs
         self.cache = cache
         self.packages: dict[str, bool] = {}
         self.cwd = (cwd or Path.cwd()).resolve()
@@ -506,6 +543,7 @@ class _Run:
             return set()
         from ailint.flow.reach import reached, summaries
         from ailint.flow.solve import solve
+        from ailint.parallel import default_jobs
 
         files = self.files
         self.reach = reached(selected, self.imports, self.importable)
@@ -517,7 +555,8 @@ class _Run:
                 [(files[i].module, files[i].is_package, files[i]) for i in sorted(self.reach)],
                 self.cache,
                 self.summaries,
-                self.tick if self.progress is not None else None,
+                jobs=default_jobs() if self.jobs is None else self.jobs,
+                advance=self.tick if self.progress is not None else None,
             )
             self.begin("solving", None)
             self.program = solve(found, self.engine.knowledge, tests, aliases, self.tick if self.progress else None)
@@ -866,14 +905,16 @@ def check_paths(
     benchmark) and frees nothing the operating system would not.
     """
     paths = list(paths)
-    run = _Run(paths, settings, cwd, progress, cache, sources=sources)
+    run = _Run(paths, settings, cwd, progress, cache, jobs=jobs, sources=sources)
     if run.memo is not None:
         assert cache is not None
         remembered = _remembered(run, cache)
         if remembered is not None:
             _save(cache, remembered)  # a walk remembered, if any
             return remembered
-        run = _Run(paths, settings, cwd, progress, cache, memo=False)  # an entry it names is gone: a run in full
+        run = _Run(
+            paths, settings, cwd, progress, cache, memo=False, jobs=jobs
+        )  # an entry it names is gone: a run in full
     result = RunResult(errors=run.errors, missing=run.missing)
     found: dict[int, list[Diagnostic]] = {}
     keys: dict[int, str] = {}
@@ -1082,7 +1123,7 @@ def list_calls(
             _save(cache, remembered)
             return remembered
         run = _Run(paths, settings, cwd, progress, cache, memo=False, kind="calls")
-    result = CallsResult(errors=run.errors, missing=run.missing)
+    result = CallsResult(errors=run.errors, missing=run.missing, capabilities=settings.capabilities)
     keys = run.cache_keys(cache) if cache is not None else {}
     found: dict[int, list[CallRecord]] = {}
     for index, key in keys.items():
@@ -1143,7 +1184,9 @@ def _cached_calls(cache: Cache, key: str, display: str) -> list[CallRecord] | No
 def _remembered_calls(run: _Run, cache: Cache) -> CallsResult | None:
     """The inventory of a run cached whole; None if an entry it names is gone."""
     assert run.memo is not None
-    result = CallsResult(errors=run.errors, missing=run.missing, files=len(run.memo))
+    result = CallsResult(
+        errors=run.errors, missing=run.missing, files=len(run.memo), capabilities=run.settings.capabilities
+    )
     for display, key in run.memo:
         records = _cached_calls(cache, key, display)
         if records is None:

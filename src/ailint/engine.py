@@ -58,10 +58,10 @@ if TYPE_CHECKING:
     import libcst as cst
     from libcst.metadata import MetadataWrapper
 
-    from ailint.analysis.calls import FileAnalysis
+    from ailint.analysis.calls import CallSite, FileAnalysis
     from ailint.analysis.layout import Layouts
     from ailint.analysis.project import Project
-    from ailint.api import CallRecord
+    from ailint.api import CallRecord, CapabilityRecord
 
 
 @dataclass(frozen=True)
@@ -733,12 +733,14 @@ class Engine:
         records = []
         for site in sites:
             checks = dict.fromkeys(CHECKS, "n/a")
+            more: dict[str, str] = {}
             for rule in rules:
                 if not rule.applies(site, context):
                     continue
                 failed = next(iter(rule.check(site, context)), None) is not None
-                if failed or checks[rule.check_name] != "fail":
-                    checks[rule.check_name] = "fail" if failed else "pass"
+                into = checks if rule.check_name in checks else more
+                if failed or into.get(rule.check_name) != "fail":
+                    into[rule.check_name] = "fail" if failed else "pass"
             where = analysis.position(site.node)
             if where is None:
                 raise KeyError("no position for a call")
@@ -765,6 +767,8 @@ class Engine:
                     explanation=project.explain(site),
                     cell=cell,
                     cell_start=cell_start,
+                    more=more,
+                    capabilities=_capability_records(site, project, self.settings),
                 )
             )
         return records
@@ -807,7 +811,7 @@ class Engine:
                     span=Span(where[0], where[1] + 1, where[2], where[3] + 1),
                     code=finding.code,
                     name=meta.name,
-                    severity=meta.severity,
+                    severity=finding.severity or meta.severity,
                     message=finding.message,
                     provider=finding.provider,
                     api=finding.api,
@@ -878,6 +882,36 @@ def in_cells(diagnostics: list[Diagnostic], cells: tuple[tuple[int, int], ...]) 
         start = diagnostic.span.line - line + 1
         placed.append(replace(diagnostic, cell=number, cell_start=start, message=relabel(diagnostic.message, cells)))
     return placed
+
+
+def _capability_records(site: CallSite, project: Project, settings: Settings) -> tuple[CapabilityRecord, ...]:
+    """The declared capabilities a call site belongs to, with each question's answer and its evidence."""
+    if not settings.capabilities:
+        return ()
+    from ailint.analysis.capabilities import NOT_APPLICABLE, answers, capabilities_of
+    from ailint.api import CapabilityRecord
+
+    records = []
+    judged_here = not project.judged_at_callers(site)
+    for capability in capabilities_of(site, project, settings):
+        found = dict(answers(site, capability, project, settings))
+        for question in found:
+            if not (site.kind == "direct" if question == "kpi" else judged_here):
+                found[question] = NOT_APPLICABLE
+        records.append(
+            CapabilityRecord(
+                name=capability.name,
+                answers={
+                    question: (
+                        "n/a" if answer.ok is None else "pass" if answer.ok else "fail",
+                        answer.detail,
+                        tuple(e.shown() for e in answer.evidence),
+                    )
+                    for question, answer in found.items()
+                },
+            )
+        )
+    return tuple(records)
 
 
 def _with_severity(diagnostic: Diagnostic, severity: Severity) -> Diagnostic:

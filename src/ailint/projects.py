@@ -178,6 +178,16 @@ def describe(settings: Settings, cwd: Path) -> str:
         "authority.paths: " + shown(dict(settings.authority_paths)),
         f"sinks.extra: {shown(settings.sink_extra)}",
     ]
+    for capability in settings.capabilities:
+        fields = {
+            "functions": shown(capability.functions),
+            "output": capability.output_text if capability.declares_output else None,
+            "threshold": capability.threshold,
+            "mode": capability.mode,
+            "kpi": capability.kpi,
+        }
+        described = ", ".join(f"{key} = {value}" for key, value in fields.items() if value is not None)
+        lines.append(f"capability {capability.name}: {described}")
     return "".join(f"{line}\n" for line in lines)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pathspec
 
+from ailint.capability import Capability, parse_capabilities
 from ailint.diagnostics import Severity
 from ailint.discovery import DEFAULT_TESTS
 
@@ -66,6 +67,8 @@ class Settings:
     sink_extra: tuple[str, ...] = ()
     tests: tuple[str, ...] = DEFAULT_TESTS
     """Globs of test files (relative to the root): read for the project's facts, not judged."""
+    capabilities: tuple[Capability, ...] = ()
+    """The declared capabilities (``[[tool.ailint.capability]]``, SPEC section 4b)."""
 
     def with_selection(
         self, select: Iterable[str] | None, ignore: Iterable[str], extend_select: Iterable[str] = ()
@@ -314,6 +317,14 @@ class _Checker:
                 result[resolved] = Severity(level)
         return result
 
+    def capabilities(self, value: Any, key: str) -> tuple[Capability, ...]:
+        def unknown(name: str, where: str, valid: list[str]) -> ConfigError:
+            close = difflib.get_close_matches(name, valid, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(sorted(valid))}"
+            return ConfigError(f"unknown key '{_short(name)}' in {where} in {self.where}{hint}")
+
+        return parse_capabilities(value, self.fail, unknown)
+
     def mode(self, value: Any, key: str) -> str:
         if value not in AUTHORITY_MODES:
             close = difflib.get_close_matches(str(value), AUTHORITY_MODES, n=1)
@@ -472,6 +483,7 @@ def _parse(path: Path, raw: Any, nested: bool) -> dict[str, Any]:
                 }
             ),
             "sinks": sub({"extra": c.dotted}),
+            "capability": c.capabilities,
         },
     )
 
@@ -505,7 +517,7 @@ def _combine(layers: list[dict[str, Any]], root: Path, path: Path) -> Settings:
         for key, value in layer.items():
             if isinstance(value, dict) and key not in ("per-file-ignores", "extend-per-file-ignores", "severity"):
                 merged[key] = {**merged.get(key, {}), **value}
-            elif key == "tests":
+            elif key in ("tests", "capability"):
                 merged[key] = value
 
     def section(name: str) -> dict[str, Any]:
@@ -533,4 +545,5 @@ def _combine(layers: list[dict[str, Any]], root: Path, path: Path) -> Settings:
         authority_paths=tuple(section("authority").get("paths", {}).items()),
         sink_extra=section("sinks").get("extra", ()),
         tests=merged.get("tests", DEFAULT_TESTS),
+        capabilities=merged.get("capability", ()),
     )

@@ -836,7 +836,7 @@ def has_timeout(site: CallSite, project: Project) -> Verdict:
     """
     where = _Where(site.file, site.scope, site.record)
     own = _has_timeout(site.node, client=False, where=where, project=project)
-    if own:
+    if own or _time_bounded(site, project):
         return True
     callee = site.callee
     if callee is None:
@@ -863,6 +863,49 @@ def has_timeout(site: CallSite, project: Project) -> Verdict:
     if verdict is False and unknown and _every_client_bounded(site, project):
         return True
     return verdict
+
+
+def _time_bounded(site: CallSite, project: Project) -> bool:
+    """The call awaited in ``asyncio.wait_for(call, timeout)`` or in a block under ``asyncio.timeout(...)``."""
+    data = practices()
+    calls, contexts = data.names("timeouts", "bounding-calls"), data.names("timeouts", "bounding-contexts")
+    body = project.body(site.file, site.record)
+    for call in body.calls:
+        names = body.names(call)
+        if call.args and _matches(names, calls):
+            bound = call.args[1].value if len(call.args) > 1 and not call.args[1].keyword else None
+            bound = next((a.value for a in call.args if a.keyword and a.keyword.value == "timeout"), bound)
+            if bound is not None and not _is_none(bound) and _contains(call.args[0].value, site.node):
+                return True
+    for statement in body.of_kind(cst.With):
+        for item in statement.items:
+            context = item.item
+            if (
+                isinstance(context, cst.Call)
+                and _matches(body.names(context), contexts)
+                and context.args
+                and not _is_none(context.args[0].value)
+                and _contains(statement.body, site.node)
+            ):
+                return True
+    return False
+
+
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
+    """Whether ``node`` is ``tree`` or inside it (nested functions aside: they run later)."""
+    stack: list[cst.CSTNode] = [tree]
+    while stack:
+        current = stack.pop()
+        if current is node:
+            return True
+        if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        stack.extend(children(current))
+    return False
 
 
 def _partial_timeout(callee: cst.BaseExpression, where: _Where, project: Project) -> Verdict:

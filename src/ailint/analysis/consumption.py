@@ -157,9 +157,12 @@ def _targets(target: cst.BaseExpression) -> tuple[list[str], list[str]]:
 _METADATA = frozenset(
     {"usage", "usage_metadata", "token_usage", "prompt_tokens", "completion_tokens", "total_tokens", "input_tokens",
      "output_tokens", "response_metadata", "model", "id", "created", "system_fingerprint", "response_ms", "cost",
-     "type", "role", "index", "object", "finish_reason", "stop_reason", "prompt_eval_count", "eval_count"}
+     "type", "role", "index", "object", "finish_reason", "stop_reason", "prompt_eval_count", "eval_count",
+     "status", "event", "event_type", "item_id", "output_index", "content_index", "sequence_number", "call_id",
+     "tool_call_id", "stop_sequence", "block_type", "response_id", "message_id"}
 )  # fmt: skip
-"""Attributes of a response that describe the request (usage, model, ids), not the generated content."""
+"""Attributes of a response that describe the request or its envelope (usage, model, ids, event and block
+types, statuses), not the generated content: a converter that dispatches on them reads structure."""
 _MEASURES = ("cost", "token", "usage")
 
 
@@ -190,6 +193,28 @@ _ENUMS = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "e
 _UI_RECEIVERS = ("socket", "ws", "stream", "queue", "response", "msg", "message")
 
 
+def _structure_key(text: str | None) -> bool:
+    """A key of a provider's response or event (``"text"``, ``"contentBlockDelta"``, ``"tool_use"``).
+
+    Testing whether the output holds such a key reads its structure; a plain
+    lowercase word (``"yes" in reply``) tests the generated text.
+    """
+    if text is None:
+        return False
+    if text in _STRUCTURE_KEYS:
+        return True
+    identifier = text.replace("_", "").replace(".", "").isalnum() and text.isascii()
+    return identifier and ("_" in text or "." in text or text != text.lower())
+
+
+def _tests_a_word(call: cst.Call) -> bool:
+    """``text.startswith("yes")`` decides; ``line.startswith("1.")`` or a code fence is parsing the text."""
+    if not call.args:
+        return True  # ``.isdigit()``: a conversion decided on
+    text = string_value(call.args[0].value)
+    return text is None or text.strip().isalpha()
+
+
 def _is_empty(expr: cst.BaseExpression) -> bool:
     """``None``, ``True``, ``False``, ``""``, ``[]``, ``{}``: comparing with them checks presence, not content."""
     if isinstance(expr, cst.Name):
@@ -207,7 +232,7 @@ def _comparison_use(comparison: cst.Comparison, taint: Taint) -> tuple[str, bool
     operators = [t.operator for t in comparison.comparisons]
     if all(isinstance(op, (cst.Is, cst.IsNot)) for op in operators) or any(_is_empty(o) for o in operands):
         return None  # ``reply is None``, ``text == ""``: an error check, not a use of the content
-    if isinstance(operators[0], (cst.In, cst.NotIn)) and string_value(comparison.left) in _STRUCTURE_KEYS:
+    if isinstance(operators[0], (cst.In, cst.NotIn)) and _structure_key(string_value(comparison.left)):
         return None  # ``"text" in choice``: which part of the response holds the answer, not the answer
     if all(isinstance(op, (cst.In, cst.NotIn)) for op in operators) and taint.derives(comparison.left):
         rest = operands[1:]
@@ -224,10 +249,29 @@ def _callee_enum(body: Body, call: cst.Call, project: Project) -> bool:
 
 
 def _project_record(project: Project, canonical: str | None) -> bool:
-    """A project class (a pydantic model, a dataclass, an ORM row...): building one stores the output."""
-    if not canonical or "(" in canonical:
+    """A project record class (a pydantic model, an ORM row, a typed dict): building one stores the output.
+
+    Any other project class (a stream wrapper, a chat message envelope, a
+    frame pushed down a pipeline) holds the output without reading it.
+    """
+    if not canonical or "(" in canonical or project._class_file(canonical, load=True) is None:
         return False
-    return project._class_file(canonical, load=True) is not None
+    return any(base.startswith(_RECORD_BASES) for base in project.bases(canonical))
+
+
+_RECORD_BASES = (
+    "pydantic.BaseModel", "pydantic.main.BaseModel", "sqlmodel.SQLModel", "sqlmodel.main.SQLModel",
+    "django.db.models.Model", "django.db.models.base.Model", "sqlalchemy.orm.DeclarativeBase",
+    "typing.TypedDict", "typing_extensions.TypedDict", "typing.NamedTuple", "msgspec.Struct",
+)  # fmt: skip
+"""Bases of a class whose instances are structured records (library paths as the project's imports name them)."""
+
+
+def _recorded(call: cst.Call) -> bool:
+    """A file write (``log.write(text)``, ``json.dump(row, f)``): the output is kept, nothing is decided."""
+    func = call.func
+    method = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return method in ("write", "writelines", "write_text", "write_bytes", "dump")
 
 
 def uses_in(
@@ -272,7 +316,7 @@ def uses_in(
         func = call.func
         if isinstance(func, cst.Attribute) and taint.derives(func.value) and not args:
             if func.attr.value in _TESTS:
-                found.append(Use(f"tested with .{func.attr.value}()", call, file, True))
+                found.append(Use(f"tested with .{func.attr.value}()", call, file, _tests_a_word(call)))
             continue
         if not args:
             continue
@@ -291,7 +335,7 @@ def uses_in(
         elif _project_record(project, canonical):
             found.append(Use(f"stored in {last_part(canonical)}", call, file, False))
         elif is_sink(call, body, settings) and not _ui(call) and not _shown(names):
-            found.append(Use(f"passed to {shown}()", call, file, True))
+            found.append(Use(f"passed to {shown}()", call, file, not _recorded(call)))
         elif depth < _DEPTH and canonical:
             found.extend(_into(project, canonical, call, taint, settings, depth, seen))
     order = body.order  # the first use in the function's source order is the one a message names

@@ -122,6 +122,8 @@ class _Solver:
         self._module_reads: dict[str, frozenset[Any]] = {}
         self.advance: Callable[[], None] | None = None
         """Called as each round of a fixpoint starts."""
+        self._unit_reads: dict[str, list[tuple[Any, ...]]] = {}
+        """Per module, the sets each of its constraints read when last evaluated (in evaluation order)."""
         self.names: dict[str, set[str]] = {}
         """The names bound in each scope so far (for ``from module import *``)."""
         self._sdk: dict[str, bool] = {}
@@ -195,20 +197,21 @@ class _Solver:
             self.changed = False
             self._mro.clear()
             subclasses = self.subclasses()
-            everything = subclasses != hierarchy
+            if hierarchy is not None and subclasses != hierarchy:  # what dispatch read of the classes that changed
+                for qual in subclasses.keys() | hierarchy.keys():
+                    if subclasses.get(qual) != hierarchy.get(qual):
+                        self._grown_now.add(("sub", qual))
             self._subclasses = hierarchy = subclasses
             self._results.clear()
             self._callees.clear()
             self._members.clear()
+            grown = self.grown | self._grown_now
             for summary in summaries:
                 read = self._module_reads.get(summary.module)
-                if everything or read is None or not read.isdisjoint(self.grown | self._grown_now):
-                    self.reads = set()
-                    try:
-                        self.round(summary)
-                    finally:
-                        self._module_reads[summary.module] = frozenset(self.reads)
-                        self.reads = None
+                if read is None:
+                    self.round(summary, None)
+                elif not read.isdisjoint(grown):
+                    self.round(summary, grown)
             self.grown, self._grown_now = self._grown_now, set()
             if not self.changed or rounds >= _MAX_ROUNDS:
                 break
@@ -226,28 +229,80 @@ class _Solver:
             module = self.function_module[function.qual]
             self.add(("v", function.qual, first.name), [value], Reason(module, function.line, "the method's receiver"))
 
-    def round(self, summary: FileSummary) -> None:
+    def round(self, summary: FileSummary, grown: set[Any] | None) -> None:
+        """Evaluate the module's constraints; with ``grown``, only those that read a set in it.
+
+        Each constraint (a store, a return, the star imports, a call) keeps the
+        sets it read, so a later round re-evaluates the few a grown set feeds
+        rather than the whole module.
+        """
         module = summary.module
+        previous = self._unit_reads.get(module)
+        if previous is None:
+            grown = None
+        reads: list[tuple[Any, ...]] = []
+        union: set[Any] = set()
+        unit = 0
         for store in summary.stores:
-            values = self.guarded(store.value)
-            if values:
-                self.store(store.location, values, Reason(module, store.line, "assigned", _source(store.value)))
+            if self._stale(previous, unit, grown, reads, union):
+                values = self.guarded(store.value)
+                if values:
+                    self.store(store.location, values, Reason(module, store.line, "assigned", _source(store.value)))
+                self._record(reads, union)
+            unit += 1
         for function, term in summary.returns:
-            values = self.guarded(term)
-            if values:
-                line = self.functions[function].line if function in self.functions else 0
-                self.add(("r", function), values, Reason(module, line, "returned", _source(term)))
-        for source in summary.star_imports:
-            if self.reads is not None:  # a name the module binds later adds to this one
-                self.reads.add(("names", source))
-            for name in sorted(self.names.get(source, ())):
-                if not name.startswith("_"):
-                    key = ("v", source, name)
-                    self.add(("v", module, name), self.get(key), Reason(module, 0, f"from {source} import *", key))
-        if module in self.tests:
-            return
-        for index, call in enumerate(summary.calls):
-            self.bind(module, index, call)
+            if self._stale(previous, unit, grown, reads, union):
+                values = self.guarded(term)
+                if values:
+                    line = self.functions[function].line if function in self.functions else 0
+                    self.add(("r", function), values, Reason(module, line, "returned", _source(term)))
+                self._record(reads, union)
+            unit += 1
+        if self._stale(previous, unit, grown, reads, union):
+            for source in summary.star_imports:
+                self.reads_add(("names", source))  # a name the module binds later adds to this one
+                for name in sorted(self.names.get(source, ())):
+                    if not name.startswith("_"):
+                        key = ("v", source, name)
+                        self.add(("v", module, name), self.get(key), Reason(module, 0, f"from {source} import *", key))
+            self._record(reads, union)
+        unit += 1
+        if module not in self.tests:
+            for index, call in enumerate(summary.calls):
+                if self._stale(previous, unit + index, grown, reads, union):
+                    self.bind(module, index, call)
+                    self._record(reads, union)
+        self._unit_reads[module] = reads
+        self._module_reads[module] = frozenset(union)
+
+    def _stale(
+        self,
+        previous: list[tuple[Any, ...]] | None,
+        unit: int,
+        grown: set[Any] | None,
+        reads: list[tuple[Any, ...]],
+        union: set[Any],
+    ) -> bool:
+        """Whether constraint ``unit`` must be evaluated (then reads are recorded from here on)."""
+        if grown is not None and previous is not None and unit < len(previous):
+            before = previous[unit]
+            if grown.isdisjoint(before):
+                reads.append(before)
+                union.update(before)
+                return False
+        self.reads = set()
+        return True
+
+    def _record(self, reads: list[tuple[Any, ...]], union: set[Any]) -> None:
+        """Keep what the constraint just evaluated read."""
+        read = self.reads or set()
+        self.reads = None
+        reads.append(tuple(read))
+        union.update(read)
+
+    def reads_add(self, key: Any) -> None:
+        if self.reads is not None:
+            self.reads.add(key)
 
     # -- stores ----------------------------------------------------------------
     def store(self, location: Location, values: set[Value], reason: Reason) -> None:
@@ -417,6 +472,8 @@ class _Solver:
         return self.class_module.get(qual) in self.tests or bool(_FAKE.search(qual.rsplit(".", 1)[-1]))
 
     def hierarchy(self, qual: str) -> list[str]:
+        if self.reads is not None:
+            self.reads.add(("sub", qual))
         return [qual, *sorted(self._subclasses.get(qual, ()))]
 
     def attribute(self, base: Value, name: str) -> set[Value]:

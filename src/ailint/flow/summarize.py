@@ -267,10 +267,16 @@ class _Summarizer:
             self.caught.pop()
 
     def handled(self, handlers: list[ast.ExceptHandler], scope: _Scope) -> tuple[Term, ...]:
-        """The exception types ``handlers`` catch and keep: a handler that re-raises what it caught keeps nothing."""
+        """The exception types ``handlers`` catch and keep.
+
+        A handler that re-raises what it caught keeps nothing, unless it records
+        the error first (a log call, an exception captured on a span or by an
+        error tracker): the error state is then defined where it happened, and
+        raising it on is the caller's contract, not an escape.
+        """
         caught: list[Term] = []
         for handler in handlers:
-            if _reraises(handler):
+            if _reraises(handler) and not _records(handler):
                 continue
             if handler.type is None:
                 caught.append(("b", "BaseException"))
@@ -639,6 +645,29 @@ def _reraises(handler: ast.ExceptHandler) -> bool:
             or (handler.name is not None and isinstance(node.exc, ast.Name) and node.exc.id == handler.name)
         ):
             return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+_RECORDERS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "record_exception",
+     "capture_exception", "captureException"}
+)  # fmt: skip
+"""Methods that record an error: logger levels, ``span.record_exception``, ``sentry_sdk.capture_exception``."""
+
+
+def _records(handler: ast.ExceptHandler) -> bool:
+    """Whether a handler records the error (``logger.exception(...)``, ``span.record_exception(exc)``)."""
+    stack: list[ast.AST] = list(handler.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Call):
+            func = node.func  # ``get_logger().error(...)``: the method named, whatever the receiver
+            name = func.attr if isinstance(func, ast.Attribute) else _last(func)
+            if name in _RECORDERS:
+                return True
         stack.extend(ast.iter_child_nodes(node))
     return False
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ailint import __version__
 from ailint.engine import CHECK_HEADINGS, CHECKS
+from ailint.report import capabilities
 
 if TYPE_CHECKING:
     from ailint.api import CallRecord, CallsResult
@@ -245,6 +246,8 @@ def render_markdown(result: CallsResult, scope: Sequence[str] = ()) -> str:
         "lrrr",
         [[_md_code(name), str(d + w), str(d), str(w)] for name, d, w in report.providers],
     )
+    if result.capabilities:
+        lines += ["", *capabilities.markdown(result)][:-1]
     lines += ["", "## Coverage by concern", ""]
     lines.append(
         "For each concern, the call sites where it applies and how many of them pass; "
@@ -485,7 +488,7 @@ def render_html(result: CallsResult, scope: Sequence[str] = ()) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="' + _e(f"ailint {__version__}") + '">',
         f"<title>{_e(TITLE + (' · ' + ', '.join(scope) if scope else ''))}</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>{_CSS}{capabilities.CSS if result.capabilities else ''}</style>",
         "</head>",
         "<body>",
         "<main>",
@@ -525,6 +528,7 @@ def render_html(result: CallsResult, scope: Sequence[str] = ()) -> str:
         out.append("<p>No model call sites were found.</p>")
     out.append("</section>")
 
+    out += capabilities.html(result, _e)
     if sites:
         out += _html_coverage(report)
         out += _html_worst(report)

@@ -14,10 +14,10 @@ if TYPE_CHECKING:
 
 class UndeclaredAuthority(CallRule):
     """## What it does
-    Checks that every generation call declares its authority mode:
-    `recommend` (a human decides; the output is advice), `assist` (the output
-    drives an action only after human approval) or `act` (the system acts on
-    its own). Declarations, most specific first:
+    Checks that a generation call whose output decides or acts declares its
+    authority mode: `recommend` (a human decides; the output is advice),
+    `assist` (the output drives an action only after human approval) or `act`
+    (the system acts on its own). Declarations, most specific first:
 
     1. `# ailint: authority=act` on the call's line or on the `def` line;
     2. a configured decorator on the function, `@authority("recommend")`;
@@ -40,8 +40,10 @@ class UndeclaredAuthority(CallRule):
     client = OpenAI()
 
 
-    def draft_reply(ticket):
-        return client.chat.completions.create(model="gpt-4o", messages=[])
+    def route_ticket(ticket):
+        reply = client.chat.completions.create(model="gpt-4o", messages=[])
+        if reply.choices[0].message.content == "refund":
+            issue_refund(ticket)
     ```
 
     ## Use instead
@@ -51,9 +53,17 @@ class UndeclaredAuthority(CallRule):
     client = OpenAI()
 
 
-    def draft_reply(ticket):  # ailint: authority=recommend
-        return client.chat.completions.create(model="gpt-4o", messages=[])
+    def route_ticket(ticket):  # ailint: authority=act
+        reply = client.chat.completions.create(model="gpt-4o", messages=[])
+        if reply.choices[0].message.content == "refund":
+            issue_refund(ticket)
     ```
+
+    **Where it is judged.** Where the output decides (a comparison or branch on
+    it, a key or route chosen by it) or reaches an action sink, as for AIL201:
+    in the function that consumes it, the wrapper's caller when the output is
+    returned. Output only shown to a person, returned as text or discarded is
+    advice whatever the mode, and the rule is `n/a` there.
 
     ## Options
     - `[tool.ailint.authority] decorators`: names of decorators that declare a
@@ -66,15 +76,32 @@ class UndeclaredAuthority(CallRule):
     severity: ClassVar[Severity] = Severity.ERROR
     concern: ClassVar[Concern] = Concern.AUTHORITY
     summary: ClassVar[str] = "A generation call has no declared authority mode."
-    message: ClassVar[str] = "{call} has no declared authority mode (recommend, assist or act)"
+    message: ClassVar[str] = (
+        "{call} output decides ({how} at {where}) with no declared authority mode (recommend, assist or act)"
+    )
     check_name: ClassVar[str] = "authority"
     operations: ClassVar[frozenset[str]] = frozenset({"generate"})
 
+    def applies(self, site: CallSite, ctx: RuleContext) -> bool:
+        """Judged where the output decides or reaches an action (SPEC section 2); elsewhere ``n/a``.
+
+        Output that is only shown to a person, returned as text or discarded
+        is advice whatever the mode: asking every such call for a mode is noise.
+        """
+        from ailint.analysis.consumption import consumption
+
+        if not super().applies(site, ctx):
+            return False
+        return any(use.decides for use in consumption(site, ctx.project, ctx.settings))
+
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import authority
+        from ailint.analysis.consumption import consumption
 
-        if authority(site, ctx.settings).mode is None:
-            yield self.finding(site.node, site, call=site.label)
+        decisions = [use for use in consumption(site, ctx.project, ctx.settings) if use.decides]
+        if decisions and authority(site, ctx.settings).mode is None:
+            first = decisions[0]
+            yield self.finding(site.node, site, call=site.label, how=first.how, where=first.where(site))
 
 
 class AuthorityExceeded(CallRule):

@@ -35,6 +35,8 @@ class Concern(str, enum.Enum):
     AUTHORITY = "decision authority"
     SECURITY = "security"
     MEASUREMENT = "measurement"
+    INPUT = "input contract"
+    CAPABILITY = "capability"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Finding:
     message: str
     provider: str | None = None
     api: str | None = None
+    severity: Severity | None = None
+    """This finding's severity, where a rule's findings differ in it (else the rule's own)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,13 @@ class Rule:
         return inspect.cleandoc(cls.__doc__ or "")
 
     def finding(
-        self, node: cst.CSTNode, site: CallSite | None = None, *, template: str | None = None, **fields: Any
+        self,
+        node: cst.CSTNode,
+        site: CallSite | None = None,
+        *,
+        template: str | None = None,
+        severity: Severity | None = None,
+        **fields: Any,
     ) -> Finding:
         """Build a finding at ``node`` with a message template (default ``message``) filled in."""
         return Finding(
@@ -94,6 +104,7 @@ class Rule:
             message=(template or self.message).format(**fields),
             provider=site.provider.name if site is not None else None,
             api=site.api if site is not None else None,
+            severity=severity,
         )
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from ailint.rules.ail0xx_meta import InvalidPragma, SyntaxErrorRule, UnusedSuppression
+from ailint.rules.ail1xx_input import UnvalidatedInput
 from ailint.rules.ail1xx_output import UnvalidatedOutput
 from ailint.rules.ail2xx_confidence import NoConfidenceGate
 from ailint.rules.ail3xx_observability import UnloggedCall, UnstructuredLog
@@ -19,6 +20,13 @@ from ailint.rules.ail4xx_errors import MissingTimeout, SwallowedError, Unhandled
 from ailint.rules.ail5xx_authority import AuthorityExceeded, UndeclaredAuthority
 from ailint.rules.ail6xx_security import OutputToExec
 from ailint.rules.ail7xx_measurement import UnmeasuredCall
+from ailint.rules.ail8xx_capability import (
+    CapabilityKpiUnrecorded,
+    CapabilityModeDrift,
+    CapabilityOutputDrift,
+    CapabilityThresholdDrift,
+    UndeclaredCapability,
+)
 from ailint.rules.base import CallRule, Rule
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -26,6 +34,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     InvalidPragma,
     UnusedSuppression,
     UnvalidatedOutput,
+    UnvalidatedInput,
     NoConfidenceGate,
     UnloggedCall,
     UnstructuredLog,
@@ -36,6 +45,11 @@ ALL_RULES: tuple[type[Rule], ...] = (
     AuthorityExceeded,
     OutputToExec,
     UnmeasuredCall,
+    CapabilityOutputDrift,
+    CapabilityThresholdDrift,
+    CapabilityModeDrift,
+    CapabilityKpiUnrecorded,
+    UndeclaredCapability,
 )
 
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}

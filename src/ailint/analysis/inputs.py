@@ -1,0 +1,429 @@
+"""Input contracts: request data that reaches a model call's prompt without passing a validator.
+
+Sources are data (``knowledge/practices/inputs.toml``): the parameters of a
+web endpoint (a route decorator of FastAPI, Flask, Starlette...) and of a CLI
+command (click, typer), what is read from a request object (``request.json()``,
+``request.GET``, an ``UploadFile``), Flask's ``request.args``/``form``/``json``,
+``input()``, ``sys.argv``, ``argparse`` results and queue reads. The taint is
+followed inside a function through assignments, f-strings, ``.format`` and
+containers, and from a caller into the parameters of the function holding the
+model call (two calls up, over the value-flow engine's call graph).
+
+What validates: a parameter typed with a pydantic model (the framework
+validates the request into it), a validator called on the value (pydantic,
+``jsonschema``, a configured validator, a function whose name says it
+validates: ``validate_question(q)``), and conversions that keep no text
+(``int(...)``). Precision over recall: a value that cannot be followed is not
+a source.
+"""
+
+from __future__ import annotations
+
+import sys
+import weakref
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from ailint.analysis.body import Body, keywords, last_part
+from ailint.analysis.calls import CallSite, FileAnalysis
+from ailint.analysis.dataflow import target_names
+from ailint.analysis.project import Project
+from ailint.analysis.scope import dotted_name, string_value
+from ailint.knowledge import practices
+from ailint.settings import Settings
+
+if TYPE_CHECKING:
+    from ailint.flow.program import Program
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+_DEPTH = 2
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    text = resources.files("ailint.knowledge").joinpath("practices").joinpath("inputs.toml").read_text("utf-8")
+    data: dict[str, Any] = tomllib.loads(text)
+    return data
+
+
+def _names(section: str, key: str) -> frozenset[str]:
+    return frozenset(_data()[section][key])
+
+
+@dataclass(frozen=True)
+class Tainted:
+    """Request data reaching a model call: the role it lands in, and where it came from."""
+
+    role: str
+    """``system`` or ``user``."""
+    source: str
+    """What the data is (``parameter 'question' of the endpoint ask()``)."""
+
+
+# -- sources of one function ------------------------------------------------------
+
+
+def _annotation(param: cst.Param) -> cst.BaseExpression | None:
+    return param.annotation.annotation if param.annotation is not None else None
+
+
+def _annotation_names(expr: cst.BaseExpression | None, body: Body) -> list[str]:
+    """The types an annotation names (``Optional[X]``, ``X | None``, ``Annotated[X, ...]`` unwrapped)."""
+    if expr is None:
+        return []
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        return _annotation_names(expr.left, body) + _annotation_names(expr.right, body)
+    if isinstance(expr, cst.Subscript):
+        head = dotted_name(expr.value) or ""
+        elements = [e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index)]
+        if last_part(head) in ("Optional", "Union") and elements:
+            return [n for e in elements for n in _annotation_names(e, body)]
+        if last_part(head) == "Annotated" and elements:
+            return _annotation_names(elements[0], body)
+        if last_part(head) == "Literal":
+            return ["Literal"]
+        return [body.file.resolver.resolve(expr.value, body.scope) or head]
+    if isinstance(expr, cst.SimpleString):
+        text = string_value(expr) or ""
+        return [text]
+    found = body.file.resolver.resolve(expr, body.scope) or dotted_name(expr)
+    return [found] if found else []
+
+
+def _validated_type(project: Project, name: str) -> bool:
+    """A project class built on a validating base (a pydantic model), or an enum of the project."""
+    if not name or "(" in name:
+        return False
+    models = practices().names("validation", "models")
+    bases = list(project.bases(name))
+    return any(base in models for base in bases) or any(last_part(b) in ("Enum", "StrEnum", "IntEnum") for b in bases)
+
+
+def _decorated_as(body: Body) -> str | None:
+    """``route`` for a web endpoint, ``cli`` for a command, else None."""
+    routes = _names("sources", "route-modules")
+    methods = _names("sources", "route-methods")
+    commands = _names("sources", "cli-decorators")
+    for canonical, text in body.decorators:
+        name = canonical or text or ""
+        if name.split(".", 1)[0] in routes and last_part(name) in methods:
+            return "route"
+        if name in commands or (canonical is None and text in ("click.command", "click.option", "click.argument")):
+            return "cli"
+    return None
+
+
+@dataclass(frozen=True)
+class _Seeds:
+    names: dict[str, str]
+    """Tainted names and what each one is."""
+    requests: frozenset[str]
+    """Parameters holding a request object (what is read from them is request data)."""
+
+
+def _seeds(body: Body, project: Project) -> _Seeds:
+    record = body.record
+    if record is None:
+        return _Seeds({}, frozenset())
+    kind = _decorated_as(body)
+    safe = _names("validation", "safe-types")
+    request_types = _names("sources", "request-types")
+    dependencies = _names("validation", "dependency-defaults")
+    function = record.node.name.value
+    names: dict[str, str] = {}
+    requests: set[str] = set()
+    params = record.node.params
+    for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+        name = param.name.value
+        if name in ("self", "cls"):
+            continue
+        types = _annotation_names(_annotation(param), body)
+        if any(t in request_types or last_part(t) in ("Request", "WebSocket", "UploadFile") for t in types):
+            requests.add(name)
+            continue
+        if kind is None:
+            if name == "request" and not types:
+                requests.add(name)  # a Django view's request: only GET/POST/FILES are read as request data
+            continue
+        default = param.default
+        if isinstance(default, cst.Call):
+            callee = body.file.resolver.resolve(default.func, body.scope) or dotted_name(default.func) or ""
+            if callee in dependencies or last_part(callee) in dependencies:
+                continue
+        if types and all(t in safe or last_part(t) in safe or _validated_type(project, t) for t in types):
+            continue
+        what = "endpoint" if kind == "route" else "command"
+        names[name] = f"parameter '{name}' of the {what} {function}()"
+    return _Seeds(names, frozenset(requests))
+
+
+# -- the taint inside a function ---------------------------------------------------
+
+
+class InputTaint:
+    """Request data inside one function: names that hold it, and the expressions that read it."""
+
+    def __init__(self, body: Body, project: Project, settings: Settings, extra: dict[str, str] | None = None) -> None:
+        self.body = body
+        self.project = project
+        seeds = _seeds(body, project)
+        self.requests = seeds.requests
+        self.names: dict[str, str] = {**seeds.names, **(extra or {})}
+        self.validators = practices().names("validation", "functions") | set(settings.validators)
+        self._validated: set[str] = set()
+        record = body.record
+        if record is None:
+            return
+        changed = True
+        rounds = 0
+        while changed and rounds < 20:
+            changed, rounds = False, rounds + 1
+            for target, value in record.flows:
+                source = self.source(value)
+                if source is None:
+                    continue
+                for name in target_names(target):
+                    if name not in self.names:
+                        self.names[name] = source
+                        changed = True
+            for call in body.calls:  # ``parts.append(question)``: the container holds it
+                func = call.func
+                if (
+                    isinstance(func, cst.Attribute)
+                    and func.attr.value in ("append", "extend", "insert", "add", "update")
+                    and isinstance(func.value, cst.Name)
+                    and func.value.value not in self.names
+                ):
+                    source = next((s for a in call.args if (s := self.source(a.value)) is not None), None)
+                    if source is not None:
+                        self.names[func.value.value] = source
+                        changed = True
+        for call in body.calls:  # ``validate_question(q)`` validates ``q`` for the rest of the function
+            if self._validates(call):
+                for arg in call.args:
+                    if isinstance(arg.value, cst.Name):
+                        self._validated.add(arg.value.value)
+
+    def _validates(self, call: cst.Call) -> bool:
+        canonical, text = self.body.callee(call)
+        names = [n for n in (canonical, text) if n]
+        if any(n in self.validators for n in names):
+            return True
+        methods = practices().names("validation", "methods")
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in methods:
+            return True
+        prefixes = _names("validation", "function-prefixes")
+        if any(last_part(n).lower().startswith(p) for n in names for p in prefixes):
+            return True
+        return bool(canonical) and _validated_type(self.project, canonical or "")
+
+    def source(self, expr: cst.CSTNode) -> str | None:
+        """What request data ``expr`` holds, or None when it holds none the analysis can see."""
+        stack: list[cst.CSTNode] = [expr]
+        resolver, scope = self.body.file.resolver, self.body.scope
+        calls = _names("sources", "calls")
+        attributes = _names("sources", "attributes")
+        reads = _names("sources", "request-reads")
+        unannotated = _names("sources", "request-reads-unannotated")
+        conversions = _names("validation", "conversions")
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Name):
+                if node.value in self.names and node.value not in self._validated:
+                    return self.names[node.value]
+                continue
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            if isinstance(node, cst.Call):
+                canonical, text = self.body.callee(node)
+                if self._validates(node) or (text or "") in conversions or (canonical or "") in conversions:
+                    continue
+                if (canonical or text or "") in calls:
+                    return f"{text or canonical}()"
+            if isinstance(node, cst.Attribute):
+                canonical = resolver.resolve(node, scope)
+                if canonical is not None and any(canonical == a or canonical.startswith(a + ".") for a in attributes):
+                    return dotted_name(node) or canonical
+                base = node.value
+                if isinstance(base, cst.Name) and base.value in self.requests:
+                    annotated = base.value != "request" or self._annotated(base.value)
+                    if node.attr.value in (reads if annotated else unannotated):
+                        return f"{base.value}.{node.attr.value}"
+            if isinstance(node, cst.Subscript):
+                stack.append(node.value)  # a key taken from the input selects a fixed value: not followed
+                continue
+            stack.extend(node.children)
+        return None
+
+    def _annotated(self, name: str) -> bool:
+        record = self.body.record
+        if record is None:
+            return False
+        params = record.node.params
+        return any(p.name.value == name and p.annotation is not None for p in [*params.params, *params.kwonly_params])
+
+
+# -- where it lands ------------------------------------------------------------------
+
+
+def _system_content(node: cst.CSTNode, body: Body) -> list[cst.BaseExpression]:
+    """Expressions that become the system role: ``{"role": "system", "content": x}``, ``SystemMessage(x)``..."""
+    found: list[cst.BaseExpression] = []
+    if isinstance(node, cst.Dict):
+        items = {string_value(e.key): e.value for e in node.elements if isinstance(e, cst.DictElement)}
+        role = items.get("role")
+        if role is not None and string_value(role) in ("system", "developer") and "content" in items:
+            found.append(items["content"])
+    elif isinstance(node, cst.Tuple) and len(node.elements) == 2:
+        if string_value(node.elements[0].value) == "system":
+            found.append(node.elements[1].value)
+    elif isinstance(node, cst.Call):
+        name = dotted_name(node.func) or ""
+        if last_part(name) in _names("validation", "system-messages") and node.args:
+            found.extend(a.value for a in node.args if a.keyword is None or a.keyword.value == "content")
+    return found
+
+
+def prompt_taint(site: CallSite, project: Project, settings: Settings) -> Tainted | None:
+    """Request data in the prompt of a direct generation call, and the role it lands in."""
+    body = project.body(site.file, site.record)
+    taint = _taint(body, project, settings, 0)
+    if taint is None:
+        return None
+    not_prompt = _names("validation", "not-prompt")
+    system_keywords = _names("validation", "system-keywords")
+    given = keywords(site.node)
+    user: str | None = None
+    for key, value in given.items():
+        if key in not_prompt:
+            continue
+        source = taint.source(value)
+        if source is None:
+            continue
+        if key in system_keywords:
+            return Tainted("system", source)
+        user = user or source
+    for arg in site.node.args:
+        if arg.keyword is None:
+            user = user or taint.source(arg.value)
+    if user is None:
+        return None
+    for node in body.nodes:  # system messages built in the function with request data in them
+        for content in _system_content(node, body):
+            source = taint.source(content)
+            if source is not None:
+                return Tainted("system", source)
+    return Tainted("user", user)
+
+
+_TAINTS: weakref.WeakKeyDictionary[Body, dict[tuple[int, int], InputTaint | None]] = weakref.WeakKeyDictionary()
+
+
+def _taint(body: Body, project: Project, settings: Settings, depth: int) -> InputTaint | None:
+    """The function's taint, with its parameters tainted where its callers pass request data."""
+    memo = _TAINTS.setdefault(body, {})
+    key = (id(project.program), depth)
+    if key in memo:
+        return memo[key]
+    memo[key] = None  # recursion through the call graph
+    extra = _from_callers(body, project, settings, depth) if depth < _DEPTH else {}
+    taint = InputTaint(body, project, settings, extra)
+    found = taint if taint.names or taint.requests or _reads_sources(body, taint) else None
+    memo[key] = found
+    return found
+
+
+def _reads_sources(body: Body, taint: InputTaint) -> bool:
+    return any(taint.source(call) is not None for call in body.calls)
+
+
+# -- callers ----------------------------------------------------------------------
+
+_CALLERS: weakref.WeakKeyDictionary[Program, dict[str, list[tuple[str, int]]]] = weakref.WeakKeyDictionary()
+
+
+def _program_callers(program: Program) -> dict[str, list[tuple[str, int]]]:
+    found = _CALLERS.get(program)
+    if found is None:
+        from ailint.flow.values import Bnd, Fn
+
+        found = {}
+        for (module, index), values in program.callees.items():
+            for value in values:
+                if isinstance(value, (Fn, Bnd)):
+                    found.setdefault(value.qual, []).append((module, index))
+        _CALLERS[program] = found
+    return found
+
+
+def _from_callers(body: Body, project: Project, settings: Settings, depth: int) -> dict[str, str]:
+    """Parameters of ``body``'s function that every caller the program knows may pass request data to."""
+    record = body.record
+    program = project.program
+    if record is None or program is None:
+        return {}
+    qual = f"{body.file.module}.{record.scope.qualname}"
+    params = [p.name.value for p in record.node.params.params]
+    if params and params[0] in ("self", "cls"):
+        params = params[1:]
+    found: dict[str, str] = {}
+    for module, index in _program_callers(program).get(qual, []):
+        call = program.call(module, index)
+        caller = _caller_body(project, module, call.scope)
+        if caller is None:
+            continue
+        taint = _taint(caller, project, settings, depth + 1)
+        if taint is None:
+            continue
+        for node in _call_nodes(caller, call.line, call.column, record.node.name.value):
+            positional = 0
+            for arg in node.args:
+                if arg.star:
+                    break
+                name = arg.keyword.value if arg.keyword is not None else None
+                if name is None:
+                    name = params[positional] if positional < len(params) else None
+                    positional += 1
+                if name is None or name in found:
+                    continue
+                source = taint.source(arg.value)
+                if source is not None:
+                    found[name] = source
+    return found
+
+
+def _caller_body(project: Project, module: str, scope: str) -> Body | None:
+    analysis: FileAnalysis | None = project.files.get(module)
+    if analysis is None and project.loader is not None:
+        analysis = project.loader(module)
+    if analysis is None:
+        return None
+    if scope == module:
+        return None  # module-level code is not an endpoint
+    for record in analysis.functions:
+        if f"{analysis.module}.{record.scope.qualname}" == scope:
+            return project.body(analysis, record)
+    return None
+
+
+def _call_nodes(body: Body, line: int, column: int, name: str) -> list[cst.Call]:
+    """The call at ``line``/``column`` of the body; in a module read without positions, the calls of ``name``."""
+    named = []
+    for call in body.calls:
+        where = body.file.position(call)
+        if where is not None and where[0] == line and where[1] == column:
+            return [call]
+        func = call.func
+        if (isinstance(func, cst.Name) and func.value == name) or (
+            isinstance(func, cst.Attribute) and func.attr.value == name
+        ):
+            named.append(call)
+    return named

@@ -1,0 +1,124 @@
+"""Declared capabilities: the configuration tables, and what the AIL8xx rules and the report make of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ailint.api import list_calls
+from ailint.settings import ConfigError, load_settings
+from tests.conftest import FIXTURES
+
+TRIAGE = """
+[[tool.ailint.capability]]
+name = "ticket-triage"
+functions = ["acme.triage.*"]
+task = "Classify inbound support emails into 8 categories"
+trigger = "new email in the support inbox"
+output = "acme.triage.Category"
+threshold = 0.8
+mode = "act"
+kpi = "acme.metrics.record_handling_time"
+"""
+
+
+def _load(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
+    (tmp_path / "pyproject.toml").write_text("[tool.ailint]\n" + text, encoding="utf-8")
+    return load_settings(tmp_path / "pyproject.toml")
+
+
+def test_a_capability_table_is_read(tmp_path: Path) -> None:
+    (capability,) = _load(tmp_path, TRIAGE).capabilities
+    assert capability.name == "ticket-triage"
+    assert capability.functions == ("acme.triage.*",)
+    assert capability.output == "acme.triage.Category" and capability.allowed == ()
+    assert capability.threshold == 0.8 and capability.mode == "act"
+    assert capability.kpi == "acme.metrics.record_handling_time"
+    assert capability.matches("acme.triage.Classifier.classify") and not capability.matches("acme.api.triage")
+
+
+def test_an_allowed_set_is_an_output(tmp_path: Path) -> None:
+    text = '[[tool.ailint.capability]]\nname = "r"\nfunctions = ["a.*"]\noutput = ["billing", "bug"]\nthreshold = 1\n'
+    (capability,) = _load(tmp_path, text).capabilities
+    assert capability.allowed == ("billing", "bug") and capability.output is None and capability.threshold == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (TRIAGE.replace('mode = "act"', 'mode = "acts"'), "unknown authority mode 'acts'"),
+        (TRIAGE.replace('mode = "act"', 'mode = "acts"'), "did you mean 'act'?"),
+        (
+            TRIAGE.replace("threshold = 0.8", "threshhold = 0.8"),
+            "unknown key 'threshhold' in capability 'ticket-triage'",
+        ),
+        (TRIAGE.replace("threshold = 0.8", "threshhold = 0.8"), "did you mean 'threshold'?"),
+        (TRIAGE.replace("threshold = 0.8", 'threshold = "high"'), "expected a number such as 0.8"),
+        (TRIAGE.replace("threshold = 0.8", "threshold = true"), "expected a number such as 0.8"),
+        (TRIAGE.replace('functions = ["acme.triage.*"]', "functions = []"), "non-empty list of qualified-name globs"),
+        (TRIAGE.replace('functions = ["acme.triage.*"]', 'functions = ["acme/triage.py"]'), "is not a glob of"),
+        (TRIAGE.replace('functions = ["acme.triage.*"]\n', ""), "missing required key 'functions'"),
+        (TRIAGE.replace('output = "acme.triage.Category"', 'output = "a category"'), "not a dotted type name"),
+        (TRIAGE.replace('output = "acme.triage.Category"', "output = []"), "non-empty list of allowed values"),
+        (TRIAGE.replace('kpi = "acme.metrics.record_handling_time"', "kpi = 3"), "expected a metric name"),
+        (TRIAGE + TRIAGE, "the capability name 'ticket-triage' is declared twice"),
+        ('capability = "triage"\n', "expected an array of tables"),
+    ],
+)
+def test_bad_capabilities_are_configuration_errors(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, text)
+    assert message in str(caught.value)
+    assert "pyproject.toml" in str(caught.value)
+
+
+def test_a_capability_owns_the_calls_its_functions_reach_across_modules() -> None:
+    root = FIXTURES / "ail8xx" / "cross_module"
+    settings = load_settings(root / "pyproject.toml")
+    calls = list_calls([root], settings, cwd=root).calls
+    owners = {(c.path, c.span.line): [r.name for r in c.capabilities] for c in calls}
+    assert owners[("acme/llm.py", 7)] == ["ticket-triage"]  # reached from acme.api.triage_ticket through two modules
+    assert owners[("acme/drafts.py", 13)] == ["reply-drafts"]
+    (triage,) = next(c for c in calls if c.path == "acme/api.py").capabilities
+    assert triage.answers["output"][0] == "pass"
+    assert triage.answers["output"][2] == ("acme.models.Category (acme/triage.py:7)",)
+    assert triage.answers["threshold"][:2] == ("pass", "gated at 0.8")
+    assert triage.answers["threshold"][2] == ("compared with 0.8 (acme/api.py:12)",)
+    (direct,) = next(c for c in calls if c.path == "acme/llm.py").capabilities
+    assert direct.answers["kpi"][:2] == ("pass", "records acme.metrics.record_handling_time")
+    assert direct.answers["output"][0] == "n/a"  # judged where the wrapper's output is received
+
+
+def _report(fmt: str) -> str:
+    from ailint.report import readiness
+
+    root = FIXTURES / "ail8xx" / "cross_module"
+    result = list_calls([root], load_settings(root / "pyproject.toml"), cwd=root)
+    return readiness.render_html(result) if fmt == "html" else readiness.render_markdown(result)
+
+
+def test_the_report_answers_the_checklist_per_capability_in_markdown() -> None:
+    page = _report("markdown")
+    assert "## Capabilities" in page and "### ticket-triage (not ready)" in page
+    assert "| KPI tied? | **yes** | kpi: records acme.metrics.record\\_handling\\_time (acme/api.py:14)" in page
+    assert "output: acme/drafts.py:20 not validated against acme.models.Draft on its path" in page
+    assert "mode: acme/drafts.py:20 acts as act: its output reaches sendmail() at line 23" in page
+    assert "None: every call site belongs to a declared capability." in page
+
+
+def test_the_html_report_shows_one_checklist_per_capability() -> None:
+    from tests.test_report import _parse
+
+    page = _report("html")
+    tags = _parse(page)  # well formed: every element closed in order
+    sections = [a["data-capability"] for t, a in tags.starts if t == "section" and "data-capability" in a]
+    assert sections == ["ticket-triage", "reply-drafts", ""]  # the last: call sites of no capability
+    rows = [a["data-question"] for t, a in tags.starts if t == "tr" and "data-question" in a]
+    assert rows == ["work", "contracts", "authority", "kpi", "integration"] * 2
+    verdicts = [a["class"] for t, a in tags.starts if t == "td" and "verdict" in (a.get("class") or "")]
+    assert verdicts[:5] == ["verdict yes", "verdict yes", "verdict yes", "verdict yes", "verdict partly"]
+    assert verdicts[5:] == ["verdict partly", "verdict partly", "verdict partly", "verdict yes", "verdict no"]
+    text = "".join(tags.text)
+    assert "records acme.metrics.record_handling_time (acme/api.py:14)" in text
+    assert "http://" not in page and "<script" not in page
