@@ -128,11 +128,15 @@ def test_baseline_works_from_another_directory(tree: Path, monkeypatch: pytest.M
     )
 
 
-def test_machine_formats_honour_the_baseline(tree: Path) -> None:
+def test_machine_formats_honour_the_baseline_and_say_on_stderr_how_many_it_hid(tree: Path) -> None:
     write_baseline(tree)
-    assert run("--baseline", "baseline.json", "--format", "github", "src") == (0, "", "")
-    code, out, _ = run("--baseline", "baseline.json", "--format", "json", "src")
-    assert code == 0 and json.loads(out)["diagnostics"] == []
+    hid = "ailint: 2 diagnostics hidden by the baseline\n"
+    assert run("--baseline", "baseline.json", "--format", "github", "src") == (0, "", hid)
+    code, out, err = run("--baseline", "baseline.json", "--format", "json", "src")
+    assert (code, json.loads(out)["diagnostics"], err) == (0, [], hid)
+    for output_format in ("sarif", "junit", "gitlab"):
+        assert run("--baseline", "baseline.json", "--format", output_format, "src")[2] == hid
+    assert run("--baseline", "baseline.json", "--format", "json", "-q", "src")[2] == ""  # --quiet: the report only
 
 
 @pytest.mark.parametrize(

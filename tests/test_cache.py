@@ -328,3 +328,37 @@ def test_the_cache_folder_is_tagged_for_backup_tools(project: Path) -> None:
     lint(project, Cache(project, settings(project)))
     tag = (project / ".ailint_cache" / "CACHEDIR.TAG").read_text()
     assert tag.startswith("Signature: 8a477f597d28d172789f06886806bc55\n")
+
+
+def test_call_records_round_trip_through_the_cache(tmp_path: Path) -> None:
+    """``ailint calls`` keeps each file's records in the cache: every field comes back, as JSON would give it."""
+    import json
+
+    from ailint.api import CallRecord, CapabilityRecord
+    from ailint.diagnostics import Span
+
+    record = CallRecord(
+        path="notes.ipynb",
+        span=Span(9, 5, 11, 6),
+        provider="openai",
+        api="chat.completions.create",
+        operation="generate",
+        kind="wrapper",
+        function="notes.ipynb.ask",
+        authority="assist",
+        checks={"validation": "fail", "usage": "n/a"},
+        is_async=True,
+        streaming=False,
+        test=False,
+        explanation=("client = OpenAI()", "client.chat.completions.create(...)"),
+        more={"input": "pass"},
+        capabilities=(CapabilityRecord("triage", {"output": ("fail", "no validator", ("notes.ipynb:12",))}),),
+        cell=3,
+        cell_start=7,
+    )
+    stored = json.loads(json.dumps(record.dump()))
+    assert CallRecord.load("notes.ipynb", stored) == record
+    assert record.place == "cell 3:3:5"
+    for broken in ([], stored[:-1], ["x", *stored[1:]], [*stored[:-1], [["triage", {"output": [1]}]]]):
+        with pytest.raises((ValueError, TypeError)):
+            CallRecord.load("notes.ipynb", broken)

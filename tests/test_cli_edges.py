@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ailint.api import list_calls
 from ailint.cli import main
-from ailint.settings import Settings
 
 BAD = textwrap.dedent(
     """\
@@ -133,10 +131,25 @@ def test_calls_and_report_accept_no_cache(tree: Path) -> None:
     assert (code, err) == (0, "")
     assert [c["path"] for c in json.loads(out)["calls"]] == ["src/bad.py"]
     assert run("report", "--no-cache", "src")[0] == 0
+    assert not (tree / ".ailint_cache").exists()
 
 
-def test_the_inventory_reports_progress_to_the_end(tree: Path) -> None:
-    calls: list[tuple[int, int]] = []
-    settings = Settings(root=tree, enabled=frozenset({"AIL401"}))
-    list_calls([tree / "src"], settings, cwd=tree, progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(n, 4) for n in range(1, 5)]
+def test_calls_and_report_share_the_cache_of_check(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second inventory of an unchanged tree parses nothing, whole (the run remembered) or file by file."""
+    import ailint.engine
+
+    cold = run("calls", "--format", "json", "src")
+    assert cold[0] == 0 and (tree / ".ailint_cache" / "CACHEDIR.TAG").is_file()
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an unchanged tree is listed from the cache")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ailint.engine.Engine, "prepare", no_parsing)
+        assert run("calls", "--format", "json", "src") == cold
+        assert "`src/bad.py:7:12`" in run("report", "src")[1]
+        (tree / "src" / "new.py").write_text("y = 2\n")  # another run: each file's records are still cached
+        listed = json.loads(run("calls", "--format", "json", "src")[1])
+        assert (listed["files"], listed["calls"]) == (3, json.loads(cold[1])["calls"])
+    (tree / "src" / "bad.py").write_text(BAD.replace("def ask", "\ndef ask"))  # an edit is listed anew
+    assert json.loads(run("calls", "--format", "json", "src")[1])["calls"][0]["line"] == 8

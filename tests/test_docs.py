@@ -62,7 +62,9 @@ def test_index_links_every_rule() -> None:
 def test_section() -> None:
     rule = registry.BY_CODE["AIL001"]
     assert docs.section(rule, "What it does") == (
-        "Reports a file that cannot be parsed, at the line and column of the error."
+        "Reports a file that cannot be parsed, at the line and column of the error.\n"
+        "In a Jupyter notebook, that is a code cell's error (reported in its cell),\n"
+        "or JSON that is not a notebook (reported where the JSON goes wrong)."
     )
     assert docs.section(rule, "Options") == "None."
     assert docs.section(rule, "No such section") == ""
@@ -93,3 +95,46 @@ def test_readme_links_the_rule_index_instead_of_a_table() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "[docs/rules/index.md](docs/rules/index.md)" in readme
     assert "| AIL401 |" not in readme, "the rule table lives in docs/rules/index.md only"
+
+
+CONFIGURATION = REPO / "docs" / "configuration.md"
+
+
+def _schema_keys() -> set[str]:
+    """Every key the configuration accepts, tables' keys as ``table.key``, read from the validation schema."""
+    import inspect
+
+    from ailint import settings
+
+    source = inspect.getsource(settings._parse)
+    keys: set[str] = set()
+    for top, body in re.findall(r'^ {12}"([a-z-]+)": (.*?)(?=^ {12}"|^ {8}\},)', source, re.MULTILINE | re.DOTALL):
+        inner = re.findall(r'"([a-z-]+)": ', body) if body.startswith("sub(") else []
+        if inner:
+            keys.update(f"{top}.{key}" for key in inner)
+        else:
+            keys.add(top)
+    return keys
+
+
+def test_the_configuration_page_documents_every_key_the_settings_accept(tmp_path: Path) -> None:
+    from ailint.settings import ConfigError, load_settings
+
+    text = CONFIGURATION.read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    documented = {name for row in rows for name in re.findall(r"`([a-z.-]+)`", row.split("|")[1])}
+    accepted = _schema_keys()
+    assert len(accepted) > 20 and accepted <= documented, sorted(accepted - documented)
+    for key in sorted(documented):  # and every key documented is one (a wrong value, not an unknown key)
+        table, _, name = key.rpartition(".")
+        config = tmp_path / "ailint.toml"
+        config.write_text(f"[{table}]\n{name} = 12345\n" if table else f"{name} = 12345\n")
+        with pytest.raises(ConfigError) as raised:
+            load_settings(config, strict=True)
+        assert "unknown key" not in str(raised.value), key
+
+
+def test_the_configuration_page_speaks_of_what_works_today() -> None:
+    text = CONFIGURATION.read_text(encoding="utf-8").lower()
+    for wording in ("being added", "not yet", "coming soon", "will be supported", "planned"):
+        assert wording not in text

@@ -133,6 +133,10 @@ def test_missing_folders_are_created(tree: Path) -> None:
     assert json.loads((tree / "missing" / "deeper" / "report.json").read_text())["files"] == 1
     assert run("report", "-o", "reports/readiness.md", ".")[0] == 0
     assert (tree / "reports" / "readiness.md").read_text().startswith("# ")
+    assert run("calls", "--format", "json", "-o", "inventory/calls.json", ".")[0] == 0
+    assert json.loads((tree / "inventory" / "calls.json").read_text())["files"] == 1
+    assert run("--write-baseline", "baselines/ailint.json", ".")[0] == 0
+    assert json.loads((tree / "baselines" / "ailint.json").read_text())["ailint-baseline"] == 1
 
 
 def test_a_folder_that_cannot_be_made_is_one_line(tree: Path) -> None:

@@ -24,16 +24,16 @@ import gc
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pathspec
 
 from ailint.analysis.imports import STDLIB_MODULES, prefixes, read_imports
-from ailint.diagnostics import Diagnostic, Span
+from ailint.diagnostics import Diagnostic, Span, in_cell, place
 from ailint.discovery import (
     Discovery,
     asked,
@@ -44,11 +44,20 @@ from ailint.discovery import (
     relative_posix,
     unchanged,
 )
+from ailint.notebook import SUFFIX as NOTEBOOK
+from ailint.notebook import Cells
 from ailint.settings import Settings
 
 T = TypeVar("T")
-Progress = Callable[[int, int], None]
-"""Called with ``(done, total)`` as files are read and judged (the CLI's progress bar)."""
+Progress = Callable[[str, int, "int | None"], None]
+"""Called with ``(phase, done, total)`` as a run goes (the CLI's progress bar, ``ailint.progress``).
+
+Each phase is reported when it starts (``done`` 0) and as its work is done:
+``finding files`` (no total: the files found so far), ``reading``,
+``summarising``, ``solving`` (no total: the rounds solved), ``parsing`` (no
+total: the files parsed, until the selection needs no more) and ``judging``.
+A phase a run does not need (a cached run's) is not reported.
+"""
 
 if TYPE_CHECKING:
     from ailint.analysis.calls import FileAnalysis
@@ -58,7 +67,7 @@ if TYPE_CHECKING:
     from ailint.engine import Engine, FileTask, Prepared
     from ailint.flow.program import Program
     from ailint.flow.summary import FileSummary
-    from ailint.parallel import Prefetch
+    from ailint.parallel import PlainChecker, Prefetch
 
 
 @dataclass
@@ -105,12 +114,88 @@ class CallRecord:
     """Checks beyond the inventory's columns (``input``: AIL102; ``capability``: AIL8xx), where they apply."""
     capabilities: tuple[CapabilityRecord, ...] = ()
     """The declared capabilities the call belongs to, with their questions answered there."""
+    cell: int = 0
+    """In a notebook, the cell the call is in, and the line of the joined code cells it starts at (``Diagnostic``)."""
+    cell_start: int = 0
+
+    @property
+    def place(self) -> str:
+        """``12:5``, or ``cell 3:2:5`` in a notebook."""
+        return place(self.span, self.cell, self.cell_start)
+
+    def dump(self) -> list[Any]:
+        """The record as the cache keeps it: every field but the path, in order (see :meth:`load`)."""
+        span = self.span
+        return [
+            *(span.line, span.column, span.end_line, span.end_column),
+            *(self.provider, self.api, self.operation, self.kind, self.function, self.authority),
+            self.checks,
+            *(self.is_async, self.streaming, self.test),
+            list(self.explanation),
+            *(self.cell, self.cell_start),
+            self.more,
+            [
+                [c.name, {q: [status, detail, list(proof)] for q, (status, detail, proof) in c.answers.items()}]
+                for c in self.capabilities
+            ],
+        ]
+
+    @classmethod
+    def load(cls, path: str, raw: Any) -> CallRecord:
+        """A record from :meth:`dump`'s list, shown at ``path``; ``ValueError`` for anything of another shape."""
+        if not isinstance(raw, list) or len(raw) != 19:
+            raise ValueError("not a call record")
+        line, column, end_line, end_column, provider, api, operation, kind, function, authority = raw[:10]
+        checks, is_async, streaming, test, explanation, cell, cell_start, more, capabilities = raw[10:]
+        if not all(type(n) is int for n in (line, column, end_line, end_column, cell, cell_start)):
+            raise ValueError("not a call record")
+        if not all(type(t) is str for t in (provider, api, operation, kind, function)):
+            raise ValueError("not a call record")
+        if authority is not None and type(authority) is not str:
+            raise ValueError("not a call record")
+        if not isinstance(checks, dict) or not all(type(v) is str for v in checks.values()):
+            raise ValueError("not a call record")
+        if not all(type(flag) is bool for flag in (is_async, streaming, test)):
+            raise ValueError("not a call record")
+        if not isinstance(explanation, list) or not all(type(step) is str for step in explanation):
+            raise ValueError("not a call record")
+        if not isinstance(more, dict) or not all(type(v) is str for v in more.values()):
+            raise ValueError("not a call record")
+        declared = []
+        for name, answers in capabilities:  # a ValueError or TypeError for any other shape
+            if type(name) is not str or not isinstance(answers, dict):
+                raise ValueError("not a call record")
+            found = {}
+            for question, (status, detail, proof) in answers.items():
+                if type(status) is not str or type(detail) is not str or not all(type(e) is str for e in proof):
+                    raise ValueError("not a call record")
+                found[question] = (status, detail, tuple(proof))
+            declared.append(CapabilityRecord(name=name, answers=found))
+        return cls(
+            path=path,
+            span=Span(line, column, end_line, end_column),
+            provider=provider,
+            api=api,
+            operation=operation,
+            kind=kind,
+            function=function,
+            authority=authority,
+            checks=checks,
+            is_async=is_async,
+            streaming=streaming,
+            test=test,
+            explanation=tuple(explanation),
+            more=more,
+            capabilities=tuple(declared),
+            cell=cell,
+            cell_start=cell_start,
+        )
 
     def to_json(self) -> dict[str, object]:
         """The stable JSON shape documented in SPEC section 7."""
-        return {
+        document: dict[str, object] = {
             "path": self.path,
-            **self.span.to_json(),
+            **in_cell(self.span, self.cell, self.cell_start).to_json(),
             "provider": self.provider,
             "api": self.api,
             "operation": self.operation,
@@ -120,6 +205,9 @@ class CallRecord:
             "checks": self.checks,
             "test": self.test,
         }
+        if self.cell:  # lines within the cell, as for diagnostics
+            document["cell"] = self.cell
+        return document
 
 
 @dataclass
@@ -147,27 +235,56 @@ class _File:
     imported: list[str] | None = None
     bound: set[str] | None = None
     """The names its imports bind, when read from its bytes with ``imported`` (see ``analysis.imports``)."""
+    cells: Cells = ()
+    """A notebook's code cells: where each starts in ``data`` (see ``ailint.notebook``)."""
+    problem: tuple[int, int, str] | None = None
+    """Why a notebook could not be read, and where in its file."""
 
     @property
     def module(self) -> str:
         return self.modules[0]
 
     @property
+    def notebook(self) -> bool:
+        return self.path.name.endswith(NOTEBOOK)
+
+    def take(self, raw: bytes) -> None:
+        """The file's bytes as read: a notebook's are its code cells as Python source (``ailint.notebook``)."""
+        if not self.notebook:
+            self.stored = raw
+            return
+        from ailint.notebook import NotebookError, read
+
+        try:
+            notebook = read(raw)
+        except NotebookError as exc:
+            self.stored, self.cells, self.problem = b"", (), (exc.line, exc.column, exc.message)
+        else:
+            self.stored, self.cells, self.problem = notebook.source, notebook.cells, None
+
+    @property
     def data(self) -> bytes:
-        """The file's bytes, read on first use (a warm run reads no unchanged file)."""
+        """The file's bytes (a notebook's code), read on first use (a warm run reads no unchanged file)."""
         if self.stored is None:
             try:
-                self.stored = self.path.read_bytes()
+                raw = self.path.read_bytes()
             except OSError:  # gone since the run started: nothing to check
-                self.stored = b""
+                raw = b""
+            self.take(raw)
+        assert self.stored is not None
         return self.stored
 
     @property
     def digest(self) -> str:
+        """What the file's diagnostics depend on of its content: its bytes (a notebook's code, cells and problem)."""
         if self.hashed is None:
             from ailint.cache import digest
 
-            self.hashed = digest(self.data)
+            if self.notebook:
+                cells = ",".join(f"{number}:{line}" for number, line in self.cells)
+                self.hashed = digest(self.data, cells, repr(self.problem))
+            else:
+                self.hashed = digest(self.data)
         return self.hashed
 
     @property
@@ -190,20 +307,32 @@ class _Run:
         progress: Progress | None = None,
         cache: Cache | None = None,
         memo: bool = True,
+        kind: str = "check",
+        sources: Mapping[Path, bytes] | None = None,
         jobs: int | None = 1,
     ) -> None:
-        """``memo``: with a ``cache``, look the whole run up first (see :meth:`_memo_key`)."""
+        """``memo``: with a ``cache``, look the whole run up first (see :meth:`_memo_key`), as a run of ``kind``;
+        ``sources``: the content of paths asked for, in place of the disk's (see :func:`check_paths`)."""
         self.settings = settings
         self.jobs = jobs
         self.cache = cache
         self.packages: dict[str, bool] = {}
         self.cwd = (cwd or Path.cwd()).resolve()
+        self.progress = progress
+        self.phase, self.done = "", 0
+        self.total: int | None = None
         paths = list(paths)
-        found = self._discover(paths)
+        self.sources = {asked(path, self.cwd): data for path, data in (sources or {}).items()}
+        """Files whose content was given (standard input): they need not exist, and are never cached whole."""
+        given = [path for path in paths if asked(path, self.cwd) in self.sources]
+        self.begin("finding files", None)
+        found = self._discover([path for path in paths if path not in given])
         self.errors = list(found.errors)
         self.missing = list(found.missing)
         self.files: list[_File] = []
-        stats = self._stat(found.files, target=True)
+        stats = self._stat([path for path in found.files if path not in self.sources], target=True)
+        for path in dict.fromkeys(asked(path, self.cwd) for path in given):
+            stats.append((path, display_path(path, self.cwd), (-1, len(self.sources[path])), True))
         targets = {path for path, _, _, _ in stats}
         # The project is the tree of the pyproject in use; without one, only the
         # folders asked for (a parent folder holding unrelated checkouts is not a project).
@@ -213,20 +342,21 @@ class _Run:
             scope = Path(os.path.commonpath([str(p.parent) for p in targets]))
         else:
             scope = None
-        asked = {Path(os.path.realpath(self.cwd / p)) for p in paths}
-        if scope is not None and scope not in asked and any(scope in p.parents for p in targets):
+        named = {Path(os.path.realpath(self.cwd / p)) for p in paths}
+        if scope is not None and scope not in named and any(scope in p.parents for p in targets):
             index = self._discover([scope])  # (when asked for, it was read)
             stats += self._stat([p for p in index.files if p not in targets], target=False)
         self.discovery_errors = len(self.errors)
         """Lines for paths that could not be read, before any file is: part of the run's key."""
         self.memo_key = self._memo_key(stats) if cache is not None else ""
-        self.memo = cache.run(self.memo_key) if cache is not None and memo else None
+        self.memo_name = f"{kind}:{self.memo_key}"
+        """Under which name the cache remembers this run whole (a check and an inventory apart)."""
+        self.memo = cache.run(self.memo_name) if cache is not None and memo and not self.sources else None
         """The cache's entry of every target, when this very run was cached whole: nothing else is needed."""
         self._read(stats if self.memo is None else [])
         self.prepared: dict[Path, Prepared] = {}
         self.importable: list[set[str]] = []
         self.imports: list[set[str]] = []
-        self.progress = progress
         self.flow_roots: set[int] = set()
         """Files selected because the value-flow engine finds model calls in them (see ``_follow_values``)."""
         self.reach: set[int] = set()
@@ -234,7 +364,6 @@ class _Run:
         self.program: Program | None = None
         self.summaries: dict[str, FileSummary] = {}
         """Summaries made in this run, by content key (a project kept by the server solves again after an edit)."""
-        self.done, self.total = 0, len(self.files) + sum(1 for f in self.files if f.target)
         self.candidates = self._candidates() if self.memo is None else set()
         self._deep: set[int] | None = None
         self._roots: set[int] | None = None
@@ -257,14 +386,17 @@ class _Run:
         as the walk recorded it.
         """
         settings, cache = self.settings, self.cache
+        if not paths:
+            return Discovery()
         directories = [asked(p, self.cwd) for p in paths]
+        found_so_far = self.found if self.progress is not None else None
         if cache is None or not all(p.is_dir() for p in directories):
-            return discover(paths, settings.root, settings.exclude, self.cwd)
+            return discover(paths, settings.root, settings.exclude, self.cwd, found_so_far)
         key = "\0".join([str(self.cwd), str(settings.root), *settings.exclude, "", *map(str, directories)])
         known = cache.walk(key)
         if known is not None and unchanged(known[1]):
             return Discovery(files=[Path(f) for f in known[0]], walked=known[1])
-        found = discover(paths, settings.root, settings.exclude, self.cwd)
+        found = discover(paths, settings.root, settings.exclude, self.cwd, found_so_far)
         settled = time.time_ns() - 2_000_000_000
         if not (found.errors or found.missing or found.linked) and all(
             listed < settled and ignored < settled for _, listed, ignored in found.walked
@@ -309,7 +441,10 @@ class _Run:
     def _read(self, stats: list[tuple[Path, str, tuple[int, int], bool]]) -> None:
         """Read each file now unless the cache knows it unchanged (same size and modification time)."""
         cache = self.cache
+        if stats:
+            self.begin("reading", len(stats))
         for path, display, stamp, target in stats:
+            self.tick()
             file = _File(
                 path=path,
                 display=display,
@@ -317,13 +452,17 @@ class _Run:
                 is_package=path.name == "__init__.py",
                 target=target,
             )
+            if path in self.sources:
+                file.take(self.sources[path])
+                self.files.append(file)
+                continue
             key = f"{path}|{file.module}|{file.is_package}"
             known = cache.facts(key, stamp) if cache is not None else None
             if known is not None:
                 file.hashed, file.imported = known
             else:
                 try:
-                    file.stored = path.read_bytes()
+                    file.take(path.read_bytes())
                 except OSError as exc:
                     if target:
                         self.errors.append(f"cannot read {display}: {exc.strerror or exc}")
@@ -333,7 +472,8 @@ class _Run:
             self.files.append(file)
 
     def _importable(self) -> list[set[str]]:
-        """Per file, the names it can be imported by; a folder never shadows a standard-library module."""
+        """Per file, the names it can be imported by; a folder never shadows a standard-library module, and a
+        notebook is imported by none."""
         packages = {f.module.split(".", 1)[0] for f in self.files if f.is_package}
         # Scripts in sub-folders import their neighbours relative to their own folder
         # (``import helpers.llm`` from ``apps/bot/main.py``): every tail of the path is a
@@ -344,7 +484,9 @@ class _Run:
         ]
         counts = Counter(tail for names in tails for tail in names)
         return [
-            {
+            set()
+            if f.notebook
+            else {
                 m
                 for m in (*f.modules, *(t for t in tails[i] if counts[t] == 1))
                 if m.split(".", 1)[0] not in STDLIB_MODULES or m.split(".", 1)[0] in packages
@@ -408,13 +550,16 @@ class _Run:
         aliases = {name: files[i].module for i in self.reach for name in self.importable[i]}
         tests = {files[i].module for i in self.reach if is_test_path(self.relative(files[i]), self.settings.tests)}
         try:
+            self.begin("summarising", len(self.reach))
             found = summaries(
                 [(files[i].module, files[i].is_package, files[i]) for i in sorted(self.reach)],
                 self.cache,
                 self.summaries,
                 jobs=default_jobs() if self.jobs is None else self.jobs,
+                advance=self.tick if self.progress is not None else None,
             )
-            self.program = solve(found, self.engine.knowledge, tests, aliases)
+            self.begin("solving", None)
+            self.program = solve(found, self.engine.knowledge, tests, aliases, self.tick if self.progress else None)
         except Exception as exc:  # a bug in the engine costs what it would have added, not the run
             self.errors.append(f"internal error while following values: {type(exc).__name__}: {str(exc)[:200]}")
             return set()
@@ -479,8 +624,10 @@ class _Run:
         from ailint.analysis.selection import Rounds
 
         files, ignores = self.files, self.ignores()
+        self.begin("parsing", None)  # how many the rounds parse is known when they end
 
         def parse(index: int) -> FileAnalysis | None:
+            self.tick()
             self._prepare(index, ignores, deep=True)
             prepared = self.prepared.get(files[index].path)
             return prepared.analysis if prepared is not None else None
@@ -586,8 +733,8 @@ class _Run:
         deep = self.deep
         ignores = self.ignores()
         for index, file in enumerate(self.files):
-            self.tick()
             if index in self.leaves and leaves:
+                self.tick()  # the leaves go on the selection's count of files parsed
                 self._prepare(index, ignores, deep=True)
             elif index not in deep and file.target and (wanted is None or index in wanted):
                 self._prepare(index, ignores, deep=False)
@@ -645,12 +792,15 @@ class _Run:
 
         file = self.files[index]
         relative = self.relative(file)
+        _ = file.data  # a notebook's cells are known once it is read
         return FileTask(
             display=file.display,
             module=file.module,
             ignored=frozenset().union(*(codes for spec, codes in ignores if spec.match_file(relative))),
             is_package=file.is_package,
             relative=relative,
+            cells=file.cells,
+            problem=file.problem,
         )
 
     def cache_keys(self, cache: Cache) -> dict[int, str]:
@@ -699,11 +849,29 @@ class _Run:
     def targets(self) -> list[_File]:
         return [f for f in self.files if f.target]
 
-    def tick(self) -> None:
-        """One more file read or judged, for the progress callback."""
+    def begin(self, phase: str, total: int | None) -> None:
+        """A phase of the run starts (see ``Progress``)."""
         if self.progress is not None:
-            self.done += 1
-            self.progress(self.done, self.total)
+            self.phase, self.done, self.total = phase, 0, total
+            self.progress(phase, 0, total)
+
+    def tick(self, count: int = 1) -> None:
+        """``count`` more units of the current phase done, for the progress callback."""
+        if self.progress is not None:
+            self.done += count
+            self.progress(self.phase, self.done, self.total)
+
+    def found(self, files: int) -> None:
+        """Discovery has found ``files`` files so far."""
+        if self.progress is not None and files != self.done:
+            self.done = files
+            self.progress(self.phase, files, None)
+
+    def end(self) -> None:
+        """The current phase is over: whatever its total promised is done."""
+        if self.progress is not None and self.total is not None and self.done < self.total:
+            self.done = self.total
+            self.progress(self.phase, self.done, self.total)
 
 
 def check_paths(
@@ -715,8 +883,14 @@ def check_paths(
     cache: Cache | None = None,
     jobs: int | None = 1,
     release: bool = True,
+    sources: Mapping[Path, bytes] | None = None,
 ) -> RunResult:
     """Check every Python file under ``paths`` with ``settings``.
+
+    ``sources`` gives the content of paths among ``paths`` (standard input,
+    named by ``--stdin-filename``): each is checked as that content, at that
+    path, whether or not a file is there, and the rest of its project is read
+    from the disk as for any file.
 
     With a ``cache``, files whose key is cached are not read again; the
     project is parsed only if a file analysed in depth missed. Plain files
@@ -731,7 +905,7 @@ def check_paths(
     benchmark) and frees nothing the operating system would not.
     """
     paths = list(paths)
-    run = _Run(paths, settings, cwd, progress, cache, jobs=jobs)
+    run = _Run(paths, settings, cwd, progress, cache, jobs=jobs, sources=sources)
     if run.memo is not None:
         assert cache is not None
         remembered = _remembered(run, cache)
@@ -763,8 +937,9 @@ def check_paths(
     if cache is not None:
         # A run that met no error of its own is remembered whole: the same run again needs no file of it.
         targets = [i for i, file in enumerate(run.files) if file.target]
-        if len(run.errors) == run.discovery_errors and all(i in found and i in keys for i in targets):
-            cache.remember_run(run.memo_key, [(run.files[i].display, keys[i]) for i in targets])
+        whole = len(run.errors) == run.discovery_errors and all(i in found and i in keys for i in targets)
+        if whole and not run.sources:  # (given content is not on the disk the run's key describes)
+            cache.remember_run(run.memo_name, [(run.files[i].display, keys[i]) for i in targets])
         _save(cache, result)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
@@ -774,7 +949,7 @@ LEAF_CHUNKS = 2
 """Chunks per worker for the files no other file imports (each process holds the project and one of them at a time)."""
 
 
-def _save(cache: Cache, result: RunResult) -> None:
+def _save(cache: Cache, result: RunResult | CallsResult) -> None:
     """Write the cache; a cache that cannot be written is one line among the result's errors."""
     cache.save()
     if cache.warning:
@@ -790,8 +965,6 @@ def _remembered(run: _Run, cache: Cache) -> RunResult | None:
         if diagnostics is None:
             return None
         result.diagnostics.extend(diagnostics)
-    if run.progress is not None:
-        run.progress(len(run.memo), len(run.memo))
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
 
@@ -829,6 +1002,7 @@ def _check_missing(
         if cache is not None and cached:
             cache.put(keys[index], diagnostics)
 
+    judging = _Judging(run, checker, plain)
     try:
         send(missing - run.candidates)
         if parsed:
@@ -845,13 +1019,18 @@ def _check_missing(
                 run.prefetch.close()
                 run.prefetch = None
             run.prepare(set(), leaves=False)
+            run.end()
             run.resolve_project()
             sizes = [len(file.stored or b"") for file in run.files]  # every file judged was read
-            judged = on_forks(run, "leaf", sorted(run.leaves), jobs, sizes, per_worker=LEAF_CHUNKS)
+            verdicts = sorted((missing & run.deep) - run.leaves)
+            judging.start(len(missing - run.deep) + len(run.leaves) + len(verdicts))
+            judged = on_forks(run, "leaf", sorted(run.leaves), jobs, sizes, LEAF_CHUNKS, judging.forked)
             for _, _, _, called in judged:
                 run.project.called_elsewhere.update(called)
             run.project.forget_callers()
-            judged += on_forks(run, "verdict", sorted((missing & run.deep) - run.leaves), jobs, sizes)
+            judged += on_forks(run, "verdict", verdicts, jobs, sizes, advance=judging.forked)
+        else:
+            judging.start(len(missing))
         judged.sort(key=lambda found: found[0])
         for _, _, errors, _ in judged:
             run.errors.extend(errors)
@@ -862,17 +1041,62 @@ def _check_missing(
             if index in missing and diagnostics is not None:  # None: reported on stderr, and never cached
                 record(index, diagnostics, cached=whole)
         deep = run.deep if parsed else set()
-        for index, diagnostics in zip(plain, checker.results(), strict=True):
+        for index, diagnostics in zip(plain, checker.results(judging.checked), strict=True):
             if index in deep:
                 continue
             if diagnostics is None:
                 run.errors.append(f"internal error while checking {run.files[index].display}: its worker process died")
             else:
                 record(index, diagnostics, cached=whole or index not in run.candidates)
-        for _ in range(run.total - run.done):
-            run.tick()  # files judged on workers, and every file read already when nothing was parsed
+        run.end()
     finally:
         checker.close()
+
+
+class _Judging:
+    """The judging phase's count: files judged on forked processes, and plain files the workers have checked.
+
+    Plain files are checked on workers from the start of the run: when the
+    phase starts, many are done already, and the rest are counted as their
+    chunks come back (asked each time a forked process reports a file).
+    Verdicts on candidates the selection then analysed in depth are dropped,
+    and not counted: those files are judged again, in depth.
+    """
+
+    def __init__(self, run: _Run, checker: PlainChecker, plain: list[int]) -> None:
+        self.run, self.checker, self.plain = run, checker, plain
+        self.judged = 0
+        self.counted: dict[int, int] = {}
+        """Per chunk of the checker that is done, how many of its files count."""
+        self.collected = 0
+        """Plain files counted as ``results`` collected them."""
+        self.started = False
+
+    def start(self, total: int) -> None:
+        self.started = True
+        self.run.begin("judging", total)
+        self.report()
+
+    def forked(self, count: int) -> None:
+        self.judged += count
+        self.report()
+
+    def checked(self, count: int) -> None:
+        """``count`` plain files collected from the checker (its chunks' files, in order)."""
+        self.collected += count
+        self.report()
+
+    def report(self) -> None:
+        run = self.run
+        if not self.started or run.progress is None:
+            return
+        deep = run._deep or set()  # (known by now wherever a candidate went to the workers)
+        for number, first, count in self.checker.finished():
+            if number not in self.counted:
+                self.counted[number] = sum(1 for i in self.plain[first : first + count] if i not in deep)
+        plain = max(sum(self.counted.values()), self.collected)
+        run.done = 0
+        run.tick(self.judged + plain)
 
 
 def list_calls(
@@ -882,22 +1106,92 @@ def list_calls(
     *,
     release: bool = True,
     progress: Progress | None = None,
+    cache: Cache | None = None,
 ) -> CallsResult:
     """The inventory of model call sites under ``paths``, each concern judged where SPEC says.
 
-    ``release`` and ``progress``: as for :func:`check_paths`.
+    ``release``, ``progress`` and ``cache``: as for :func:`check_paths`. Each
+    target's records are cached under its diagnostics' key, so an unchanged
+    tree is listed without parsing, as it is checked.
     """
-    run = _Run(paths, settings, cwd, progress)
+    paths = list(paths)
+    run = _Run(paths, settings, cwd, progress, cache, kind="calls")
+    if run.memo is not None:
+        assert cache is not None
+        remembered = _remembered_calls(run, cache)
+        if remembered is not None:
+            _save(cache, remembered)
+            return remembered
+        run = _Run(paths, settings, cwd, progress, cache, memo=False, kind="calls")
     result = CallsResult(errors=run.errors, missing=run.missing, capabilities=settings.capabilities)
+    keys = run.cache_keys(cache) if cache is not None else {}
+    found: dict[int, list[CallRecord]] = {}
+    for index, key in keys.items():
+        assert cache is not None
+        cached = _cached_calls(cache, key, run.files[index].display)
+        if cached is not None:
+            found[index] = cached
+    targets = [index for index, file in enumerate(run.files) if file.target]
+    missing = [index for index in targets if index not in found]
     try:
-        run.prepare()
-        for file in run.targets:
+        parsed = any(index in run.candidates for index in missing)
+        if parsed:
+            run.prepare(set())  # the project, whole: a file no model call can be in has no call site to list
+            run.end()
+        deep = run.deep if parsed else set()
+        run.begin("judging", len(missing))
+        judged: dict[int, list[CallRecord] | None] = {}
+        for index in missing:
             run.tick()
-            result.files += 1
-            result.calls.extend(run.judge(file, lambda prepared: run.engine.inventory(prepared, run.project)) or [])
+            if index in deep:
+                judged[index] = run.judge(
+                    run.files[index], lambda prepared: run.engine.inventory(prepared, run.project)
+                )
+            else:
+                judged[index] = []
     finally:
         if release:
             gc.unfreeze()  # what the run kept is garbage once it returns
+    whole = len(run.errors) == run.discovery_errors  # as for check_paths: nothing that might be deep is cached
+    for index, records in judged.items():
+        if records is None:
+            continue
+        found[index] = records
+        if cache is not None and (whole or index not in run.candidates):
+            cache.put_records(cache.key("calls", keys[index]), [record.dump() for record in records])
+    for index in targets:
+        result.files += 1
+        result.calls.extend(found.get(index, ()))
+    if cache is not None:
+        if whole and all(index in found and index in keys for index in targets):
+            cache.remember_run(run.memo_name, [(run.files[i].display, keys[i]) for i in targets])
+        _save(cache, result)
+    result.calls.sort(key=lambda c: (c.path, c.span.line, c.span.column))
+    return result
+
+
+def _cached_calls(cache: Cache, key: str, display: str) -> list[CallRecord] | None:
+    """The call records cached for a target's ``key`` (its diagnostics' key), shown at ``display``."""
+    stored = cache.records(cache.key("calls", key))
+    if stored is None:
+        return None
+    try:
+        return [CallRecord.load(display, raw) for raw in stored]
+    except (TypeError, ValueError, KeyError):  # an entry of another shape: judged again
+        return None
+
+
+def _remembered_calls(run: _Run, cache: Cache) -> CallsResult | None:
+    """The inventory of a run cached whole; None if an entry it names is gone."""
+    assert run.memo is not None
+    result = CallsResult(
+        errors=run.errors, missing=run.missing, files=len(run.memo), capabilities=run.settings.capabilities
+    )
+    for display, key in run.memo:
+        records = _cached_calls(cache, key, display)
+        if records is None:
+            return None
+        result.calls.extend(records)
     result.calls.sort(key=lambda c: (c.path, c.span.line, c.span.column))
     return result
 

@@ -29,7 +29,7 @@ from ailint import __version__
 from ailint.diagnostics import Diagnostic, Severity, Span
 
 DIRECTORY = ".ailint_cache"
-_FORMAT = 3
+_FORMAT = 4
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by ailint.\n"
@@ -247,15 +247,18 @@ class Cache:
             return None
         found = []
         try:
-            for line, column, end_line, end_column, code, name, severity, message, provider, api, mark in stored:
+            for line, column, end_line, end_column, code, name, severity, message, provider, api, mark, cell in stored:
                 span = Span(line, column, end_line, end_column)
                 if type(line) is not int or type(column) is not int or type(end_line) is not int:
                     return None
                 if type(end_column) is not int or type(code) is not str or type(message) is not str:
                     return None
-                diagnostic = Diagnostic(path, span, code, name, _SEVERITIES[severity], message, provider, api, mark)
-                found.append(diagnostic)
-        except (KeyError, TypeError, ValueError):  # not a list of eleven fields, or an unknown severity
+                number, start = (0, 0) if cell is None else cell
+                if type(number) is not int or type(start) is not int:
+                    return None
+                severity = _SEVERITIES[severity]
+                found.append(Diagnostic(path, span, code, name, severity, message, provider, api, mark, number, start))
+        except (KeyError, TypeError, ValueError):  # not a list of twelve fields, or an unknown severity
             return None
         return found
 
@@ -270,10 +273,26 @@ class Cache:
                 [
                     *(span.line, span.column, span.end_line, span.end_column),
                     *(d.code, d.name, d.severity.value, d.message, d.provider, d.api, d.fingerprint),
+                    [d.cell, d.cell_start] if d.cell else None,
                 ]
             )
         self.entries.pop(key, None)
         self.entries[key] = stored
+        self._dirty = True
+
+    def records(self, key: str) -> list[Any] | None:
+        """A list stored by :meth:`put_records` (``ailint calls`` keeps its call records so); None on a miss."""
+        if not self.enabled:
+            return None
+        stored = self.entries.get(key)
+        return stored if isinstance(stored, list) else None
+
+    def put_records(self, key: str, records: list[Any]) -> None:
+        """Remember a list of JSON values under ``key`` (a key of its own: :meth:`get` never reads it)."""
+        if not self.enabled:
+            return
+        self.entries.pop(key, None)
+        self.entries[key] = records
         self._dirty = True
 
     def save(self) -> None:

@@ -171,6 +171,11 @@ def main() -> None:
 @click.option(
     "--force-exclude", is_flag=True, help="Leave out files named on the command line that the configuration excludes."
 )
+@click.option(
+    "--stdin-filename",
+    type=click.Path(path_type=Path),
+    help="Check the source read from standard input (`-`) as the file at this path: its settings, its project.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are reported.")
 @click.option("--statistics", "show_statistics", is_flag=True, help="Print the number of diagnostics per code.")
 @click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, without the summary.")
@@ -197,22 +202,33 @@ def check(
     show_settings: bool,
     show_files: bool,
     force_exclude: bool,
+    stdin_filename: Path | None,
     exit_zero: bool,
     show_statistics: bool,
     quiet: bool,
     no_cache: bool,
     jobs: int | None,
 ) -> None:
-    """Lint PATHS (default: the current directory)."""
+    """Lint PATHS (default: the current directory; `-`: the source on standard input)."""
     from ailint.api import check_paths
     from ailint.progress import progress_bar
     from ailint.projects import merge
 
     targets = list(paths) or [Path(".")]
     overrides = (_split(select) or None, _split(ignore), _split(extend_select))
+    sources: dict[Path, bytes] | None = None
+    if stdin_filename is not None or STDIN in targets:
+        if since is not None:
+            _fail("--since cannot be used with standard input: it compares the project's files with a revision")
+        targets, sources = _standard_input(list(paths), stdin_filename, show_settings or show_files)
     parts, home = _parts(targets, config, isolated, overrides, force_exclude=force_exclude)
+    if sources is not None and force_exclude:
+        parts = _unless_excluded(parts)
     if show_settings:
         _show_settings(targets[0], config, isolated, overrides)
+    if show_files and sources is not None:
+        click.echo("".join(f"{_shown(path)}\n" for part in parts for path in part.paths), nl=False)
+        sys.exit(EXIT_CLEAN)
     if show_files:
         from ailint.projects import files
 
@@ -234,7 +250,15 @@ def check(
 
                 cache = Cache(part.settings.root, part.settings)
             results.append(
-                check_paths(part.paths, part.settings, progress=progress, cache=cache, jobs=jobs or None, release=False)
+                check_paths(
+                    part.paths,
+                    part.settings,
+                    progress=progress,
+                    cache=cache,
+                    jobs=jobs or None,
+                    release=False,
+                    sources=sources,
+                )
             )
         if revision is not None:
             earlier, earlier_errors = _diagnostics_at(
@@ -306,6 +330,79 @@ def _diagnostics_at(
         _fail(str(exc))
 
 
+STDIN = Path("-")
+"""The path that names standard input."""
+
+
+def _standard_input(paths: list[Path], name: Path | None, showing: bool) -> tuple[list[Path], dict[Path, bytes]]:
+    """The run's one target and its content, read from standard input (as Ruff's ``-`` and ``--stdin-filename``).
+
+    The source is checked as the file ``name`` (``-`` without one): that
+    file's configuration, project and per-file ignores apply, whether or not
+    it exists. Other paths are ignored with a warning, as Ruff does; input that
+    is empty or not text is a usage error. Nothing is read to show settings or files.
+    """
+    others = [path for path in paths if path != STDIN]
+    if others and name is None:
+        _fail("'-' (standard input) cannot be checked with other paths; name it with --stdin-filename")
+    for path in others:
+        click.echo(f"ailint: warning: ignoring {path.as_posix()} in favour of standard input", err=True)
+    target = name if name is not None else STDIN
+    if name is not None and name.is_dir():
+        _fail(f"--stdin-filename names a folder: {name.as_posix()} (name the file the source is)")
+    if showing:
+        return [target], {}
+    try:
+        data = sys.stdin.buffer.read()
+    except OSError as exc:
+        _fail(f"cannot read standard input: {exc.strerror or exc}")
+    _text_or_fail(data, target.name.endswith(".ipynb"))
+    return [target], {target: data}
+
+
+def _text_or_fail(data: bytes, notebook: bool) -> None:
+    """A usage error, in one line, for standard input that is empty or not text in its encoding."""
+    import io
+    import json
+    import tokenize
+
+    if not data:
+        _fail("standard input is empty: pipe the source to check into `ailint -`")
+    if b"\0" in data:
+        line = data.count(b"\n", 0, data.index(b"\0")) + 1
+        _fail(f"standard input is not text: a NUL byte at line {line}")
+    try:
+        encoding = json.detect_encoding(data) if notebook else tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        data.decode(encoding)
+    except SyntaxError as exc:  # undecodable first lines, or a contradictory coding declaration
+        if "invalid or missing encoding declaration" in str(exc):
+            _fail("standard input is not text: not UTF-8, and no coding declaration names another encoding")
+        _fail(f"standard input is not text: {exc}")
+    except LookupError as exc:  # a coding declaration naming no known encoding
+        _fail(f"standard input is not text: {exc}")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        _fail(f"standard input is not text: not {exc.encoding} at line {line} ({exc.reason})")
+
+
+def _unless_excluded(parts: list[Part]) -> list[Part]:
+    """``--force-exclude`` with standard input: a name the configuration excludes is checked as no file at all."""
+    from ailint.discovery import asked
+    from ailint.projects import Part, excluded
+
+    cwd = Path.cwd()
+    kept = [
+        Part(part.settings, [p for p in part.paths if not excluded(asked(p, cwd), part.settings)]) for part in parts
+    ]
+    return kept
+
+
+def _shown(path: Path) -> str:
+    from ailint.discovery import asked, display_path
+
+    return "-" if path == STDIN else display_path(asked(path, Path.cwd()), Path.cwd())
+
+
 Overrides = tuple[list[str] | None, list[str], list[str]]
 """The command line's ``--select`` (None: as configured), ``--ignore`` and ``--extend-select``."""
 
@@ -375,6 +472,8 @@ def _report(
     ``--statistics`` goes with every format: in the text report, as a
     ``statistics`` list in the JSON document, and on stderr beside the
     formats whose consumers read a fixed schema (SARIF, GitHub, JUnit, GitLab).
+    How many diagnostics ``hidden_by`` hid is in the text summary, and on
+    stderr beside every other format.
     """
     if output_format != "text":
         text = _render(output_format, result, show_statistics)
@@ -386,6 +485,8 @@ def _report(
             from ailint.report.text import statistics
 
             click.echo("".join(f"{row}\n" for row in statistics(result)), err=True, nl=False)
+        if hidden and not quiet:  # what the text summary says, beside a document whose schema has no place for it
+            click.echo(f"ailint: {hidden} diagnostic{'' if hidden == 1 else 's'} hidden by {hidden_by}", err=True)
         return
     from ailint.report import text as text_report
 
@@ -468,7 +569,7 @@ def _write_baseline(path: Path, result: RunResult, root: Path) -> NoReturn:
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
 @click.option("--config", type=click.Path(path_type=Path), help="Use this configuration file for every file.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (the inventory is not cached yet).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache in .ailint_cache/.")
 @click.option(
     "--explain",
     metavar="PATH:LINE",
@@ -489,7 +590,7 @@ def calls(
     if explain is not None:
         _explain(list(paths) or [Path(".")], config, isolated, explain)
         return
-    result = _inventory(list(paths) or [Path(".")], config, isolated)
+    result = _inventory(list(paths) or [Path(".")], config, isolated, no_cache=no_cache)
     if output_format == "json":
         text = calls_report.render_json(result)
     else:
@@ -576,8 +677,13 @@ def callgraph(
     sys.exit(EXIT_CLEAN)
 
 
-def _inventory(paths: list[Path], config: Path | None, isolated: bool = False) -> CallsResult:
-    """The call-site inventory behind ``calls`` and ``report``; problems go to stderr, bad config exits 2."""
+def _inventory(
+    paths: list[Path], config: Path | None, isolated: bool = False, *, no_cache: bool = False
+) -> CallsResult:
+    """The call-site inventory behind ``calls`` and ``report``; problems go to stderr, bad config exits 2.
+
+    It shares the cache and the progress bar of ``check``: an unchanged tree is listed without parsing.
+    """
     from ailint.api import list_calls
     from ailint.progress import progress_bar
     from ailint.projects import merge_calls
@@ -586,7 +692,12 @@ def _inventory(paths: list[Path], config: Path | None, isolated: bool = False) -
     results = []
     with progress_bar() as progress:
         for part in parts:
-            results.append(list_calls(part.paths, part.settings, release=False, progress=progress))
+            cache = None
+            if not no_cache:
+                from ailint.cache import Cache
+
+                cache = Cache(part.settings.root, part.settings)
+            results.append(list_calls(part.paths, part.settings, release=False, progress=progress, cache=cache))
     result = merge_calls(results)
     for line in result.errors:
         click.echo(f"ailint: warning: {line}", err=True)
@@ -653,7 +764,7 @@ def server_command() -> None:
 )
 @click.option("--config", type=click.Path(path_type=Path), help="Use this configuration file for every file.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (the inventory is not cached yet).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache in .ailint_cache/.")
 def report_command(
     paths: tuple[Path, ...],
     output_format: str,
@@ -666,7 +777,7 @@ def report_command(
     from ailint.report import readiness
 
     targets = list(paths) or [Path(".")]
-    result = _inventory(targets, config, isolated)
+    result = _inventory(targets, config, isolated, no_cache=no_cache)
     if result.missing:
         sys.exit(EXIT_USAGE)
     scope = [p.as_posix() for p in targets]

@@ -39,6 +39,20 @@ class Span:
         return cls(line, column, line, column + 1)
 
 
+def in_cell(span: Span, cell: int, cell_start: int) -> Span:
+    """``span`` (lines of a notebook's code cells joined) with its lines counted from the top of ``cell``."""
+    if not cell:
+        return span
+    offset = cell_start - 1
+    return Span(span.line - offset, span.column, max(span.end_line - offset, 1), span.end_column)
+
+
+def place(span: Span, cell: int, cell_start: int) -> str:
+    """``12:5``, or ``cell 3:2:5`` in a notebook: the line and column, as Ruff prints them."""
+    shown = in_cell(span, cell, cell_start)
+    return f"cell {cell}:{shown.line}:{shown.column}" if cell else f"{shown.line}:{shown.column}"
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One reported finding, already filtered by selection and suppressions."""
@@ -55,6 +69,26 @@ class Diagnostic:
     """What the finding is, independent of its line: a hash of the code, the enclosing
     function and the reported source (see ``ailint.fingerprint``). Baselines and SARIF
     ``partialFingerprints`` use it, so inserting lines above a finding does not make it new."""
+    cell: int = 0
+    """In a notebook, the cell the span starts in (from 1, counting every cell, as Jupyter shows them); else 0.
+    The span's lines are then those of the notebook's code cells joined (``ailint.notebook``)."""
+    cell_start: int = 0
+    """In a notebook, the line of the joined code cells at which that cell starts."""
+
+    @property
+    def in_cell(self) -> Span:
+        """The span with its lines counted from the top of its cell (the span itself outside notebooks)."""
+        return in_cell(self.span, self.cell, self.cell_start)
+
+    @property
+    def place(self) -> str:
+        """Where the finding is within its file, for a reader: ``12:5``, or ``cell 3:2:5`` in a notebook (as Ruff)."""
+        return place(self.span, self.cell, self.cell_start)
+
+    @property
+    def cell_prefix(self) -> str:
+        """``cell 3, line 2: `` in a notebook, for formats whose position is the joined cells' (else empty)."""
+        return f"cell {self.cell}, line {self.in_cell.line}: " if self.cell else ""
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -62,10 +96,10 @@ class Diagnostic:
         return (self.path, self.span.line, self.span.column, self.code)
 
     def to_json(self) -> dict[str, object]:
-        """The stable JSON shape documented in SPEC section 7."""
-        return {
+        """The stable JSON shape documented in SPEC section 7; in a notebook, lines within the ``cell`` (as Ruff)."""
+        document: dict[str, object] = {
             "path": self.path,
-            **self.span.to_json(),
+            **self.in_cell.to_json(),
             "code": self.code,
             "name": self.name,
             "severity": self.severity.value,
@@ -73,3 +107,6 @@ class Diagnostic:
             "provider": self.provider,
             "api": self.api,
         }
+        if self.cell:
+            document["cell"] = self.cell
+        return document

@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -46,7 +46,8 @@ DEFAULT_EXCLUDES = frozenset(
         ".direnv",
     }
 )
-PYTHON_SUFFIXES = (".py",)
+PYTHON_SUFFIXES = (".py", ".ipynb")
+"""The files a directory is searched for: Python modules and Jupyter notebooks (as Ruff since 0.6)."""
 
 
 @dataclass
@@ -223,8 +224,11 @@ def _gitignore(directory: str) -> _Patterns | None:
 class _Walker:
     """Walks directories on strings (``os.scandir``): a ``Path`` is made only for a file that is checked."""
 
-    def __init__(self, root: Path, exclude: Iterable[str], cwd: Path) -> None:
+    def __init__(
+        self, root: Path, exclude: Iterable[str], cwd: Path, found: Callable[[int], None] | None = None
+    ) -> None:
         self.root = root
+        self.found = found
         self.base = _prefix(str(root))
         self.cwd = cwd
         self.exclude = _Patterns(pathspec.GitIgnoreSpec.from_lines(list(exclude)))
@@ -260,6 +264,8 @@ class _Walker:
             return
         self.seen.add(real)
         self.result.walked.append(stamp(directory))
+        if self.found is not None:
+            self.found(len(self.result.files))
         own = _gitignore(directory)
         if own is not None:
             ignores = [*ignores, (_prefix(directory), own)]
@@ -309,9 +315,14 @@ def asked(raw: Path, cwd: Path) -> Path:
     return Path(os.path.normpath(raw if raw.is_absolute() else cwd / raw))
 
 
-def discover(paths: Iterable[Path], root: Path, exclude: Iterable[str], cwd: Path) -> Discovery:
-    """Expand command-line paths into the files to check, in a stable order."""
-    walker = _Walker(root, exclude, cwd)
+def discover(
+    paths: Iterable[Path], root: Path, exclude: Iterable[str], cwd: Path, found: Callable[[int], None] | None = None
+) -> Discovery:
+    """Expand command-line paths into the files to check, in a stable order.
+
+    ``found`` is told how many files have been found so far, as each directory is walked.
+    """
+    walker = _Walker(root, exclude, cwd, found)
     for raw in paths:
         path = asked(raw, cwd)
         if path.is_dir():
@@ -379,7 +390,10 @@ def module_names(path: Path, root: Path, packages: dict[str, bool] | None = None
         name = ".".join(parts)
         if name and name not in names:
             names.append(name)
-    return names or [path.stem]
+    names = names or [path.stem]
+    if path.name.endswith(".ipynb"):  # never imported: named apart from a module of the same name
+        return [f"{name}.ipynb" for name in names]
+    return names
 
 
 def module_name(path: Path, root: Path) -> str:

@@ -78,6 +78,10 @@ class FileTask:
     """Whether the file is a package's ``__init__.py`` (relative imports start there)."""
     relative: str = ""
     """POSIX path relative to the project root (``[tool.ailint.authority] paths`` match it)."""
+    cells: tuple[tuple[int, int], ...] = ()
+    """A notebook's code cells: each one's number and the line it starts at (``ailint.notebook``)."""
+    problem: tuple[int, int, str] | None = None
+    """Why a notebook could not be read, and where in its file: reported as AIL001."""
 
 
 @dataclass(eq=False)
@@ -604,6 +608,10 @@ class Engine:
         and dropped at once) from a table of its own, dropped with it: the
         engine's would grow with comments nothing else has.
         """
+        if task.problem is not None:  # a notebook that is not one: nothing else to read
+            prepared = Prepared(task=task, directives=scan(b"", _known_codes()))
+            prepared.diagnostics.append(_syntax_error_diagnostic(task, *task.problem))
+            return prepared
         deep = deep and bool(self.call_rules)
         error = None if deep else _stdlib_syntax_error(data)
         # CPython's tree of a deep file, parsed once: for the directives' question, and for the analysis.
@@ -692,7 +700,8 @@ class Engine:
                 if not stack_exhausted(exc):
                     raise
                 diagnostics.append(_syntax_error_diagnostic(prepared.task, 1, 1, TOO_DEEP_TO_ANALYSE))
-        return merge_repeated(self._finish(prepared.task, diagnostics, prepared.directives), owners)
+        found = merge_repeated(self._finish(prepared.task, diagnostics, prepared.directives), owners)
+        return in_cells(found, prepared.task.cells) if prepared.task.cells else found
 
     def inventory(self, prepared: Prepared, project: Project) -> list[CallRecord]:
         """The file's call sites with each concern's status; none for a file too deep to analyse."""
@@ -735,6 +744,12 @@ class Engine:
             where = analysis.position(site.node)
             if where is None:
                 raise KeyError("no position for a call")
+            cell = cell_start = 0
+            if prepared.task.cells:
+                from ailint.notebook import locate
+
+                cell, in_cell = locate(prepared.task.cells, where[0])
+                cell_start = where[0] - in_cell + 1
             records.append(
                 CallRecord(
                     path=prepared.task.display,
@@ -750,6 +765,8 @@ class Engine:
                     streaming=site.streaming,
                     test=is_test_path(prepared.task.relative, self.settings.tests),
                     explanation=project.explain(site),
+                    cell=cell,
+                    cell_start=cell_start,
                     more=more,
                     capabilities=_capability_records(site, project, self.settings),
                 )
@@ -853,6 +870,18 @@ class Engine:
         if code in task.ignored:
             return f"{code} is ignored for this file by per-file-ignores"
         return f"no {code} diagnostic on this line"
+
+
+def in_cells(diagnostics: list[Diagnostic], cells: tuple[tuple[int, int], ...]) -> list[Diagnostic]:
+    """A notebook's diagnostics with the cell each is in, and their messages' lines named as in the cells."""
+    from ailint.notebook import locate, relabel
+
+    placed = []
+    for diagnostic in diagnostics:
+        number, line = locate(cells, diagnostic.span.line)
+        start = diagnostic.span.line - line + 1
+        placed.append(replace(diagnostic, cell=number, cell_start=start, message=relabel(diagnostic.message, cells)))
+    return placed
 
 
 def _capability_records(site: CallSite, project: Project, settings: Settings) -> tuple[CapabilityRecord, ...]:

@@ -23,7 +23,7 @@ import multiprocessing
 import os
 import pickle
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
@@ -109,16 +109,29 @@ class PlainChecker:
         except BrokenProcessPool:
             pass  # the missing chunks are retried one file per process in results()
 
-    def results(self) -> list[list[Diagnostic] | None]:
+    def finished(self) -> Iterator[tuple[int, int, int]]:
+        """``(chunk number, first job, count)`` of every chunk the workers have checked so far."""
+        for number, (first, count, future) in enumerate(self.futures):
+            if future.done() and not future.cancelled() and future.exception() is None:
+                yield number, first, count
+
+    def results(self, advance: Callable[[int], None] | None = None) -> list[list[Diagnostic] | None]:
         """The diagnostics of every submitted file, in order; None for a file whose worker died.
 
         After a pool breaks, its files are retried one per fresh process, so the
-        culprit is named and the others are still checked.
+        culprit is named and the others are still checked. ``advance`` is called
+        as files are checked here (with their number) or a worker's chunk is
+        collected (with 0: :meth:`finished` counts it).
         """
         if not self.jobs:
             return []
         if self.pool is None:
-            return [self.engine.finish(self.engine.prepare(task, data, deep=False), None) for task, data in self.jobs]
+            checked: list[list[Diagnostic] | None] = []
+            for task, data in self.jobs:
+                checked.append(self.engine.finish(self.engine.prepare(task, data, deep=False), None))
+                if advance is not None:
+                    advance(1)
+            return checked
         found: list[list[Diagnostic] | None] = [None] * len(self.jobs)
         done = [False] * len(self.jobs)
         for first, count, future in self.futures:
@@ -127,6 +140,8 @@ class PlainChecker:
                 done[first : first + count] = [True] * count
             except BrokenProcessPool:
                 pass
+            if advance is not None:
+                advance(0)
         self.close()
         for index, job in enumerate(self.jobs):
             if not done[index]:
@@ -221,20 +236,36 @@ Judged = tuple[int, list[Diagnostic] | None, list[str], list[str]]
 """A file's index, its diagnostics (None if ailint failed on it), error lines, and the wrappers it calls."""
 
 
-def _chunk(run: Any, step: str, indices: list[int]) -> list[Judged]:
+def _chunk(run: Any, step: str, indices: list[int], advance: Callable[[int], None] | None = None) -> list[Judged]:
     ignores = run.ignores()
     judge = getattr(run, step)
-    return [judge(index, ignores) for index in indices]
+    found = []
+    for index in indices:
+        found.append(judge(index, ignores))
+        if advance is not None:
+            advance(1)
+    return found
 
 
 def _send_chunk(sender: Connection, run: Any, step: str, indices: list[int]) -> None:
-    """A forked process's work: the run and step come as arguments, which ``fork`` hands over without pickling."""
+    """A forked process's work: the run and step come as arguments, which ``fork`` hands over without pickling.
+
+    A ``None`` is sent as each file is judged (the parent counts them for its
+    progress bar; this process never draws it), then the chunk's results.
+    """
+    run.progress = None
     with sender:
-        sender.send(_chunk(run, step, indices))
+        sender.send(_chunk(run, step, indices, lambda _: sender.send(None)))
 
 
 def on_forks(
-    run: Any, step: str, indices: list[int], workers: int, sizes: Sequence[int], per_worker: int = 1
+    run: Any,
+    step: str,
+    indices: list[int],
+    workers: int,
+    sizes: Sequence[int],
+    per_worker: int = 1,
+    advance: Callable[[int], None] | None = None,
 ) -> list[Judged]:
     """``run.<step>(index, ignores)`` for every index, on forked processes that inherit the run's project.
 
@@ -249,15 +280,24 @@ def on_forks(
     wrappers is known. Processes send back plain diagnostics, error lines and
     the paths of the wrappers each file calls. Without ``fork`` (or with few
     files, or if a process dies) the files are judged here, one after another.
+    ``advance`` is called with 1 as each file is judged, wherever it is.
     """
     if workers > 1 and len(indices) >= MIN_FORKED and "fork" in multiprocessing.get_all_start_methods():
         chunks = _balanced(indices, sizes, min(workers * per_worker, len(indices)))
         release_freed()  # each process starts from this one's size
-        found = _fork_each(run, step, chunks, workers)
+        counted = [0]
+
+        def judged(count: int) -> None:
+            counted[0] += count
+            if advance is not None:
+                advance(count)
+
+        found = _fork_each(run, step, chunks, workers, judged)
         if found is not None:
             return [result for chunk in found for result in chunk]
-    ignores = run.ignores()
-    return [getattr(run, step)(index, ignores) for index in indices]
+        if advance is not None:
+            advance(-counted[0])  # judged again below, and counted again
+    return _chunk(run, step, indices, advance)
 
 
 def release_freed() -> None:
@@ -300,8 +340,12 @@ def _balanced(indices: list[int], sizes: Sequence[int], count: int) -> list[list
     return [sorted(chunk) for chunk in chunks if chunk]
 
 
-def _fork_each(run: Any, step: str, chunks: list[list[int]], workers: int) -> list[list[Judged]] | None:
+def _fork_each(
+    run: Any, step: str, chunks: list[list[int]], workers: int, judged: Callable[[int], None]
+) -> list[list[Judged]] | None:
     """Each chunk judged in a process of its own, forked when one of ``workers`` is free; None if one died.
+
+    ``judged(1)`` as a process reports each file it judged.
 
     A process per chunk rather than a pool: what a chunk adds to the project
     (the files no other file imports, parsed there) is freed with its
@@ -323,9 +367,13 @@ def _fork_each(run: Any, step: str, chunks: list[list[int]], workers: int) -> li
                 running[receiver] = (number, started)
             for ready in wait(list(running)):
                 assert isinstance(ready, Connection)
+                message = ready.recv()
+                if message is None:  # one more file judged
+                    judged(1)
+                    continue
                 number, done = running.pop(ready)
                 with ready:
-                    found[number] = ready.recv()
+                    found[number] = message
                 done.join()
     except (EOFError, OSError):  # a process died (or none could be made): the caller judges the files itself
         for _, process in running.values():

@@ -84,6 +84,8 @@ class FileAnalysis:
     calls: list[PendingCall] = field(default_factory=list)
     functions: list[FunctionRecord] = field(default_factory=list)
     classes: list[Scope] = field(default_factory=list)
+    module_flows: list[tuple[cst.BaseExpression, cst.BaseExpression]] = field(default_factory=list)
+    """The flows of the module's top level (a script's, a notebook's cells'), as ``FunctionRecord.flows``."""
 
     def line(self, node: cst.CSTNode) -> int:
         """The first line of ``node`` (position metadata is computed on first use)."""
@@ -331,6 +333,8 @@ class _Collector:
     def _flow(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if self.records:
             self.records[-1].flows.append((target, value))
+        elif self.scope is self.module_scope:
+            self.analysis.module_flows.append((target, value))
 
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression, kind: str = "expr") -> None:
         binding = Binding(kind, self.scope, expr=value)  # type: ignore[arg-type]
@@ -454,8 +458,11 @@ class _Collector:
     def visit_Call(self, node: cst.Call) -> None:
         record = self.records[-1] if self.records else None
         func = node.func
-        if record is not None and isinstance(func, cst.Attribute) and func.attr.value in _FILLERS:
-            record.flows.append((func.value, node))  # ``results.append(reply)``: the list now holds the output
+        if isinstance(func, cst.Attribute) and func.attr.value in _FILLERS:
+            if record is not None:
+                record.flows.append((func.value, node))  # ``results.append(reply)``: the list now holds the output
+            elif self.scope is self.module_scope:
+                self.analysis.module_flows.append((func.value, node))
         self.analysis.calls.append(PendingCall(node, self.scope, tuple(self.guards), record))
         return None
 

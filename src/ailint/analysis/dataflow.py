@@ -41,9 +41,18 @@ def target_names(target: cst.BaseExpression, receivers: bool = False) -> list[st
 class Output:
     """The output of one call within its function."""
 
-    def __init__(self, record: FunctionRecord | None, call: cst.Call, *, through_methods: bool = True) -> None:
+    def __init__(
+        self,
+        record: FunctionRecord | None,
+        call: cst.Call,
+        *,
+        through_methods: bool = True,
+        module_flows: list[tuple[cst.BaseExpression, cst.BaseExpression]] | None = None,
+    ) -> None:
+        """``module_flows``: for a call at the top level of a module (no ``record``), the module's flows."""
         self.record = record
         self.call = call
+        self.flows = record.flows if record is not None else module_flows or []
         self.through_methods = through_methods
         """False for embeddings: ``index.search(vector)`` returns stored rows, not the model's output."""
         self.names: frozenset[str] = self._derive()
@@ -81,14 +90,14 @@ class Output:
         return False
 
     def _derive(self) -> frozenset[str]:
-        if self.record is None:
+        if not self.flows:
             return frozenset()
         names: set[str] = set()
         self.names = frozenset()
         changed = True
         while changed:
             changed = False
-            for target, value in self.record.flows:
+            for target, value in self.flows:
                 new = [n for n in target_names(target, receivers=True) if n not in names]
                 if new and self.derives(value):
                     names.update(new)

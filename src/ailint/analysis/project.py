@@ -597,7 +597,8 @@ class Project:
         """The output of ``site`` within its function."""
         found = self._outputs.get(id(site))
         if found is None:
-            found = Output(site.record, site.node, through_methods=site.operation != "embed")
+            flows = site.file.module_flows if site.record is None else None  # a script's, a notebook's top level
+            found = Output(site.record, site.node, through_methods=site.operation != "embed", module_flows=flows)
             self._outputs[id(site)] = found
         return found
 

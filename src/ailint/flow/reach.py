@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -59,12 +59,14 @@ def summaries(
     cache: Cache | None,
     memo: dict[str, FileSummary] | None = None,
     jobs: int = 1,
+    advance: Callable[[], None] | None = None,
 ) -> list[FileSummary]:
     """The summary of each ``(module, is_package, file)``, from ``cache`` (or ``memo``, summaries made earlier in
     the same process, by the same key) when its content was summarised before.
 
     The rest are made on up to ``jobs`` processes when there are enough of them
-    to pay for a pool (a cold run over a large project).
+    to pay for a pool (a cold run over a large project). ``advance`` is called
+    as each summary is found or made (for a progress display).
     """
     stored = _Store(cache)
     found: list[FileSummary | None] = []
@@ -77,9 +79,11 @@ def summaries(
             summary = stored.get(key)
         if summary is None:
             todo.append((len(found), module, is_package, source.data))
+        elif advance is not None:
+            advance()
         found.append(summary)
         keys.append(key)
-    for index, summary in zip((t[0] for t in todo), _summarize_all(todo, jobs), strict=True):
+    for index, summary in zip((t[0] for t in todo), _summarize_all(todo, jobs, advance), strict=True):
         stored.put(keys[index], summary)
         found[index] = summary
     done: list[FileSummary] = []
@@ -100,18 +104,29 @@ def _summarize_one(job: tuple[int, str, bool, bytes]) -> FileSummary:
     return summarize(job[3], job[1], job[2])
 
 
-def _summarize_all(todo: list[tuple[int, str, bool, bytes]], jobs: int) -> list[FileSummary]:
-    """Summaries of ``todo`` in order, on a pool of forked processes when it pays."""
+def _summarize_all(
+    todo: list[tuple[int, str, bool, bytes]], jobs: int, advance: Callable[[], None] | None = None
+) -> list[FileSummary]:
+    """Summaries of ``todo`` in order, on a pool of forked processes when it pays; ``advance`` after each."""
+    made: list[FileSummary] = []
     if jobs > 1 and len(todo) >= MIN_POOL and "fork" in multiprocessing.get_all_start_methods():
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
         try:
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                return list(pool.map(_summarize_one, todo, chunksize=max(1, len(todo) // (jobs * 8))))
-        except (BrokenProcessPool, OSError):  # no processes to be had: summarise here
+                for summary in pool.map(_summarize_one, todo, chunksize=max(1, len(todo) // (jobs * 8))):
+                    made.append(summary)
+                    if advance is not None:
+                        advance()
+                return made
+        except (BrokenProcessPool, OSError):  # no processes to be had: the rest are summarised here
             pass
-    return [_summarize_one(job) for job in todo]
+    for job in todo[len(made) :]:
+        made.append(_summarize_one(job))
+        if advance is not None:
+            advance()
+    return made
 
 
 _MAX_SUMMARIES = 50_000

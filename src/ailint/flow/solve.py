@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ailint.flow.program import Program, Reason
@@ -124,6 +124,8 @@ class _Solver:
         """Sets that grew in this round or the last."""
         self._grown_now: set[Any] = set()
         self._module_reads: dict[str, frozenset[Any]] = {}
+        self.advance: Callable[[], None] | None = None
+        """Called as each round of a fixpoint starts."""
         self._unit_reads: dict[str, list[tuple[Any, ...]]] = {}
         """Per module, the sets each of its constraints read when last evaluated (in evaluation order)."""
         self.names: dict[str, set[str]] = {}
@@ -194,6 +196,8 @@ class _Solver:
         hierarchy: dict[str, set[str]] | None = None
         while summaries:
             rounds += 1
+            if self.advance is not None:
+                self.advance()
             self.changed = False
             self._mro.clear()
             subclasses = self.subclasses()
@@ -905,11 +909,15 @@ def solve(
     knowledge: Knowledge,
     tests: Iterable[str] = (),
     aliases: Mapping[str, str] | None = None,
+    advance: Callable[[], None] | None = None,
 ) -> Program:
     """The program of ``summaries``.
 
     ``tests``: modules that are tests (read, but their calls bind no parameter
     of product code and their classes are never dispatched to); ``aliases``:
-    other names a module is imported by (``src.acme.llm`` for ``acme.llm``).
+    other names a module is imported by (``src.acme.llm`` for ``acme.llm``);
+    ``advance``: called at the start of each round of the fixpoint (for a progress display).
     """
-    return _Solver(summaries, knowledge, frozenset(tests), aliases or {}).solve()
+    solver = _Solver(summaries, knowledge, frozenset(tests), aliases or {})
+    solver.advance = advance
+    return solver.solve()

@@ -46,7 +46,8 @@ def command(diagnostic: Diagnostic) -> str:
         "title": f"{diagnostic.code} {diagnostic.name}",
     }
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    return f"::{_COMMAND[diagnostic.severity]} {joined}::{escape_data(diagnostic.message)}"
+    message = diagnostic.cell_prefix + diagnostic.message  # a notebook's lines are its code cells joined
+    return f"::{_COMMAND[diagnostic.severity]} {joined}::{escape_data(message)}"
 
 
 SHOWN_PER_STEP = 10

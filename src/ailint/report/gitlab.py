@@ -41,7 +41,7 @@ def issues(result: RunResult) -> list[dict[str, Any]]:
         unique = hashlib.sha256("\0".join([*key, str(seen[key])]).encode("utf-8", "surrogatepass")).hexdigest()
         found.append(
             {
-                "description": f"{d.code} [{d.name}] {d.message}",
+                "description": f"{d.cell_prefix}{d.code} [{d.name}] {d.message}",
                 "check_name": d.code,
                 "fingerprint": unique[:32],
                 "severity": severity(d),

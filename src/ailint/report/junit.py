@@ -44,6 +44,7 @@ def render(result: RunResult) -> str:
                 column=str(span.column),
             )
             failure = ElementTree.SubElement(case, "failure", message=d.message, type=d.severity.value)
-            failure.text = f"line {span.line}, col {span.column}, {d.code} [{d.name}] {d.message}"
+            where = f"cell {d.cell}, line {d.in_cell.line}" if d.cell else f"line {span.line}"
+            failure.text = f"{where}, col {span.column}, {d.code} [{d.name}] {d.message}"
     ElementTree.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"

@@ -283,7 +283,7 @@ def render_markdown(result: CallsResult, scope: Sequence[str] = ()) -> str:
         "llll" + "c" * len(CHECKS),
         [
             [
-                _md_code(f"{c.path}:{c.span.line}:{c.span.column}"),
+                _md_code(f"{c.path}:{c.place}"),
                 _md_code(f"{c.provider} {c.api}"),
                 c.kind,
                 _md_code(_function(c)),
@@ -622,7 +622,7 @@ def _html_inventory(report: Readiness) -> list[str]:
             marks = "".join(f'<td class="mark">{_HTML_MARKS.get(c.checks.get(k, "n/a"), "")}</td>' for k in CHECKS)
             authority = f'<span class="kind mode">authority: {_e(c.authority)}</span>' if c.authority else ""
             out.append(
-                f'<tr><td class="loc">{c.span.line}:{c.span.column}</td>'
+                f'<tr><td class="loc">{c.place}</td>'
                 f'<td><div class="call"><span class="provider">{_e(c.provider)}</span> {_breakable(c.api, ".")}'
                 f'<span class="kind">{_e(c.kind)}</span>{authority}</div>'
                 f'<div class="fn">{_breakable(_function(c), ".")}</div></td>{marks}</tr>'

@@ -4,7 +4,9 @@ Every rule's metadata goes into ``tool.driver.rules`` (from the rule classes,
 like the rule pages), so a viewer can show the rule's page next to a result.
 Locations are relative to the root of the Git repository (``%SRCROOT%``, the
 checkout in CI), never ``../``; a file outside it is an absolute URI. The
-rules whose failure is a security risk carry ``security-severity``.
+rules whose failure is a security risk carry ``security-severity``. In a
+notebook, a region's lines are those of its code cells joined (as Ruff's);
+the region's properties and the message name the cell and the line in it.
 ``partialFingerprints`` reuse the diagnostics' line-independent fingerprints,
 numbered when one function holds several identical findings, so an alert
 keeps its identity when code moves.
@@ -65,21 +67,25 @@ def artifact_location(display: str) -> dict[str, str]:
 
 def _result(diagnostic: Diagnostic, index: int, occurrence: int) -> dict[str, Any]:
     span = diagnostic.span
+    region: dict[str, Any] = {
+        "startLine": span.line,
+        "startColumn": span.column,
+        "endLine": span.end_line,
+        "endColumn": span.end_column,
+    }
+    if diagnostic.cell:  # lines of the notebook's code cells joined; the cell, and the lines in it, beside
+        in_cell = diagnostic.in_cell
+        region["properties"] = {"cell": diagnostic.cell, "cellLine": in_cell.line, "cellEndLine": in_cell.end_line}
     result: dict[str, Any] = {
         "ruleId": diagnostic.code,
         "ruleIndex": index,
         "level": diagnostic.severity.value,
-        "message": {"text": diagnostic.message},
+        "message": {"text": diagnostic.cell_prefix + diagnostic.message},
         "locations": [
             {
                 "physicalLocation": {
                     "artifactLocation": artifact_location(diagnostic.path),
-                    "region": {
-                        "startLine": span.line,
-                        "startColumn": span.column,
-                        "endLine": span.end_line,
-                        "endColumn": span.end_column,
-                    },
+                    "region": region,
                 }
             }
         ],

@@ -1,8 +1,9 @@
 """``--format text``: one clickable line per diagnostic, then a summary.
 
 ``path:line:column: CODE [name] message``, the form editors and terminals
-turn into links. Colour comes from rich, which enables it only on a terminal
-and honours ``NO_COLOR``.
+turn into links; in a notebook, ``path:cell N:line:column:``, as Ruff prints
+it. Colour comes from rich, which enables it only on a terminal and honours
+``NO_COLOR``.
 """
 
 from __future__ import annotations
@@ -30,9 +31,8 @@ def diagnostic_line(diagnostic: Diagnostic) -> Text:
     """One diagnostic as styled text (plain when colour is off)."""
     from rich.text import Text
 
-    span = diagnostic.span
     line = Text()
-    line.append(f"{diagnostic.path}:{span.line}:{span.column}:", style="bold")
+    line.append(f"{diagnostic.path}:{diagnostic.place}:", style="bold")
     line.append(" ")
     line.append(diagnostic.code, style=_CODE_STYLE[diagnostic.severity])
     line.append(f" [{diagnostic.name}]", style="dim")
@@ -42,8 +42,7 @@ def diagnostic_line(diagnostic: Diagnostic) -> Text:
 
 def plain_line(diagnostic: Diagnostic) -> str:
     """``diagnostic_line`` without styles, built directly."""
-    span = diagnostic.span
-    return f"{diagnostic.path}:{span.line}:{span.column}: {diagnostic.code} [{diagnostic.name}] {diagnostic.message}"
+    return f"{diagnostic.path}:{diagnostic.place}: {diagnostic.code} [{diagnostic.name}] {diagnostic.message}"
 
 
 def summary(result: RunResult, hidden: int = 0, hidden_by: str = "the baseline") -> str | None:

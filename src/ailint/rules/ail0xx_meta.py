@@ -11,6 +11,8 @@ from ailint.rules.base import Concern, FileRule
 class SyntaxErrorRule(FileRule):
     """## What it does
     Reports a file that cannot be parsed, at the line and column of the error.
+    In a Jupyter notebook, that is a code cell's error (reported in its cell),
+    or JSON that is not a notebook (reported where the JSON goes wrong).
 
     ## Why is this bad?
     ailint cannot check what it cannot read: every model call in the file goes
