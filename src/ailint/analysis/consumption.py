@@ -187,9 +187,8 @@ _PARSERS = frozenset(
         "xml.etree.ElementTree.fromstring", "pandas.read_json", "csv.reader",
     }
 )  # fmt: skip
-_CONVERTERS = frozenset(
-    {"int", "float", "bool", "complex", "decimal.Decimal", "Decimal", "datetime.datetime.fromisoformat"}
-)
+_CONVERTERS = frozenset({"int", "float", "complex", "decimal.Decimal", "Decimal", "datetime.datetime.fromisoformat"})
+"""Conversions that read the text as a value (``bool(text)`` only asks whether there is any)."""
 _TESTS = frozenset({"startswith", "endswith", "isdigit", "isnumeric", "isdecimal", "isalpha", "__contains__"})
 _ENUMS = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag"})
 _UI_RECEIVERS = ("socket", "ws", "stream", "queue", "response", "msg", "message")
@@ -240,7 +239,22 @@ def _comparison_use(comparison: cst.Comparison, taint: Taint) -> tuple[str, bool
         rest = operands[1:]
         if not any(taint.derives(o) for o in rest):
             return "checked against an allowed set", False
+    others = [o for o in operands if not taint.derives(o)]
+    if others and not any(_fixed(o) for o in others):
+        return None  # ``part.name == tool.name``, ``fact not in seen``: matching two values, bookkeeping
     return "compared", True
+
+
+def _fixed(expr: cst.BaseExpression) -> bool:
+    """A literal or a constant (``"refund"``, ``0.8``, ``Label.SPAM``, ``ALLOWED``): what a decision compares with."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.FormattedString)):
+        return True
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return all(_fixed(e.value) for e in expr.elements)
+    if isinstance(expr, cst.UnaryOperation):
+        return _fixed(expr.expression)
+    name = dotted_name(expr)
+    return name is not None and any(part.isupper() or part[:1].isupper() for part in name.split("."))
 
 
 def _callee_enum(body: Body, call: cst.Call, project: Project) -> bool:
@@ -299,8 +313,11 @@ def uses_in(
         for c in body.comparisons
         if len(c.comparisons) == 1 and isinstance(c.comparisons[0].operator, cst.In)
     }
+    stored = {  # ``cache[reply_id] = ...``: a key written under is bookkeeping, not a lookup that routes
+        id(target.target) for assign in body.assignments for target in assign.targets
+    } | {id(node.target) for node in (*body.of_kind(cst.AugAssign), *body.of_kind(cst.AnnAssign))}
     for node in body.of_kind(cst.Subscript):
-        if taint.derives(node.value):
+        if taint.derives(node.value) or id(node) in stored:
             continue
         for element in node.slice:
             index = element.slice
