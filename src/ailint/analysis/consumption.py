@@ -315,7 +315,7 @@ def uses_in(
     }
     stored = {  # ``cache[reply_id] = ...``: a key written under is bookkeeping, not a lookup that routes
         id(target.target) for assign in body.assignments for target in assign.targets
-    } | {id(node.target) for node in (*body.of_kind(cst.AugAssign), *body.of_kind(cst.AnnAssign))}
+    } | {id(node.target) for node in body.of_kind(cst.AugAssign) if isinstance(node, cst.AugAssign)}
     for node in body.of_kind(cst.Subscript):
         if taint.derives(node.value) or id(node) in stored:
             continue
