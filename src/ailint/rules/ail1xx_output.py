@@ -20,18 +20,25 @@ class UnvalidatedOutput(CallRule):
     **Where it is judged.** Only where the output is *consumed as data*, at the
     call site in the function that consumes it: parsed (`json.loads`,
     `yaml.safe_load`, `ast.literal_eval`, a regex match) and read, converted to
-    a number, an enum or a bool, compared or tested (`==`, `.startswith()`),
-    matched on, used as a key or an attribute name (`HANDLERS[label]`,
-    `getattr(obj, name)`), stored in a structured record (a project class:
-    a pydantic model, a dataclass, an ORM row), or passed to an action sink
-    (a database write, an HTTP `post`, a shell). The output is followed into
-    the project functions it is passed to, and a wrapper's call site is judged
-    in its caller's function. The message names the consuming line.
+    a number or an enum, compared with a literal or a constant (`== "refund"`,
+    `> 0.8`, `== Label.SPAM`) or tested (`.startswith()`), matched on, used as
+    a key to look up or an attribute name (`HANDLERS[label]`,
+    `getattr(obj, name)`), stored in a structured record (a pydantic model, an
+    ORM row, a typed dict), or passed to an action sink (a database write, an
+    HTTP `post`, a shell). The output is followed into the project functions
+    it is passed to, and a wrapper's call site is judged in its caller's
+    function. The message names the consuming line.
 
     Output only shown to a person (returned as text, printed, logged, yielded
     or streamed to a UI, rendered) needs no schema, and output nobody reads
-    needs nothing: there the check is `n/a` in `ailint calls`. An error check
-    (`if reply is None`, `if not text`) is not a use of the content.
+    needs nothing: there the check is `n/a` in `ailint calls`. Neither is a use
+    of the content: an error check (`if reply is None`, `if not text`,
+    `bool(text)`); reading the response's envelope (its event or block
+    `type`, `status`, ids, `finish_reason`, usage, or testing which key an
+    event holds, as a converter between response formats does); matching the
+    output with another value (`part.name == tool.name`, `fact in seen`); a
+    key written under (`cache[reply_id] = ...`); or putting the text into an
+    object that only holds it (a chat message, a stream wrapper, a frame).
 
     **What counts as validation**, on the way from the call to the consumer:
 
