@@ -18,13 +18,17 @@ class NoConfidenceGate(CallRule):
     decides something.
 
     **Where it is judged.** Only where the output *decides*: a branch on it
-    (a comparison, `.startswith()`, a `match`), a route (`HANDLERS[label]`,
-    `getattr(obj, name)`, `ROUTES.get(label)`), or an action it reaches (a
-    database write, an HTTP `post`, a shell), at the call site in the function
-    where that happens (a wrapper's call site is judged in its caller). Chat
-    turns, summaries and free text that are only shown, returned or stored do
-    not decide anything: `n/a`. An error check (`if reply is None`) is not a
-    decision, and neither is a membership check against an allowed set.
+    (a comparison with a literal or a constant, `.startswith("yes")`, a
+    `match`), a route (`HANDLERS[label]`, `getattr(obj, name)`,
+    `ROUTES.get(label)`), or an action it reaches (a database write, an HTTP
+    `post`, a shell; a file write only keeps it), at the call site in the
+    function where that happens (a wrapper's call site is judged in its
+    caller). Chat turns, summaries and free text that are only shown, returned
+    or stored do not decide anything: `n/a`. Not decisions either: an error
+    check (`if reply is None`), a membership check against an allowed set,
+    reading the response's envelope (event and block types, statuses, ids),
+    checking pieces while parsing the text (`line.startswith("1.")`,
+    `.isnumeric()`), and matching the output with another value.
 
     **What counts as a gate**: a comparison (`<`, `<=`, `>`, `>=`) of a value
     derived from the output whose name matches the confidence pattern (by
