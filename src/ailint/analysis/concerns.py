@@ -480,7 +480,7 @@ def recording(site: CallSite, project: Project, settings: Settings) -> Recording
     return Recording(is_traced, tuple(logs), structured or structured_logging(logs))
 
 
-_CALLERS: weakref.WeakKeyDictionary[Project, tuple[set[int], int, dict[int, list[CallSite]]]] = (
+_CALLERS: weakref.WeakKeyDictionary[Project, tuple[set[int], tuple[int, int], dict[int, list[CallSite]]]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -489,7 +489,8 @@ def callers(record: FunctionRecord, project: Project) -> list[CallSite]:
     """The wrapper call sites (outside tests) that call the project function ``record``."""
     called = project.called_wrappers()
     known = _CALLERS.get(project)
-    if known is None or known[0] is not called or known[1] != len(called):
+    size = (len(called), len(project.files))  # a file parsed since the index was made may hold callers
+    if known is None or known[0] is not called or known[1] != size:
         index: dict[int, list[CallSite]] = {}
         for analysis in {id(a): a for a in project.files.values()}.values():
             if is_test_path(analysis.relative_path or analysis.module.replace(".", "/") + ".py"):
@@ -497,7 +498,7 @@ def callers(record: FunctionRecord, project: Project) -> list[CallSite]:
             for found in project.sites(analysis):
                 if found.wrapper is not None:
                     index.setdefault(id(found.wrapper.record), []).append(found)
-        known = (called, len(called), index)
+        known = (called, size, index)
         _CALLERS[project] = known
     return known[2].get(id(record), [])
 

@@ -59,8 +59,17 @@ class Taint:
     taints the container. Usage and cost read from a response are measurements, not content.
     """
 
-    def __init__(self, record: FunctionRecord | None, call: cst.Call | None, seeds: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        record: FunctionRecord | None,
+        call: cst.Call | None,
+        seeds: frozenset[str] = frozenset(),
+        barriers: frozenset[int] = frozenset(),
+    ):
         self.call = call
+        self.barriers = barriers
+        """Ids of the other model call sites of the file: the output of a call given this one's output (as its
+        prompt, say) is that call's output, judged at that call, not a value derived from this one."""
         self.names: frozenset[str] = seeds
         self.attributes: frozenset[str] = frozenset()
         if record is None:
@@ -106,6 +115,8 @@ class Taint:
                 stack.append(node.value)
                 continue
             if isinstance(node, cst.Call) and node is not self.call:
+                if id(node) in self.barriers:
+                    continue
                 func = node.func
                 if isinstance(func, cst.Name) and func.value in _OPAQUE:
                     continue  # ``len(text)`` is a size, not the text
@@ -413,8 +424,13 @@ def _into(
             params.add(arg.keyword.value)
     if not params:
         return []
-    inner = Taint(record, None, frozenset(params))
+    inner = Taint(record, None, frozenset(params), _barriers(project, file))
     return uses_in(file, record, inner, project, settings, depth + 1, seen | {id(record)})
+
+
+def _barriers(project: Project, file: FileAnalysis) -> frozenset[int]:
+    """The call sites of a file, by node id (see ``Taint.barriers``)."""
+    return frozenset(id(site.node) for site in project.sites(file))
 
 
 def consumption(site: CallSite, project: Project, settings: Settings) -> list[Use]:
@@ -422,7 +438,7 @@ def consumption(site: CallSite, project: Project, settings: Settings) -> list[Us
     known = _MEMO.get(site)
     if known is not None:
         return known
-    taint = Taint(site.record, site.node)
+    taint = Taint(site.record, site.node, barriers=_barriers(project, site.file))
     seen = frozenset({id(site.record)}) if site.record is not None else frozenset()
     result = uses_in(site.file, site.record, taint, project, settings, 0, seen)
     _MEMO[site] = result

@@ -59,6 +59,7 @@ class ExceptionFlow:
     """Answers "does an exception raised at this call escape to an entry point, and how?" over one program."""
 
     def __init__(self, program: Program, boundaries: Iterable[str] = (), handlers: Iterable[str] = ()) -> None:
+        self._origin_is_example = False
         self.program = program
         self.boundaries = tuple(boundaries)
         self.handlers = frozenset(handlers)
@@ -246,6 +247,7 @@ class ExceptionFlow:
         call = self.program.call(module, index)
         if self.catches(call, wanted):
             return None
+        self._origin_is_example = _example(module)
         return self._up(call.scope, wanted, (), set())
 
     def _up(
@@ -256,7 +258,7 @@ class ExceptionFlow:
             return None
         program = self.program
         if function not in program.functions and function in program.summaries:
-            return path  # a module's own code: nothing calls it
+            return self._entry(function, path)  # a module's own code: nothing calls it
         if function in visited or len(path) > _MAX_DEPTH or len(visited) > _MAX_VISITED:
             return None  # explored already (and handled), a cycle, or beyond what is followed
         visited.add(function)
@@ -264,7 +266,7 @@ class ExceptionFlow:
         if not callers:
             if self._returned_closure(function):
                 return None  # a decorator's wrapper: it runs where the decorated function is called, followed already
-            return path  # an entry point
+            return self._entry(program.function_module.get(function, function), path)
         for module, index in callers:
             call = program.call(module, index)
             if self.catches(call, accepted) or self.settled(module, index):
@@ -274,12 +276,27 @@ class ExceptionFlow:
                 return found
         return None
 
+    def _entry(self, module: str, path: tuple[str, ...]) -> tuple[str, ...] | None:
+        """An entry point's path, unless the entry is an example using the library the call is in: the library's
+        contract is to raise, and an example script that lets the error end it is not where the error is handled."""
+        if _example(module) and not self._origin_is_example:
+            return None
+        return path
+
     def _returned_closure(self, function: str) -> bool:
         """Whether ``function`` is a closure its enclosing function returns (``def traced(f): ... return wrapper``)."""
         parent = function.rpartition(".")[0]
         if parent not in self.program.functions:
             return False
         return any(isinstance(v, Fn) and v.qual == function for v in self.program.values.get(("r", parent), ()))
+
+
+_EXAMPLES = frozenset({"examples", "example", "demo", "demos", "cookbook", "cookbooks", "samples", "tutorials"})
+
+
+def _example(module: str) -> bool:
+    """A module of an examples folder (``examples.chat.main``)."""
+    return any(part in _EXAMPLES for part in module.split("."))
 
 
 __all__ = ["ExceptionFlow"]
