@@ -315,6 +315,8 @@ class _Run:
         ``sources``: the content of paths asked for, in place of the disk's (see :func:`check_paths`)."""
         self.settings = settings
         self.jobs = jobs
+        self.reads_tests = kind == "calls"
+        """Whether tests are summarised and solved: the inventory lists their call sites; a check judges none."""
         self.cache = cache
         self.packages: dict[str, bool] = {}
         self.cwd = (cwd or Path.cwd()).resolve()
@@ -547,8 +549,12 @@ class _Run:
 
         files = self.files
         self.reach = reached(selected, self.imports, self.importable)
+        testing = {i for i in self.reach if is_test_path(self.relative(files[i]), self.settings.tests)}
+        if not self.reads_tests:  # a test's values never flow into product code, and tests are not judged
+            self.reach -= testing
+            testing = set()
         aliases = {name: files[i].module for i in self.reach for name in self.importable[i]}
-        tests = {files[i].module for i in self.reach if is_test_path(self.relative(files[i]), self.settings.tests)}
+        tests = {files[i].module for i in testing}
         try:
             self.begin("summarising", len(self.reach))
             found = summaries(
