@@ -136,7 +136,7 @@ def test_a_file_prepared_in_a_worker_is_judged_as_if_prepared_here(tmp_path: Pat
     from ailint.engine import Engine, FileTask
     from ailint.knowledge import builtin
 
-    settings = Settings(root=tmp_path, enabled=registry.DEFAULT_CODES)
+    settings = Settings(root=tmp_path, enabled=registry.DEFAULT_CODES | {"AIL201", "AIL501"})
     engine = Engine(settings, builtin())
     ailint.parallel._start(settings)
     tasks = [
@@ -159,7 +159,7 @@ def test_prefetch_hands_over_the_files_workers_prepared(tmp_path: Path, monkeypa
     from ailint.knowledge import builtin
 
     monkeypatch.setattr(ailint.parallel, "MIN_FILES", 1)
-    settings = Settings(root=tmp_path, enabled=registry.DEFAULT_CODES)
+    settings = Settings(root=tmp_path, enabled=registry.DEFAULT_CODES | {"AIL201", "AIL501"})
     engine = Engine(settings, builtin())
     task = FileTask(display="llm.py", module="llm", ignored=frozenset(), is_package=False, relative="llm.py")
     checker = ailint.parallel.PlainChecker(settings, engine, workers=2, expected=1)
@@ -189,7 +189,7 @@ def test_each_round_of_the_selection_is_announced_before_it_is_parsed(tmp_path: 
     (tmp_path / "llm.py").write_text(LLM)
     (tmp_path / "mid.py").write_text(APP)  # imports llm.complete
     (tmp_path / "app.py").write_text("from mid import answer\n\nprint(answer('q'))\n")  # imported by none
-    run = _Run([tmp_path], Settings(root=tmp_path, enabled=registry.DEFAULT_CODES), tmp_path)
+    run = _Run([tmp_path], Settings(root=tmp_path, enabled=registry.DEFAULT_CODES | {"AIL201", "AIL501"}), tmp_path)
     parsed: list[str] = []
     real = run._prepare
 
@@ -211,7 +211,7 @@ def test_files_others_import_are_judged_the_same_on_workers(tmp_path: Path, monk
     (tmp_path / "llm.py").write_text(LLM + "\n\ndef raw(p):\n    return client.chat.completions.create(model='m')\n")
     (tmp_path / "app.py").write_text(APP)
     (tmp_path / "plain.py").write_text("import llm as _\nx = (\n")
-    settings = Settings(root=tmp_path, enabled=registry.DEFAULT_CODES)
+    settings = Settings(root=tmp_path, enabled=registry.DEFAULT_CODES | {"AIL201", "AIL501"})
     found = []
     for jobs in (1, 2):
         result = check_paths([tmp_path], settings, cwd=tmp_path, jobs=jobs)

@@ -32,7 +32,7 @@ def test_rules_table() -> None:
         cells.append(rule.concern.value.ljust(widths[2]))
         assert line == "  ".join([*cells, summary])
     assert lines[1].split("  ")[0] == "AIL001" and lines[1].endswith("The file cannot be parsed.")
-    assert out.count("(off by default)") == sum(1 for r in rules if not r.enabled_by_default) == 2
+    assert out.count("(off by default)") == sum(1 for r in rules if not r.enabled_by_default) == 4
 
 
 @pytest.mark.parametrize("name", ["AIL401", "ail401", "unhandled-error"])

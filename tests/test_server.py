@@ -56,7 +56,7 @@ MAIN = textwrap.dedent(
 
 
 def make_project(root: Path) -> Path:
-    (root / "pyproject.toml").write_text("[tool.ailint]\n")
+    (root / "pyproject.toml").write_text('[tool.ailint]\nextend-select = ["AIL201", "AIL501"]\n')
     (root / "app").mkdir()
     (root / "app" / "__init__.py").write_text("")
     (root / "app" / "llm.py").write_text(LLM)

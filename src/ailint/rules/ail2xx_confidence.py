@@ -36,6 +36,11 @@ class NoConfidenceGate(CallRule):
     compared, a `finish_reason` / `stop_reason` / refusal check, or a
     configured gate function called on the output.
 
+    **Off by default**; select it (`extend-select = ["AIL201"]`). Whether
+    output *decides* is read from how the code uses it, and on real
+    applications that reading still takes bookkeeping, parsing and response
+    conversion for decisions too often to be on for everyone.
+
     ## Why is this bad?
     Models answer with the same fluency when they are guessing. Without a
     threshold, a low-confidence classification is acted on exactly like a
@@ -95,6 +100,7 @@ class NoConfidenceGate(CallRule):
     summary: ClassVar[str] = "A generation's output is used with no confidence threshold."
     message: ClassVar[str] = "{call} output decides ({how} at {where}) with no confidence threshold"
     check_name: ClassVar[str] = "confidence"
+    enabled_by_default: ClassVar[bool] = False
     operations: ClassVar[frozenset[str]] = frozenset({"generate"})
 
     def applies(self, site: CallSite, ctx: RuleContext) -> bool:

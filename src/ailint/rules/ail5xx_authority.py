@@ -28,6 +28,11 @@ class UndeclaredAuthority(CallRule):
     For a project wrapper, a mode declared inside the wrapper counts for its
     callers unless a caller declares its own.
 
+    **Off by default**; select it (`extend-select = ["AIL501"]`). Whether
+    output *decides* is read from how the code uses it, and on real
+    applications that reading still takes bookkeeping, parsing and response
+    conversion for decisions too often to be on for everyone.
+
     ## Why is this bad?
     Whether a model may act on its own is the most important design decision
     about it, and the one most often left implicit. Declaring it lets review
@@ -80,6 +85,7 @@ class UndeclaredAuthority(CallRule):
         "{call} output decides ({how} at {where}) with no declared authority mode (recommend, assist or act)"
     )
     check_name: ClassVar[str] = "authority"
+    enabled_by_default: ClassVar[bool] = False
     operations: ClassVar[frozenset[str]] = frozenset({"generate"})
 
     def applies(self, site: CallSite, ctx: RuleContext) -> bool:
