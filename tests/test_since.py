@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,38 +16,10 @@ from ailint.cache import DIRECTORY, Cache
 from ailint.cli import main
 from ailint.diagnostics import Diagnostic
 from ailint.since import checkout, resolve
+from tests.git_helpers import CALLER, MODEL_WRAPPER, PLAIN_WRAPPER
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
-PLAIN_WRAPPER = textwrap.dedent(
-    """\
-    def ask(prompt):
-        return "ls"
-    """
-)
-MODEL_WRAPPER = textwrap.dedent(
-    """\
-    from openai import OpenAI
-
-    client = OpenAI()
-
-
-    def ask(prompt):
-        reply = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": prompt}])
-        return reply.choices[0].message.content
-    """
-)
-CALLER = textwrap.dedent(
-    """\
-    import os
-
-    from llm import ask
-
-
-    def run(task):
-        os.system(ask(task))
-    """
-)
 FINDING = "AIL601 [output-to-exec] openai chat.completions.create via ask() output (line {line}) reaches os.system()"
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -127,18 +127,25 @@ def _entries(document: Any, shown: str) -> Counter[Key]:
 def new_diagnostics(
     diagnostics: Iterable[Diagnostic], baseline: Counter[Key], root: Path, cwd: Path
 ) -> tuple[list[Diagnostic], int]:
-    """The diagnostics the baseline does not account for, and how many it did.
+    """The diagnostics the baseline does not account for, and how many it did."""
+    return absorbed(diagnostics, baseline, lambda diagnostic: _key(diagnostic, root, cwd))
+
+
+def absorbed(
+    diagnostics: Iterable[Diagnostic], known: Counter[Key], key: Callable[[Diagnostic], Key]
+) -> tuple[list[Diagnostic], int]:
+    """The diagnostics ``known`` does not account for, and how many it did (a baseline, or ``--since``).
 
     Each entry absorbs as many findings as it counts, in report order; the rest are new.
     """
-    remaining = Counter(baseline)
+    remaining = Counter(known)
     new: list[Diagnostic] = []
-    known = 0
+    hidden = 0
     for diagnostic in diagnostics:
-        key = _key(diagnostic, root, cwd)
-        if remaining[key] > 0:
-            remaining[key] -= 1
-            known += 1
+        found = key(diagnostic)
+        if remaining[found] > 0:
+            remaining[found] -= 1
+            hidden += 1
         else:
             new.append(diagnostic)
-    return new, known
+    return new, hidden

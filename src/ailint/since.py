@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ailint.baseline import absorbed
 from ailint.diagnostics import Diagnostic
 from ailint.discovery import PYTHON_SUFFIXES, asked
 
@@ -246,17 +247,7 @@ def subtract(
 
     As with a baseline, each entry absorbs as many findings as it counts, in report order.
     """
-    remaining = Counter(earlier)
-    new: list[Diagnostic] = []
-    known = 0
-    for diagnostic in diagnostics:
-        found = key(diagnostic, cwd, top)
-        if remaining[found] > 0:
-            remaining[found] -= 1
-            known += 1
-        else:
-            new.append(diagnostic)
-    return new, known
+    return absorbed(diagnostics, earlier, lambda diagnostic: key(diagnostic, cwd, top))
 
 
 def inside(revision: Revision, targets: Iterable[Path], cwd: Path) -> None:
