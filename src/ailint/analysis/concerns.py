@@ -15,8 +15,9 @@ from __future__ import annotations
 import fnmatch
 import re
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -29,6 +30,9 @@ from ailint.analysis.tree import children, walk
 from ailint.discovery import is_test_path
 from ailint.knowledge import practices
 from ailint.settings import AUTHORITY_MODES, Settings
+
+if TYPE_CHECKING:
+    from ailint.analysis.consumption import Taint
 
 _RELATIONAL = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
 _MEMBERSHIP = (cst.In, cst.NotIn)
@@ -106,7 +110,7 @@ def _annotation_text(expr: cst.BaseExpression) -> str:
     return dotted_name(expr) or "?"
 
 
-def _envelope(project: Project, model: str | None, call: cst.Call, output: Output) -> bool:
+def _envelope(project: Project, model: str | None, call: cst.Call, output: Output | Taint) -> bool:
     """Whether a project model only wraps the raw output in text fields (``Reply(text=content)``).
 
     Such a model validates nothing about the output: any text is a valid ``str``.
@@ -215,12 +219,52 @@ def validated(site: CallSite, project: Project, settings: Settings) -> bool:
             model = body.callee(call)[0]
             if _project_model(project, model) and not _envelope(project, model, call, output):
                 return True
+            if _checked_inside(project, model, call, output.derives, functions, methods):
+                return True
         for comparison in body.comparisons:
             if any(isinstance(t.operator, _MEMBERSHIP) for t in comparison.comparisons) and output.derives(
                 comparison.left
             ):
                 return True
     return False
+
+
+def _checked_inside(
+    project: Project,
+    canonical: str | None,
+    call: cst.Call,
+    derives: Callable[[cst.CSTNode], bool],
+    functions: frozenset[str] | set[str],
+    methods: frozenset[str],
+    depth: int = 0,
+) -> bool:
+    """Whether the project function ``call`` gives the output to validates it (a parser that checks a verdict
+    against an allowed set, or builds a model from it), a few calls deep."""
+    from ailint.analysis.consumption import Taint, given_parameters
+
+    entry = project.functions.get(canonical or "")
+    if entry is None or depth > 2:
+        return False
+    file, record = entry
+    params = given_parameters(record, call, derives)
+    if not params:
+        return False
+    taint = Taint(record, None, params)
+    body = project.body(file, record)
+    for inner in body.calls:
+        if not any(taint.derives(arg.value) for arg in inner.args):
+            continue
+        if _matches(body.names(inner), functions, methods):
+            return True
+        model = body.callee(inner)[0]
+        if _project_model(project, model) and not _envelope(project, model, inner, taint):
+            return True
+        if _checked_inside(project, model, inner, taint.derives, functions, methods, depth + 1):
+            return True
+    return any(
+        any(isinstance(t.operator, _MEMBERSHIP) for t in comparison.comparisons) and taint.derives(comparison.left)
+        for comparison in body.comparisons
+    )
 
 
 def gated(site: CallSite, project: Project, settings: Settings) -> bool:

@@ -16,6 +16,7 @@ function, where the wrapper's result is read.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
@@ -407,6 +408,15 @@ def _into(
     file, record = entry
     if id(record) in seen:
         return []
+    params = given_parameters(record, call, taint.derives)
+    if not params:
+        return []
+    inner = Taint(record, None, params, _barriers(project, file))
+    return uses_in(file, record, inner, project, settings, depth + 1, seen | {id(record)})
+
+
+def given_parameters(record: FunctionRecord, call: cst.Call, derives: Callable[[cst.CSTNode], bool]) -> frozenset[str]:
+    """The parameters of ``record`` that ``call`` passes a value ``derives`` holds (none past a ``*args``)."""
     positional = list(record.scope.positional)
     bound = record.scope.self_name is not None and isinstance(call.func, cst.Attribute)
     if bound and positional and positional[0] == record.scope.self_name:
@@ -415,17 +425,14 @@ def _into(
     index = 0
     for arg in call.args:
         if arg.star:
-            return []
+            return frozenset()
         if arg.keyword is None:
-            if taint.derives(arg.value) and index < len(positional):
+            if derives(arg.value) and index < len(positional):
                 params.add(positional[index])
             index += 1
-        elif taint.derives(arg.value):
+        elif derives(arg.value):
             params.add(arg.keyword.value)
-    if not params:
-        return []
-    inner = Taint(record, None, frozenset(params), _barriers(project, file))
-    return uses_in(file, record, inner, project, settings, depth + 1, seen | {id(record)})
+    return frozenset(params)
 
 
 def _barriers(project: Project, file: FileAnalysis) -> frozenset[int]:
