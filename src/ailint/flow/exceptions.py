@@ -59,7 +59,6 @@ class ExceptionFlow:
     """Answers "does an exception raised at this call escape to an entry point, and how?" over one program."""
 
     def __init__(self, program: Program, boundaries: Iterable[str] = (), handlers: Iterable[str] = ()) -> None:
-        self._origin_is_example = False
         self.program = program
         self.boundaries = tuple(boundaries)
         self.handlers = frozenset(handlers)
@@ -247,18 +246,18 @@ class ExceptionFlow:
         call = self.program.call(module, index)
         if self.catches(call, wanted):
             return None
-        self._origin_is_example = _example(module)
-        return self._up(call.scope, wanted, (), set())
+        return self._up(call.scope, wanted, (), set(), _example(module))
 
     def _up(
-        self, function: str, accepted: frozenset[str], path: tuple[str, ...], visited: set[str]
+        self, function: str, accepted: frozenset[str], path: tuple[str, ...], visited: set[str], example: bool
     ) -> tuple[str, ...] | None:
+        """``example``: the call is in an examples folder itself (its own entry points count)."""
         path = (*path, function)
         if self.stops(function, accepted):
             return None
         program = self.program
         if function not in program.functions and function in program.summaries:
-            return self._entry(function, path)  # a module's own code: nothing calls it
+            return self._entry(function, path, example)  # a module's own code: nothing calls it
         if function in visited or len(path) > _MAX_DEPTH or len(visited) > _MAX_VISITED:
             return None  # explored already (and handled), a cycle, or beyond what is followed
         visited.add(function)
@@ -266,20 +265,21 @@ class ExceptionFlow:
         if not callers:
             if self._returned_closure(function):
                 return None  # a decorator's wrapper: it runs where the decorated function is called, followed already
-            return self._entry(program.function_module.get(function, function), path)
+            return self._entry(program.function_module.get(function, function), path, example)
         for module, index in callers:
             call = program.call(module, index)
             if self.catches(call, accepted) or self.settled(module, index):
                 continue
-            found = self._up(call.scope, accepted, path, visited)
+            found = self._up(call.scope, accepted, path, visited, example)
             if found is not None:
                 return found
         return None
 
-    def _entry(self, module: str, path: tuple[str, ...]) -> tuple[str, ...] | None:
+    @staticmethod
+    def _entry(module: str, path: tuple[str, ...], example: bool) -> tuple[str, ...] | None:
         """An entry point's path, unless the entry is an example using the library the call is in: the library's
         contract is to raise, and an example script that lets the error end it is not where the error is handled."""
-        if _example(module) and not self._origin_is_example:
+        if _example(module) and not example:
             return None
         return path
 

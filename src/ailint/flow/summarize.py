@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Iterable
+from functools import cache
 
 from ailint.flow.summary import Call, Class, FileSummary, Function, Location, Param, Store, Term
 
@@ -649,11 +650,13 @@ def _reraises(handler: ast.ExceptHandler) -> bool:
     return False
 
 
-_RECORDERS = frozenset(
-    {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "record_exception",
-     "capture_exception", "captureException"}
-)  # fmt: skip
-"""Methods that record an error: logger levels, ``span.record_exception``, ``sentry_sdk.capture_exception``."""
+@cache
+def _recorders() -> frozenset[str]:
+    """Methods that record an error: log levels, ``span.record_exception``, ``sentry_sdk.capture_exception``."""
+    from ailint.knowledge import practices
+
+    data = practices()
+    return data.names("logging", "methods") | data.names("logging", "error-recorders")
 
 
 def _records(handler: ast.ExceptHandler) -> bool:
@@ -667,7 +670,7 @@ def _records(handler: ast.ExceptHandler) -> bool:
         if isinstance(node, ast.Call):
             func = node.func  # ``get_logger().error(...)``: the method named, whatever the receiver
             name = func.attr if isinstance(func, ast.Attribute) else _last(func)
-            if name in _RECORDERS:
+            if name in _recorders():
                 return True
             if handler.name is not None and _mentions(node, handler.name):
                 return True
