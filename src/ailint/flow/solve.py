@@ -138,8 +138,7 @@ class _Solver:
 
     # -- sets ----------------------------------------------------------------
     def get(self, key: tuple[Any, ...]) -> set[Value]:
-        if self.reads is not None:
-            self.reads.add(key)
+        self.reads_add(key)
         return self.values.get(key, _EMPTY)
 
     def memo(self, table: dict[Any, Any], key: Any, compute: Any, placeholder: Any) -> Any:
@@ -305,6 +304,7 @@ class _Solver:
         union.update(read)
 
     def reads_add(self, key: Any) -> None:
+        """Note that the constraint being evaluated read ``key`` (it is evaluated again when ``key`` grows)."""
         if self.reads is not None:
             self.reads.add(key)
 
@@ -476,8 +476,7 @@ class _Solver:
         return self.class_module.get(qual) in self.tests or bool(_FAKE.search(qual.rsplit(".", 1)[-1]))
 
     def hierarchy(self, qual: str) -> list[str]:
-        if self.reads is not None:
-            self.reads.add(("sub", qual))
+        self.reads_add(("sub", qual))
         return [qual, *sorted(self._subclasses.get(qual, ()))]
 
     def attribute(self, base: Value, name: str) -> set[Value]:
