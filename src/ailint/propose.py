@@ -32,12 +32,18 @@ from __future__ import annotations
 import ast
 import math
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ailint.capability import Capability
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
     from ailint.api import CallRecord, EntryPoint, Progress
@@ -292,8 +298,10 @@ def render(proposals: Iterable[Proposal], nested: bool = True) -> str:
     for p in proposals:
         count = len(p.sites)
         lines = [
-            _comment(f"# {p.entry.function} ({p.entry.path}:{p.entry.line}) reaches "
-                     f"{count} model call site{'' if count == 1 else 's'}:"),
+            _comment(
+                f"# {p.entry.function} ({p.entry.path}:{p.entry.line}) reaches "
+                f"{count} model call site{'' if count == 1 else 's'}:"
+            ),
         ]
         for call in p.sites:
             through = ", through a wrapper" if call.kind == "wrapper" else ""
@@ -312,7 +320,9 @@ def render(proposals: Iterable[Proposal], nested: bool = True) -> str:
             lines.append(f"output = [{values}]  # checked against these values at every call site")
         else:
             note = f"; found: {p.output_found}" if p.output_found else ""
-            lines.append(_comment(f'# output = ""  # the schema type (a dotted name) or the list of allowed values{note}'))
+            lines.append(
+                _comment(f'# output = ""  # the schema type (a dotted name) or the list of allowed values{note}')
+            )
         note = f"; found: {p.threshold_found}" if p.threshold_found else ""
         value = p.threshold if p.threshold is not None else "0.0"
         lines.append(_comment(f"# threshold = {value}  # the confidence the output must reach to be used{note}"))
@@ -326,3 +336,28 @@ def render(proposals: Iterable[Proposal], nested: bool = True) -> str:
     if not blocks:
         return ""
     return HEADER + "\n" + "\n".join(blocks)
+
+
+def appended(existing: str, addition: str) -> str:
+    """``existing`` with ``addition`` after it, a blank line between, in the file's own line endings.
+
+    The file's text is kept byte for byte: the tables are appended, never
+    merged in, so that comments and layout stay as they were.
+    """
+    if not addition:
+        return existing
+    newline = "\r\n" if "\r\n" in existing else "\n"
+    separator = ""
+    if existing:
+        separator = ("" if existing.endswith("\n") else newline) + (newline if existing.strip() else "")
+    return existing + separator + addition.replace("\n", newline)
+
+
+def nests_settings(path: Path, text: str) -> bool:
+    """Whether ``path`` holds ailint's settings under ``[tool.ailint]``, as the settings read it."""
+    if path.name == "pyproject.toml":
+        return True
+    try:
+        return set(tomllib.loads(text)) == {"tool"}
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return False

@@ -41,10 +41,7 @@ def entry_points(program: Program) -> list[str]:
     functions = {
         qual
         for qual in reaching
-        if qual in program.functions
-        and qual not in called
-        and qual not in closures
-        and not _in_tests(program, qual)
+        if qual in program.functions and qual not in called and qual not in closures and not _in_tests(program, qual)
     }
     modules = {
         module
