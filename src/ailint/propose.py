@@ -66,13 +66,13 @@ class Proposal:
     sites: tuple[CallRecord, ...]
     output: str | tuple[str, ...] | None
     """A schema type or an allowed set, when the code shows it for certain."""
-    output_found: str
-    """What validates the output where it does not show one for certain (for the comment)."""
+    output_found: tuple[str, ...]
+    """What validates the output where it does not show one for certain (for the comments)."""
     mode: str | None
-    mode_found: str
+    mode_found: tuple[str, ...]
     threshold: str | None
     """The one number the output is compared with on its paths, if there is one (only ever suggested)."""
-    threshold_found: str
+    threshold_found: tuple[str, ...]
 
 
 @dataclass
@@ -190,7 +190,7 @@ def _proposal(entry: EntryPoint, name: str, functions: tuple[str, ...], calls: l
                 comparisons.setdefault(text.removeprefix("compared with "), []).append(where)
     output, output_found = _output(judged)
     mode, mode_found = _mode([call for call, _ in judged])
-    threshold_found = "; ".join(
+    threshold_found = tuple(
         f"compared with {value} at {', '.join(dict.fromkeys(wheres))}" for value, wheres in sorted(comparisons.items())
     )
     numbers = [value for value in comparisons if _number(value)]
@@ -235,7 +235,9 @@ def _schema(text: str) -> str | tuple[str, ...] | None:
     return None
 
 
-def _output(judged: list[tuple[CallRecord, tuple[str, ...]]]) -> tuple[str | tuple[str, ...] | None, str]:
+def _output(
+    judged: list[tuple[CallRecord, tuple[str, ...]]],
+) -> tuple[str | tuple[str, ...] | None, tuple[str, ...]]:
     """The one schema every judged call site validates the output with, if there is one; else what was found."""
     per_site: list[set[str | tuple[str, ...]]] = []
     found: list[str] = []
@@ -252,22 +254,22 @@ def _output(judged: list[tuple[CallRecord, tuple[str, ...]]]) -> tuple[str | tup
         per_site.append(schemas)
     common = set.intersection(*per_site) if per_site else set()
     if len(common) == 1 and all(len(s) == 1 for s in per_site):
-        return common.pop(), ""
-    return None, "; ".join(dict.fromkeys(found))
+        return common.pop(), ()
+    return None, tuple(dict.fromkeys(found))
 
 
-def _mode(judged: list[CallRecord]) -> tuple[str | None, str]:
+def _mode(judged: list[CallRecord]) -> tuple[str | None, tuple[str, ...]]:
     """The one authority mode every judged generation declares, if there is one; else what was found."""
     generations = [call for call in judged if call.operation == "generate"]
     modes = {call.authority for call in generations}
     if len(modes) == 1 and None not in modes:
-        return modes.pop(), ""
+        return modes.pop(), ()
     found = [
         f"{call.authority or 'none'} declared at {call.path}:{call.span.line}"
         for call in generations
         if call.authority is not None
     ]
-    return None, "; ".join(found)
+    return None, tuple(found)
 
 
 # -- TOML ------------------------------------------------------------------------
@@ -289,6 +291,11 @@ def _string(text: str) -> str:
 def _comment(text: str) -> str:
     """Text safe on one comment line."""
     return re.sub(r"[\x00-\x1f\x7f]", " ", text)
+
+
+def _found(findings: Iterable[str]) -> list[str]:
+    """What the code shows about a key, one comment line each, under its placeholder."""
+    return [_comment(f"#   found: {finding}") for finding in findings]
 
 
 def render(proposals: Iterable[Proposal], nested: bool = True) -> str:
@@ -319,18 +326,16 @@ def render(proposals: Iterable[Proposal], nested: bool = True) -> str:
             values = ", ".join(_string(v) for v in p.output)
             lines.append(f"output = [{values}]  # checked against these values at every call site")
         else:
-            note = f"; found: {p.output_found}" if p.output_found else ""
-            lines.append(
-                _comment(f'# output = ""  # the schema type (a dotted name) or the list of allowed values{note}')
-            )
-        note = f"; found: {p.threshold_found}" if p.threshold_found else ""
+            lines.append('# output = ""  # a schema type (a dotted name) or a list of allowed values')
+            lines += _found(p.output_found)
         value = p.threshold if p.threshold is not None else "0.0"
-        lines.append(_comment(f"# threshold = {value}  # the confidence the output must reach to be used{note}"))
+        lines.append(f"# threshold = {value}  # the confidence the output must reach to be used")
+        lines += _found(p.threshold_found)
         if p.mode is not None:
             lines.append(f"mode = {_string(p.mode)}  # declared at every call site")
         else:
-            note = f"; found: {p.mode_found}" if p.mode_found else ""
-            lines.append(_comment(f'# mode = ""  # "recommend", "assist" or "act"{note}'))
+            lines.append('# mode = ""  # "recommend", "assist" or "act"')
+            lines += _found(p.mode_found)
         lines.append('# kpi = ""  # the metric, or the dotted call that records the business measure it moves')
         blocks.append("\n".join(lines) + "\n")
     if not blocks:
