@@ -422,3 +422,9 @@ def test_kebab(text: str, name: str) -> None:
 )
 def test_appended_keeps_the_file_and_adds_a_blank_line(existing: str, result: str) -> None:
     assert appended(existing, "T\n") == result
+
+
+def test_the_configuration_page_shows_what_init_prints(shop: Path) -> None:
+    page = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
+    shown = page.split("$ ailint init shop/\n", 1)[1].split("```\n", 1)[0]
+    assert run("init", "--no-cache", "shop/") == (0, shown, "")
