@@ -428,3 +428,15 @@ def test_the_configuration_page_shows_what_init_prints(shop: Path) -> None:
     page = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
     shown = page.split("$ ailint init shop/\n", 1)[1].split("```\n", 1)[0]
     assert run("init", "--no-cache", "shop/") == (0, shown, "")
+
+
+def test_the_cache_init_leaves_behind_does_not_change_what_calls_and_report_say(shop: Path) -> None:
+    """The provisional capabilities ``init`` lists the inventory with are not the project's: another command
+    reading the cache afterwards sees the declared ones only."""
+    with (shop / "pyproject.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[[tool.ailint.capability]]\nname = "digest"\nfunctions = ["shop.digest.*"]\n')
+    fresh = run("report", "--no-cache")
+    assert "- `shop/api.py:11` openai chat.completions.create in `shop.api.create_ticket`" in fresh[1]
+    assert run("init")[0] == 0
+    assert run("report") == fresh
+    assert run("calls", "--format", "json") == run("calls", "--format", "json", "--no-cache")

@@ -94,7 +94,11 @@ def propose(
     progress: Progress | None = None,
     cache: Cache | None = None,
 ) -> Proposals:
-    """The capabilities to propose for the entry points under ``paths`` (see the module docstring)."""
+    """The capabilities to propose for the entry points under ``paths`` (see the module docstring).
+
+    ``cache``: the project's cache (``Cache(settings.root, settings)``); the inventory listed with the
+    provisional capabilities is cached apart, under its own settings.
+    """
     from ailint.api import entry_points, list_calls
 
     paths = list(paths)
@@ -117,9 +121,12 @@ def propose(
         Capability(name=name, functions=functions, output=UNMATCHABLE_OUTPUT, threshold=UNMATCHABLE_THRESHOLD)
         for _, name, functions in fresh
     )
-    inventory = list_calls(
-        paths, replace(settings, capabilities=provisional), cwd, release=False, progress=progress, cache=cache
-    )
+    listed = replace(settings, capabilities=provisional)
+    if cache is not None:  # keyed by the provisional settings: what others read under the project's stays theirs
+        from ailint.cache import Cache
+
+        cache = Cache(settings.root, listed)
+    inventory = list_calls(paths, listed, cwd, release=False, progress=progress, cache=cache)
     result.errors += [line for line in inventory.errors if line not in result.errors]
     owned: dict[str, list[CallRecord]] = {name: [] for _, name, _ in fresh}
     reaches = {name: entry.reaches for entry, name, _ in fresh}
