@@ -440,3 +440,62 @@ def test_the_cache_init_leaves_behind_does_not_change_what_calls_and_report_say(
     assert run("init")[0] == 0
     assert run("report") == fresh
     assert run("calls", "--format", "json") == run("calls", "--format", "json", "--no-cache")
+
+
+ROUTER = """\
+    from shop.llm import ask
+
+
+    def route(ticket: str) -> str:
+        label = ask(f"Route: {ticket}").strip()
+        if label not in {"billing", "bug"}:
+            raise ValueError(label)
+        return label
+
+
+    def route_confident(ticket: str) -> str:
+        label = ask(f"Route: {ticket}")  # ailint: authority=recommend
+        other = ask(f"Route again: {ticket}")
+        score = float(ask(f"Score: {ticket}"))
+        if score < 0.6:
+            return "human"
+        return label + other
+    """
+
+ROUTES = """\
+# shop.router.route (shop/router.py:4) reaches 1 model call site:
+#   shop/router.py:5 openai chat.completions.create, through a wrapper
+[[tool.ailint.capability]]
+name = "route"
+functions = ["shop.router.route"]
+task = ""  # what the model does here, in words
+trigger = ""  # what starts it: a request, a command, a schedule, an event
+output = ["billing", "bug"]  # checked against these values at every call site
+# threshold = 0.0  # the confidence the output must reach to be used
+# mode = ""  # "recommend", "assist" or "act"
+# kpi = ""  # the metric, or the dotted call that records the business measure it moves
+
+# shop.router.route_confident (shop/router.py:11) reaches 3 model call sites:
+#   shop/router.py:12 openai chat.completions.create, through a wrapper
+#   shop/router.py:13 openai chat.completions.create, through a wrapper
+#   shop/router.py:14 openai chat.completions.create, through a wrapper
+[[tool.ailint.capability]]
+name = "route-confident"
+functions = ["shop.router.route_confident"]
+task = ""  # what the model does here, in words
+trigger = ""  # what starts it: a request, a command, a schedule, an event
+# output = ""  # a schema type (a dotted name) or a list of allowed values
+#   found: not validated at shop/router.py:12
+#   found: not validated at shop/router.py:13
+#   found: not validated at shop/router.py:14
+# threshold = 0.6  # the confidence the output must reach to be used
+#   found: compared with 0.6 at shop/router.py:15
+# mode = ""  # "recommend", "assist" or "act"
+#   found: recommend declared at shop/router.py:12
+# kpi = ""  # the metric, or the dotted call that records the business measure it moves
+"""
+
+
+def test_an_allowed_set_is_proposed_and_what_is_not_certain_is_shown_under_its_placeholder(shop: Path) -> None:
+    write(shop, {"shop/router.py": ROUTER})
+    assert run("init", "--no-cache", "shop/router.py") == (0, HEADER + ROUTES, "")
