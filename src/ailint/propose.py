@@ -164,7 +164,8 @@ def kebab(text: str) -> str:
 
 def _unique_name(entry: EntryPoint, taken: set[str]) -> str:
     """The entry point's name in kebab case, with as much of its module as makes it unique."""
-    module_parts = [p for p in entry.module.split(".") if p not in ("__init__", "__main__")]
+    module = entry.module.removesuffix(".ipynb")  # a notebook is named after its file
+    module_parts = [p for p in module.split(".") if p not in ("__init__", "__main__")]
     local = entry.function.removeprefix(entry.module + ".")
     own = [] if local == "<module>" else [p for p in local.split(".") if p != "<locals>"]
     if not own:  # a module's own code: named after the module
@@ -214,6 +215,11 @@ def _number(text: str) -> bool:
         return False
 
 
+def _where(call: CallRecord) -> str:
+    """``shop/api.py:11``, or ``explore.ipynb:cell 2:3`` in a notebook (as Ruff names a cell's line)."""
+    return f"{call.path}:{call.place.rpartition(':')[0]}"
+
+
 def _split_evidence(shown: str) -> tuple[str, str]:
     """``acme.Ticket (acme/api.py:12)`` as its text and its place."""
     if shown.endswith(")") and " (" in shown:
@@ -257,7 +263,7 @@ def _output(
                 schemas.add(schema)
             found.append(f"{text} at {where}" if where else text)
         if not evidence:
-            found.append(f"not validated at {call.path}:{call.span.line}")
+            found.append(f"not validated at {_where(call)}")
         per_site.append(schemas)
     common = set.intersection(*per_site) if per_site else set()
     if len(common) == 1 and all(len(s) == 1 for s in per_site):
@@ -272,9 +278,7 @@ def _mode(judged: list[CallRecord]) -> tuple[str | None, tuple[str, ...]]:
     if len(modes) == 1 and None not in modes:
         return modes.pop(), ()
     found = [
-        f"{call.authority or 'none'} declared at {call.path}:{call.span.line}"
-        for call in generations
-        if call.authority is not None
+        f"{call.authority or 'none'} declared at {_where(call)}" for call in generations if call.authority is not None
     ]
     return None, tuple(found)
 
@@ -319,7 +323,7 @@ def render(proposals: Iterable[Proposal], nested: bool = True) -> str:
         ]
         for call in p.sites:
             through = ", through a wrapper" if call.kind == "wrapper" else ""
-            lines.append(_comment(f"#   {call.path}:{call.span.line} {call.provider} {call.api}{through}"))
+            lines.append(_comment(f"#   {_where(call)} {call.provider} {call.api}{through}"))
         lines += [
             header,
             f"name = {_string(p.name)}",
