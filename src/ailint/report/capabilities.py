@@ -243,8 +243,8 @@ section.capability .task { color: var(--muted); margin: 0 0 8px; }
 .state.ready { color: var(--pass); background: var(--pass-bg); }
 .state.not-ready { color: var(--fail); background: var(--fail-bg); }
 table.checklist { table-layout: fixed; }
-table.checklist col.question { width: 20%; } table.checklist col.answer { width: 9%; }
-table.checklist col.sites { width: 25%; }
+table.checklist col.question { width: 18%; } table.checklist col.answer { width: 8%; }
+table.checklist col.sites { width: 21%; }
 table.checklist td { overflow-wrap: anywhere; }
 table.checklist td.verdict { font-weight: 700; white-space: nowrap; overflow-wrap: normal; }
 td.verdict.yes { color: var(--pass); } td.verdict.no { color: var(--fail); }
