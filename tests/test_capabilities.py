@@ -122,3 +122,63 @@ def test_the_html_report_shows_one_checklist_per_capability() -> None:
     text = "".join(tags.text)
     assert "records acme.metrics.record_handling_time (acme/api.py:14)" in text
     assert "http://" not in page and "<script" not in page
+
+
+def _declared(name: str, task: str, sites: list[str]):  # type: ignore[no-untyped-def]
+    """An inventory with one capability whose one call site is at each of ``sites`` (``path:line``)."""
+    from ailint.api import CallRecord, CallsResult, CapabilityRecord
+    from ailint.capability import Capability
+    from ailint.diagnostics import Span
+
+    capability = Capability(name=name, functions=("acme.api.*",), task=task)
+    calls = [
+        CallRecord(
+            path=where.rpartition(":")[0],
+            span=Span(int(where.rpartition(":")[2]), 5, int(where.rpartition(":")[2]), 40),
+            provider="openai",
+            api="chat.completions.create",
+            operation="generate",
+            kind="direct",
+            function="acme.api.handle",
+            authority=None,
+            checks={"logging": "pass", "errors": "pass", "timeout": "pass", "usage": "pass"},
+            capabilities=(CapabilityRecord(name, {}),),
+        )
+        for where in sites
+    ]
+    return CallsResult(files=1, calls=calls, capabilities=(capability,))
+
+
+def test_the_markdown_checklist_escapes_the_name_and_the_task_as_the_page_does() -> None:
+    """``<customer>`` is text in the HTML page; unescaped in Markdown, GitHub would drop it as a tag."""
+    from ailint.report import capabilities
+
+    lines = capabilities.markdown(_declared("reply <v2>", "Reply to <customer> with *care* and `tone`", []))
+    assert lines[4:8] == [
+        "### reply \\<v2\\> (not ready)",
+        "",
+        "_Reply to \\<customer\\> with \\*care\\* and \\`tone\\`_",
+        "",
+    ]
+
+
+def test_the_html_checklist_has_fixed_columns_and_call_sites_that_wrap_in_their_cell() -> None:
+    """Every capability's table lines up with the others, and a long path breaks at its slashes instead of
+    pushing the table out of its box (seen in a browser, with paths of a nested service)."""
+    import html
+
+    from ailint.report import capabilities
+
+    result = _declared("triage", "", ["services/support/acme/api.py:10", "services/support/acme/llm.py:7"])
+    page = "\n".join(capabilities.html(result, lambda text: html.escape(str(text), quote=True)))
+    assert (
+        '<table class="checklist"><colgroup><col class="question"><col class="answer"><col class="evidence">\n'
+        '<col class="sites"></colgroup><thead><tr><th>Question</th><th>Answer</th><th>Evidence</th>\n'
+        "<th>Call sites</th></tr></thead><tbody>\n"
+    ) in page
+    assert (
+        '<td class="sites"><div class="site">services/<wbr>support/<wbr>acme/<wbr>api.py:10</div>'
+        '<div class="site">services/<wbr>support/<wbr>acme/<wbr>llm.py:7</div></td></tr>'
+    ) in page
+    assert "table.checklist { table-layout: fixed; }" in capabilities.CSS
+    assert "table.checklist td { overflow-wrap: anywhere; }" in capabilities.CSS

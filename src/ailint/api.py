@@ -1202,6 +1202,72 @@ def _remembered_calls(run: _Run, cache: Cache) -> CallsResult | None:
     return result
 
 
+@dataclass(frozen=True)
+class EntryPoint:
+    """A function no project code calls that reaches a model (``flow.entries``), where it is defined."""
+
+    function: str
+    """Its qualified name, as call records name functions (``pkg.script.<module>`` for a module's own code)."""
+    module: str
+    path: str
+    line: int
+    """The line of its ``def`` (1 for a module's own code)."""
+    reaches: frozenset[str] = frozenset()
+    """The functions it may run, itself included, named as call records name them."""
+
+
+@dataclass
+class EntriesResult:
+    """The entry points of a run, and what it could not read (as :class:`CallsResult`)."""
+
+    entries: list[EntryPoint] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def entry_points(
+    paths: Iterable[Path],
+    settings: Settings,
+    cwd: Path | None = None,
+    *,
+    progress: Progress | None = None,
+    cache: Cache | None = None,
+) -> EntriesResult:
+    """The entry points in the files under ``paths`` that reach a model, sorted by place (``ailint init``).
+
+    Read over the program of the inventory's own run (the same files, module
+    names and tests as :func:`list_calls`), so that the call records of a
+    later :func:`list_calls` name the same functions; nothing is parsed or judged.
+    """
+    from ailint.flow.entries import entry_points as reaching_entries
+    from ailint.flow.entries import reached
+
+    run = _Run(list(paths), settings, cwd, progress, cache, memo=False, kind="calls")
+    run.end()
+    result = EntriesResult(errors=run.errors, missing=run.missing)
+    program = run.program
+    if program is None:
+        return result
+    targets = {file.module: file for file in run.files if file.target}
+    found = []
+    for name in reaching_entries(program):
+        module = program.function_module.get(name, name)
+        file = targets.get(module)
+        if file is None:
+            continue  # in the project, outside the paths asked for
+        function = program.functions.get(name)
+        reaches = frozenset(
+            f"{qual}.<module>" if qual in program.summaries and qual not in program.functions else qual
+            for qual in reached(program, name)
+        )
+        if function is None:  # a module's own code, as call records name it
+            found.append(EntryPoint(f"{name}.<module>", module, file.display, 1, reaches))
+        else:
+            found.append(EntryPoint(name, module, file.display, function.line, reaches))
+    result.entries = sorted(found, key=lambda e: (e.path, e.line, e.function))
+    return result
+
+
 # -- A project kept loaded between requests (``ailint server``) ---------------------------------
 
 

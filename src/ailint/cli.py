@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ailint.api import CallsResult, Progress, RunResult
     from ailint.flow.program import Program
     from ailint.projects import Part
+    from ailint.propose import Proposal
     from ailint.settings import Settings
     from ailint.since import Revision
 
@@ -791,3 +792,144 @@ def report_command(
         except OSError as exc:
             _fail(f"cannot write {output_file.as_posix()}: {exc.strerror or exc}")
     sys.exit(EXIT_CLEAN)
+
+
+@main.command("init")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Append the tables to the configuration file that governs the paths (pyproject.toml, ailint.toml), "
+    "once the result is checked to be a valid configuration; without it nothing is written.",
+)
+@click.option("--config", type=click.Path(path_type=Path), help="Use this configuration file for every file.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file (no capability is declared).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache in .ailint_cache/.")
+def init_command(paths: tuple[Path, ...], write: bool, config: Path | None, isolated: bool, no_cache: bool) -> None:
+    """Propose a capability table for each entry point under PATHS that reaches a model.
+
+    An entry point is a function no project code calls (tests aside): an
+    endpoint, a CLI command, `main`, a worker task. Each table names the
+    function and leaves the task, trigger, output, threshold, mode and KPI
+    for the team to fill in, except what the code shows for certain (the
+    schema every call site validates the output with, the authority mode
+    every call site declares); its comments list the call sites behind it.
+    The tables are printed as TOML. Entry points that a declared capability
+    names already are left out, with a note on stderr.
+    """
+    from ailint.progress import progress_bar
+    from ailint.propose import propose
+
+    if write and isolated:
+        _fail("--write cannot be used with --isolated: no configuration file is read, so none would be written")
+    targets = list(paths) or [Path(".")]
+    parts, _ = _parts(targets, config, isolated, (None, [], []))
+    found: list[tuple[Settings, list[Proposal]]] = []
+    missing: list[str] = []
+    with progress_bar() as progress:
+        for part in parts:
+            cache = None
+            if not no_cache:
+                from ailint.cache import Cache
+
+                cache = Cache(part.settings.root, part.settings)
+            result = propose(part.paths, part.settings, progress=progress, cache=cache)
+            for line in result.errors:
+                click.echo(f"ailint: warning: {line}", err=True)
+            missing += [m for m in result.missing if m not in missing]
+            for entry, name in result.declared:
+                click.echo(
+                    f"ailint: note: {entry.function} ({entry.path}:{entry.line}) is in the declared capability "
+                    f"'{name}': not proposed",
+                    err=True,
+                )
+            if result.proposals:
+                found.append((part.settings, result.proposals))
+    for line in missing:
+        click.echo(f"ailint: error: {line}: no such file or directory", err=True)
+    if missing:
+        sys.exit(EXIT_USAGE)
+    if not found:
+        click.echo(
+            "ailint: no entry point reaches a model outside the declared capabilities: nothing to propose", err=True
+        )
+        sys.exit(EXIT_CLEAN)
+    if write:
+        _write_capabilities(found)
+    else:
+        _print_capabilities(found)
+    sys.exit(EXIT_CLEAN)
+
+
+def _config_file(settings: Settings) -> tuple[Path, str, bool]:
+    """The file ``init`` proposes for (a new ``ailint.toml`` in the root when none governs), its text, and whether
+    its settings are under ``[tool.ailint]``."""
+    from ailint.propose import nests_settings
+
+    target = settings.config_path
+    if target is None:
+        return settings.root / "ailint.toml", "", False
+    try:
+        existing = target.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        _fail(f"cannot read {_shown(target)}: {reason}")
+    return target, existing, nests_settings(target, existing)
+
+
+def _print_capabilities(found: list[tuple[Settings, list[Proposal]]]) -> None:
+    """The tables on stdout, as ``--write`` would append them (each file named when there are several).
+
+    Where no configuration file governs, they are tables of a ``pyproject.toml``.
+    """
+    from ailint.propose import render
+
+    texts = []
+    for settings, proposals in found:
+        target, _, nested = _config_file(settings)
+        if settings.config_path is None:
+            nested = True
+        text = render(proposals, nested)
+        if len(found) > 1:
+            text = f"# for {_shown(target) if settings.config_path is not None else 'pyproject.toml'}\n{text}"
+        texts.append(text)
+    click.echo("\n".join(texts), nl=False)
+
+
+def _write_capabilities(found: list[tuple[Settings, list[Proposal]]]) -> None:
+    """``init --write``: each file's new text is checked as a configuration first (as a run would read it), and
+    nothing is written (exit 2) when one would not be valid or would lose a declared capability."""
+    from ailint.propose import appended, render
+    from ailint.settings import ConfigError, settings_from_text
+
+    edits = []
+    for settings, proposals in found:
+        target, existing, nested = _config_file(settings)
+        text = appended(existing, render(proposals, nested))
+        shown = _shown(target)
+        try:
+            after = settings_from_text(target, text, settings.root)
+        except ConfigError as exc:
+            _fail(f"{shown} not written: with the proposed tables it would not be a valid configuration: {exc}")
+        kept = {c.name for c in after.capabilities}
+        lost = [c.name for c in settings.capabilities if c.name not in kept]
+        if lost:
+            names = ", ".join(f"'{name}'" for name in lost)
+            _fail(
+                f"{shown} not written: its own capability tables would replace those it extends ({names}); "
+                "add the proposed tables where those are declared"
+            )
+        edits.append((target, settings.config_path is not None, text, len(proposals)))
+    for target, existed, text, count in edits:
+        try:
+            mode = target.stat().st_mode & 0o7777 if existed else None
+            write_atomically(target, text)
+            if mode is not None:
+                os.chmod(target, mode)  # the file keeps its permissions
+        except OSError as exc:
+            _fail(f"cannot write {_shown(target)}: {exc.strerror or exc}")
+        click.echo(
+            f"ailint: {'appended' if existed else 'wrote'} {count} capability table{'' if count == 1 else 's'} "
+            f"to {_shown(target)}; fill in what they leave empty",
+            err=True,
+        )

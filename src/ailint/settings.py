@@ -362,6 +362,21 @@ def load_settings(config: Path | None = None, cwd: Path | None = None, *, strict
     return _settings(path, _read_toml(path), root)
 
 
+def settings_from_text(path: Path, text: str, root: Path | None = None) -> Settings:
+    """The settings the configuration file ``path`` would give if it held ``text`` (validated, as a run reads it).
+
+    So that an edit of a configuration (``ailint init --write``) is checked
+    before the file is written, with the errors a run would give.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"cannot parse {_display(path)}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"cannot parse {_display(path)}: arrays or tables nested too deeply") from None
+    return _settings(path, data, root)
+
+
 def isolated_settings(cwd: Path | None = None) -> Settings:
     """``--isolated``: the defaults, no configuration file read; the working directory is the root."""
     return Settings(root=(cwd or Path.cwd()).resolve(), enabled=_default_codes())

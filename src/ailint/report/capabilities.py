@@ -209,9 +209,9 @@ def markdown(result: CallsResult) -> list[str]:
     for found in lists:
         capability = found.capability
         state = "ready" if found.ready else "not ready"
-        lines += [f"### {capability.name} ({state})", ""]
-        if capability.task:
-            lines += [f"_{capability.task}_", ""]
+        lines += [f"### {_cell(capability.name)} ({state})", ""]
+        if capability.task:  # escaped as the page escapes it: ``<customer>`` is text, not a tag GitHub drops
+            lines += [f"_{_cell(capability.task)}_", ""]
         lines += ["| question | answer | evidence | call sites |", "|---|---|---|---|"]
         for item in found.items:
             evidence = "<br>".join(_cell(f) for f in item.findings) or "none found"
@@ -242,11 +242,16 @@ section.capability .task { color: var(--muted); margin: 0 0 8px; }
 .state { font-size: 12px; font-weight: 600; border-radius: 10px; padding: 1px 8px; margin-left: 8px; }
 .state.ready { color: var(--pass); background: var(--pass-bg); }
 .state.not-ready { color: var(--fail); background: var(--fail-bg); }
-table.checklist td.verdict { font-weight: 700; white-space: nowrap; }
+table.checklist { table-layout: fixed; }
+table.checklist col.question { width: 18%; } table.checklist col.answer { width: 8%; }
+table.checklist col.sites { width: 21%; }
+table.checklist td { overflow-wrap: anywhere; }
+table.checklist td.verdict { font-weight: 700; white-space: nowrap; overflow-wrap: normal; }
 td.verdict.yes { color: var(--pass); } td.verdict.no { color: var(--fail); }
 td.verdict.partly { color: var(--warn); } td.verdict.unknown { color: var(--muted); }
 table.checklist ul { margin: 0; padding-left: 18px; }
 table.checklist td.sites { font-family: var(--mono); font-size: 12.5px; color: var(--muted); }
+table.checklist td.sites .site + .site { margin-top: 3px; }
 """
 
 
@@ -271,11 +276,16 @@ def html(result: CallsResult, escape: object) -> list[str]:
         )
         if capability.task:
             out.append(f'<p class="task">{e(capability.task)}</p>')
-        out.append('<table class="checklist"><thead><tr><th>Question</th><th>Answer</th><th>Evidence</th>')
+        # Fixed columns: every capability's table lines up with the others, and a long path wraps in its cell
+        # instead of pushing the table out of its box.
+        out.append(
+            '<table class="checklist"><colgroup><col class="question"><col class="answer"><col class="evidence">'
+        )
+        out.append('<col class="sites"></colgroup><thead><tr><th>Question</th><th>Answer</th><th>Evidence</th>')
         out.append("<th>Call sites</th></tr></thead><tbody>")
         for item in found.items:
             evidence = "".join(f"<li>{e(f)}</li>" for f in item.findings) or "<li>none found</li>"
-            sites = "<br>".join(e(s) for s in item.sites) or "none"
+            sites = "".join(f'<div class="site">{e(s).replace("/", "/<wbr>")}</div>' for s in item.sites) or "none"
             out.append(
                 f'<tr data-question="{e(item.key)}"><td>{e(item.question)}</td>'
                 f'<td class="verdict {e(item.verdict)}">{e(VERDICTS[item.verdict])}</td>'
