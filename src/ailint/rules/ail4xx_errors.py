@@ -17,8 +17,17 @@ class UnhandledError(CallRule):
     Follows a provider error from the model call that raises it up through
     every function that calls it (wrappers, methods reached by dispatch,
     decorators and callbacks the project passes around) to the entry points:
-    functions no project code calls (endpoints, CLI commands, `main`, worker
-    tasks) and module-level code. Callers in test files do not count. The
+    module-level code, functions of a module no project code calls
+    (endpoints, CLI commands, `main`, worker tasks), and methods that
+    something outside the project is given: decorated by a library's
+    decorator that does more than wrap (`@bot.event(...)`, `@app.post(...)`,
+    `@tool`; not `@retry` or `@abstractmethod`), passed or stored as a
+    callback (`bus.subscribe("message", self.on_message)`), dunders, and
+    methods of a class built on a library class (`class Handler(BaseTool)`).
+    A method that no project code calls and that nothing outside is given is
+    public API of a library, whose contract is to raise, or dead code: its
+    errors are its callers' business, as at a boundary. Callers in test
+    files do not count. The
     error is handled when **every** path catches the provider's base error
     (`openai.APIError`, `anthropic.APIError`, ...) or something broader
     (`Exception`, `BaseException`, a bare `except`,
