@@ -137,6 +137,7 @@ class UnloggedCall(CallRule):
     summary: ClassVar[str] = "A model call is not recorded by a log call or a trace."
     message: ClassVar[str] = "{call} is not recorded by a log call or a trace"
     check_name: ClassVar[str] = "logging"
+    operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
@@ -208,6 +209,7 @@ class UnstructuredLog(CallRule):
     summary: ClassVar[str] = "A model call is logged only through message strings, with no structured fields."
     message: ClassVar[str] = "{call} is logged only through message strings; add structured fields or a span"
     check_name: ClassVar[str] = "logging"
+    operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:

@@ -103,6 +103,7 @@ class UnhandledError(CallRule):
     summary: ClassVar[str] = "A model call is not inside a try that catches the provider's base error."
     message: ClassVar[str] = "{call} is not inside a try that catches {base_error}"
     check_name: ClassVar[str] = "errors"
+    operational: ClassVar[bool] = True
     narrower_message: ClassVar[str] = "{call} is inside a try that catches only {caught}; {base_error} escapes"
 
     escape_message: ClassVar[str] = "{call} is not inside a try that catches {base_error}; it escapes through {path}"
@@ -230,6 +231,7 @@ class SwallowedError(CallRule):
     summary: ClassVar[str] = "A handler catches a model call's errors and silently drops them."
     message: ClassVar[str] = "{call}: the handler at line {line} swallows the error ({how})"
     check_name: ClassVar[str] = "errors"
+    operational: ClassVar[bool] = True
 
     def applies(self, site: CallSite, ctx: RuleContext) -> bool:
         """At a wrapper's call, judged only where a handler on its way catches the errors (else AIL401 judges them
@@ -353,6 +355,7 @@ class MissingTimeout(CallRule):
     summary: ClassVar[str] = "A model call has no timeout, on the call or on its client."
     message: ClassVar[str] = "{call} has no timeout, on the call or on its client"
     check_name: ClassVar[str] = "timeout"
+    operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
 
     def applies(self, site: CallSite, ctx: RuleContext) -> bool:

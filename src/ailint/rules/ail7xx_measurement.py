@@ -85,6 +85,7 @@ class UnmeasuredCall(CallRule):
     summary: ClassVar[str] = "A model call's token usage is never read or recorded."
     message: ClassVar[str] = "{call} token usage is never read or recorded"
     check_name: ClassVar[str] = "usage"
+    operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
     operations: ClassVar[frozenset[str]] = frozenset({"generate", "embed"})
 
