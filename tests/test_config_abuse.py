@@ -35,6 +35,7 @@ TABLES = {
         "extend-exclude",
         "extend-per-file-ignores",
         "tests",
+        "scripts",
         "call-sites",
         "validation",
         "confidence",
@@ -162,6 +163,10 @@ WRONG_TYPES = [
     (
         "tests = 'tests/**'",
         "invalid value for 'tests' in pyproject.toml [tool.ailint]: expected a list of strings, got 'tests/**'",
+    ),
+    (
+        "scripts = 'scripts/**'",
+        "invalid value for 'scripts' in pyproject.toml [tool.ailint]: expected a list of strings, got 'scripts/**'",
     ),
     ("call-sites = ['acme.llm']", "[tool.ailint.call-sites] in pyproject.toml must be a table"),
     ("validation = 1", "[tool.ailint.validation] in pyproject.toml must be a table"),

@@ -43,14 +43,14 @@ def monorepo(project: Path) -> Path:
     (project / "pyproject.toml").write_text('[tool.ailint]\nselect = ["AIL401"]\n')
     (project / "top.py").write_text(BAD)
     for name in ("svc_a", "svc_b"):
-        (project / name / "scripts").mkdir(parents=True)
+        (project / name / "jobs").mkdir(parents=True)
         (project / name / "app.py").write_text(BAD)
-        (project / name / "scripts" / "job.py").write_text(BAD)
+        (project / name / "jobs" / "job.py").write_text(BAD)
     (project / "svc_a" / "pyproject.toml").write_text(
         '[project]\nname = "a"\n\n[tool.ailint]\nselect = ["AIL401"]\nseverity = { AIL401 = "warning" }\n'
     )
     (project / "svc_b" / "pyproject.toml").write_text(
-        '[tool.ailint]\nselect = ["AIL401"]\nper-file-ignores = { "scripts/**" = ["AIL401"] }\nexclude = ["legacy/"]\n'
+        '[tool.ailint]\nselect = ["AIL401"]\nper-file-ignores = { "jobs/**" = ["AIL401"] }\nexclude = ["legacy/"]\n'
     )
     (project / "svc_b" / "legacy").mkdir()
     (project / "svc_b" / "legacy" / "old.py").write_text(BAD)
@@ -60,7 +60,7 @@ def monorepo(project: Path) -> Path:
 
 EXPECTED = [
     ("svc_a/app.py", 7, "AIL401", "warning"),
-    ("svc_a/scripts/job.py", 7, "AIL401", "warning"),
+    ("svc_a/jobs/job.py", 7, "AIL401", "warning"),
     ("svc_b/app.py", 7, "AIL401", "error"),
     ("top.py", 7, "AIL401", "error"),
 ]
@@ -68,14 +68,14 @@ EXPECTED = [
 
 def test_each_file_gets_its_own_projects_settings(monorepo: Path) -> None:
     assert found(".") == EXPECTED
-    assert found("svc_a", "svc_b/app.py", "svc_b/scripts/job.py", "top.py") == EXPECTED
+    assert found("svc_a", "svc_b/app.py", "svc_b/jobs/job.py", "top.py") == EXPECTED
 
 
 def test_from_any_working_directory(monorepo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(monorepo / "elsewhere")
     assert found("..") == [(f"../{path}", line, code, level) for path, line, code, level in EXPECTED]
-    assert found(str(monorepo / "svc_b" / "scripts")) == []
-    monkeypatch.chdir(monorepo / "svc_b" / "scripts")
+    assert found(str(monorepo / "svc_b" / "jobs")) == []
+    monkeypatch.chdir(monorepo / "svc_b" / "jobs")
     assert found(".") == []
     assert found("../legacy/old.py") == [("../legacy/old.py", 7, "AIL401", "error")]  # named: checked
 
@@ -83,7 +83,7 @@ def test_from_any_working_directory(monorepo: Path, monkeypatch: pytest.MonkeyPa
 def test_text_report_of_the_monorepo(monorepo: Path) -> None:
     assert run("svc_a", "svc_b") == (
         1,
-        f"svc_a/app.py:7:12: {MESSAGE}\nsvc_a/scripts/job.py:7:12: {MESSAGE}\nsvc_b/app.py:7:12: {MESSAGE}\n"
+        f"svc_a/app.py:7:12: {MESSAGE}\nsvc_a/jobs/job.py:7:12: {MESSAGE}\nsvc_b/app.py:7:12: {MESSAGE}\n"
         "Found 3 diagnostics (1 error, 2 warnings) in 4 files.\n",
         "",
     )
@@ -92,7 +92,7 @@ def test_text_report_of_the_monorepo(monorepo: Path) -> None:
 def test_show_files(monorepo: Path) -> None:
     assert run("--show-files", ".") == (
         0,
-        "svc_a/app.py\nsvc_a/scripts/job.py\nsvc_b/app.py\nsvc_b/scripts/job.py\ntop.py\n",
+        "svc_a/app.py\nsvc_a/jobs/job.py\nsvc_b/app.py\nsvc_b/jobs/job.py\ntop.py\n",
         "",
     )
     assert run("--show-files", "svc_b/legacy/old.py", "--force-exclude") == (0, "", "")
@@ -107,7 +107,7 @@ def test_show_settings(monorepo: Path) -> None:
         "project root: svc_b",
         "select: [AIL401]",
         "exclude: [legacy/]",
-        "per-file-ignores: {scripts/** = [AIL401]}",
+        "per-file-ignores: {jobs/** = [AIL401]}",
         "severity: {}",
     ]
     assert "tests: [**/tests/**, **/test/**, **/test_*.py, **/*_test.py, **/conftest.py]" in out.splitlines()
@@ -142,15 +142,15 @@ def test_top_level_keys_of_ailint_toml_are_validated(monorepo: Path) -> None:
 def test_extend_and_the_extend_keys(monorepo: Path) -> None:
     (monorepo / "svc_a" / "pyproject.toml").write_text(
         '[tool.ailint]\nextend = "../pyproject.toml"\nextend-select = ["AIL403"]\n'
-        'extend-per-file-ignores = { "scripts/**" = ["AIL403"] }\n'
+        'extend-per-file-ignores = { "jobs/**" = ["AIL403"] }\n'
     )
     (monorepo / "pyproject.toml").write_text(
-        '[tool.ailint]\nselect = ["AIL401"]\nper-file-ignores = { "scripts/**" = ["AIL401"] }\n'
+        '[tool.ailint]\nselect = ["AIL401"]\nper-file-ignores = { "jobs/**" = ["AIL401"] }\n'
         'severity = { AIL403 = "error" }\n'
     )
     assert found("svc_a") == [("svc_a/app.py", 7, "AIL401", "error"), ("svc_a/app.py", 7, "AIL403", "error")]
     (monorepo / "svc_a" / "pyproject.toml").write_text(
-        '[tool.ailint]\nextend = "../pyproject.toml"\nextend-ignore = ["AIL401"]\nextend-exclude = ["scripts/"]\n'
+        '[tool.ailint]\nextend = "../pyproject.toml"\nextend-ignore = ["AIL401"]\nextend-exclude = ["jobs/"]\n'
     )
     assert run("--show-files", "svc_a") == (0, "svc_a/app.py\n", "")
     assert found("svc_a") == []

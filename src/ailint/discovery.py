@@ -413,3 +413,24 @@ def _tests_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
 def is_test_path(relative: str, patterns: tuple[str, ...] = DEFAULT_TESTS) -> bool:
     """Whether a file, by its path from the project root, is a test (``tests`` globs, gitignore style)."""
     return _tests_spec(tuple(patterns)).match_file(relative)
+
+
+DEFAULT_SCRIPTS = (
+    "**/scripts/**",
+    "**/examples/**",
+    "**/example/**",
+    "**/demo/**",
+    "**/demos/**",
+    "**/cookbook/**",
+    "**/cookbooks/**",
+    "**/samples/**",
+    "**/tutorials/**",
+    "**/profiling/**",
+)
+"""Files that are scripts, examples and demos by default: judged for the output and its authority, not for how
+the request is run (logging, errors, timeouts, usage), which a one-off script or a demo does not need."""
+
+
+def is_script_path(relative: str, patterns: tuple[str, ...] = DEFAULT_SCRIPTS) -> bool:
+    """Whether a file, by its path from the project root, is a script, an example or a demo (``scripts`` globs)."""
+    return _tests_spec(tuple(patterns)).match_file(relative)

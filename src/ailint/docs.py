@@ -55,12 +55,19 @@ def section(rule: type[Rule], title: str) -> str:
 def page(rule: type[Rule]) -> str:
     """A rule's documentation page in Markdown: title, metadata, then its docstring."""
     default = "yes" if rule.enabled_by_default else f"no (enable it with `--select {rule.code}`)"
+    scripts = (
+        '- In scripts, examples and demos (the `scripts` setting) and under `if __name__ == "__main__":`: '
+        "not reported\n"
+        if getattr(rule, "operational", False)
+        else ""
+    )
     return (
         f"# {rule.code}: {rule.name}\n\n"
         f"{rule.summary}\n\n"
         f"- Severity: {rule.severity.value}\n"
         f"- Concern: {rule.concern.value}\n"
-        f"- Enabled by default: {default}\n\n"
+        f"- Enabled by default: {default}\n"
+        f"{scripts}\n"
         f"{rule.doc()}\n"
     )
 

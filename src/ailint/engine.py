@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
 from ailint.diagnostics import Diagnostic, Severity, Span
-from ailint.discovery import is_test_path
+from ailint.discovery import is_script_path, is_test_path
 from ailint.fingerprint import fingerprint, normalise
 from ailint.knowledge import Knowledge
 from ailint.rules import registry
@@ -782,8 +782,17 @@ class Engine:
             return []  # tests are read (their calls are listed) but not judged: SPEC section 2
         context = RuleContext(analysis=prepared.analysis, settings=self.settings, project=project)
         findings: list[tuple[str, Finding]] = []
+        script = is_script_path(prepared.task.relative, self.settings.scripts)
+        demo = () if script else _main_blocks(prepared.analysis)
         for site in project.sites(prepared.analysis):
+            if not script and demo and site.record is None:
+                line = prepared.analysis.line(site.node)
+                in_script = any(start <= line <= end for start, end in demo)
+            else:
+                in_script = script
             for rule in self.call_rules:
+                if in_script and rule.operational:
+                    continue  # a script's or a demo's request needs no production logging, handling or bounds
                 if rule.applies(site, context):
                     findings.extend((site.function, finding) for finding in rule.check(site, context))
         if not findings:
@@ -946,3 +955,33 @@ def merge_repeated(diagnostics: list[Diagnostic], owners: dict[tuple[int, int, s
             also = f" (the same for {len(lines)} more call{plural} here, line{plural} {shown})"
             first[id(members[0])] = replace(members[0], message=members[0].message + also)
     return [first.get(id(d), d) for d in diagnostics if id(d) not in dropped]
+
+
+def _main_blocks(analysis: FileAnalysis) -> tuple[tuple[int, int], ...]:
+    """The lines of the module's ``if __name__ == "__main__":`` blocks: the file run as a script or a demo."""
+    import libcst as cst
+
+    module = analysis.module_node
+    if module is None:
+        return ()
+    found = []
+    for statement in module.body:
+        if isinstance(statement, cst.If) and _is_main_test(statement.test):
+            where = analysis.position(statement)
+            if where is not None:
+                found.append((where[0], where[2]))
+    return tuple(found)
+
+
+def _is_main_test(test: cst.BaseExpression) -> bool:
+    import libcst as cst
+
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return False
+    sides = (test.left, target.comparator)
+    names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
+    texts = [s for s in sides if isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__"]
+    return len(names) == 1 and len(texts) == 1

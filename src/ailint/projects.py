@@ -166,6 +166,7 @@ def describe(settings: Settings, cwd: Path) -> str:
         "per-file-ignores: " + shown({glob: codes for glob, codes in settings.per_file_ignores}),
         "severity: " + shown({code: level.value for code, level in settings.severity.items()}),
         f"tests: {shown(settings.tests)}",
+        f"scripts: {shown(settings.scripts)}",
         f"call-sites.extra: {shown(settings.call_site_extra)}",
         f"validation.validators: {shown(settings.validators)}",
         f"confidence.pattern: {settings.confidence_pattern}",

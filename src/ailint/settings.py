@@ -23,7 +23,7 @@ import pathspec
 
 from ailint.capability import Capability, parse_capabilities
 from ailint.diagnostics import Severity
-from ailint.discovery import DEFAULT_TESTS
+from ailint.discovery import DEFAULT_SCRIPTS, DEFAULT_TESTS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -67,6 +67,8 @@ class Settings:
     sink_extra: tuple[str, ...] = ()
     tests: tuple[str, ...] = DEFAULT_TESTS
     """Globs of test files (relative to the root): read for the project's facts, not judged."""
+    scripts: tuple[str, ...] = DEFAULT_SCRIPTS
+    """Globs of scripts, examples and demos: not judged for the operational rules (``CallRule.operational``)."""
     capabilities: tuple[Capability, ...] = ()
     """The declared capabilities (``[[tool.ailint.capability]]``, SPEC section 4b)."""
 
@@ -485,6 +487,7 @@ def _parse(path: Path, raw: Any, nested: bool) -> dict[str, Any]:
             "extend-per-file-ignores": per_file,
             "severity": c.severity,
             "tests": c.globs,
+            "scripts": c.globs,
             "call-sites": sub({"extra": c.dotted}),
             "validation": sub({"validators": c.dotted}),
             "confidence": sub({"pattern": c.pattern, "gates": c.dotted}),
@@ -532,7 +535,7 @@ def _combine(layers: list[dict[str, Any]], root: Path, path: Path) -> Settings:
         for key, value in layer.items():
             if isinstance(value, dict) and key not in ("per-file-ignores", "extend-per-file-ignores", "severity"):
                 merged[key] = {**merged.get(key, {}), **value}
-            elif key in ("tests", "capability"):
+            elif key in ("tests", "scripts", "capability"):
                 merged[key] = value
 
     def section(name: str) -> dict[str, Any]:
@@ -560,5 +563,6 @@ def _combine(layers: list[dict[str, Any]], root: Path, path: Path) -> Settings:
         authority_paths=tuple(section("authority").get("paths", {}).items()),
         sink_extra=section("sinks").get("extra", ()),
         tests=merged.get("tests", DEFAULT_TESTS),
+        scripts=merged.get("scripts", DEFAULT_SCRIPTS),
         capabilities=merged.get("capability", ()),
     )

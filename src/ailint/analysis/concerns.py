@@ -559,6 +559,41 @@ def _callbacks(given: dict[str, cst.BaseExpression]) -> bool:
     )
 
 
+_PRACTICE: weakref.WeakKeyDictionary[Project, tuple[int, bool]] = weakref.WeakKeyDictionary()
+
+
+def logs_with_fields(project: Project) -> bool:
+    """Whether the project's product code logs with structured fields anywhere (``extra=``, keyword fields, a
+    bound logger): only then is a model call logged through message strings alone a lapse from its practice;
+    where message strings are the convention, fields for one call are not the fix."""
+    files = {id(a): a for a in project.files.values()}
+    known = _PRACTICE.get(project)
+    if known is not None and known[0] == len(files):
+        return known[1]
+    data = practices()
+    methods = data.names("logging", "methods")
+    modules = data.names("logging", "modules")
+    word = data.word("logging", "receiver-word")
+    found = False
+    for analysis in files.values():
+        if found:
+            break
+        if is_test_path(analysis.relative_path or analysis.module.replace(".", "/") + ".py"):
+            continue
+        for pending in analysis.calls:
+            func = pending.node.func
+            if not (isinstance(func, cst.Attribute) and func.attr.value in methods):
+                continue
+            canonical = analysis.resolver.resolve(func, pending.scope) or ""
+            text = dotted_name(func.value) or ""
+            logger = canonical.split(".", 1)[0] in modules or word in text.lower()
+            if logger and structured_logging([pending.node]):
+                found = True
+                break
+    _PRACTICE[project] = (len(files), found)
+    return found
+
+
 def structured_logging(calls: list[cst.Call]) -> bool:
     """Whether any log call carries structured fields (``extra=``, keyword fields, bound context)."""
     data = practices()

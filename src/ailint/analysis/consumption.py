@@ -15,6 +15,7 @@ function, where the wrapper's result is read.
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ class Taint:
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 continue
             if isinstance(node, cst.Attribute):
-                if node.attr.value in _METADATA:
+                if _is_metadata(node.attr.value):
                     continue
                 if self.attributes:
                     dotted = dotted_name(node)
@@ -128,9 +129,9 @@ class Taint:
                 )
                 if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
                     key = node.args[0].value
-                if key is not None and string_value(key) in _METADATA:
+                if key is not None and _is_metadata(string_value(key)):
                     continue  # ``getattr(block, "type")``, ``resp.get("usage")``
-                if any(string_value(a.value) in _METADATA for a in node.args[1:2]):
+                if any(_is_metadata(string_value(a.value)) for a in node.args[1:2]):
                     continue  # ``self._value(block, "type")``: a project accessor reading the same field
                 called = (dotted_name(func) or "").lower()
                 if any(word in called.rsplit(".", 1)[-1] for word in _MEASURES):
@@ -173,15 +174,27 @@ _METADATA = frozenset(
      "output_tokens", "response_metadata", "model", "id", "created", "system_fingerprint", "response_ms", "cost",
      "type", "role", "index", "object", "finish_reason", "stop_reason", "prompt_eval_count", "eval_count",
      "status", "event", "event_type", "item_id", "output_index", "content_index", "sequence_number", "call_id",
-     "tool_call_id", "stop_sequence", "block_type", "response_id", "message_id"}
+     "tool_call_id", "stop_sequence", "block_type", "response_id", "message_id", "content_block_index",
+     "metrics", "latency_ms"}
 )  # fmt: skip
 """Attributes of a response that describe the request or its envelope (usage, model, ids, event and block
 types, statuses), not the generated content: a converter that dispatches on them reads structure."""
 _MEASURES = ("cost", "token", "usage")
 
 
+def _is_metadata(name: str | None) -> bool:
+    """Whether a field name is one of the envelope's, in either spelling (``stop_reason``, Bedrock's
+    ``stopReason``)."""
+    if not name:
+        return False
+    return name in _METADATA or _CAMEL.sub("_", name).lower() in _METADATA
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def _metadata_key(index: cst.BaseSlice | None) -> bool:
-    return isinstance(index, cst.Index) and string_value(index.value) in _METADATA
+    return isinstance(index, cst.Index) and _is_metadata(string_value(index.value))
 
 
 _STRUCTURE_KEYS = frozenset(
@@ -296,7 +309,8 @@ _RECORD_BASES = (
 
 
 def _recorded(call: cst.Call) -> bool:
-    """A file write (``log.write(text)``, ``json.dump(row, f)``): the output is kept, nothing is decided."""
+    """A file write (``log.write(text)``, ``json.dump(row, f)``): the output is kept as it is, not read as data
+    (a transcript, a cache, audio), and nothing is decided."""
     func = call.func
     method = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
     return method in ("write", "writelines", "write_text", "write_bytes", "dump")
@@ -365,8 +379,8 @@ def uses_in(
                 found.append(Use("used as a key", call, file, True))
         elif _project_record(project, canonical):
             found.append(Use(f"stored in {last_part(canonical)}", call, file, False))
-        elif is_sink(call, body, settings) and not _ui(call) and not _shown(names):
-            found.append(Use(f"passed to {shown}()", call, file, not _recorded(call)))
+        elif is_sink(call, body, settings) and not _ui(call) and not _shown(names) and not _recorded(call):
+            found.append(Use(f"passed to {shown}()", call, file, True))
         elif depth < _DEPTH and canonical:
             found.extend(_into(project, canonical, call, taint, settings, depth, seen))
     order = body.order  # the first use in the function's source order is the one a message names

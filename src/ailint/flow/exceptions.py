@@ -7,9 +7,17 @@ any of them handles the exception. From the call's function it walks up
 through every project call whose callee may run that function (dispatch,
 decorators and callables passed around included, as the program resolved
 them; calls in test modules do not count) until each path either catches one
-of the names, reaches a stop, or reaches an entry point (a function no project
-code calls, or a module's own code). The exception is handled when **every**
-path is; otherwise the first unhandled path is the answer.
+of the names, reaches a stop, or reaches an entry point. The exception is
+handled when **every** path is; otherwise the first unhandled path is the answer.
+
+An entry point is where something outside the project starts the work: a
+module's own code, a function of a module, or a method that something outside
+is given: decorated by a library's decorator that does not only wrap (a route,
+a command, a task, a tool), passed or stored as a value (a callback), a dunder
+the runtime calls, or a method of a class built on a library class (the
+framework calls its overrides). A method no project code calls and nothing
+outside is given is public API (a library's, whose contract is to raise) or
+dead code: the error is its caller's business, as at a boundary.
 
 Stops, besides a handler around a call:
 
@@ -34,12 +42,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ailint.flow.program import Program
 from ailint.flow.summary import Call, Term
 from ailint.flow.values import Fn
+from ailint.knowledge import practices
 
 _MAX_DEPTH = 24
 """Functions on one path, from the call's function up."""
@@ -265,6 +274,8 @@ class ExceptionFlow:
         if not callers:
             if self._returned_closure(function):
                 return None  # a decorator's wrapper: it runs where the decorated function is called, followed already
+            if not self._started(function):
+                return None  # public API or dead code: nothing outside the project is shown to run it
             return self._entry(program.function_module.get(function, function), path, example)
         for module, index in callers:
             call = program.call(module, index)
@@ -283,6 +294,83 @@ class ExceptionFlow:
             return None
         return path
 
+    def _started(self, function: str) -> bool:
+        """Whether something outside the project may start ``function``, which no project call runs.
+
+        Only a method can be told apart: a function of a module may be started in ways no summary shows (a
+        console script, a name in a settings file), so it stays an entry point."""
+        info = self.program.functions.get(function)
+        owner = info.owner if info is not None else None
+        if owner is None:
+            return True
+        short = function.rpartition(".")[2]
+        if short.startswith("__") and short.endswith("__"):
+            return True  # the runtime calls it
+        if any(self._registers(d) for d in self.decorators.get(function, ())):
+            return True
+        if short in self.referenced:
+            return True
+        return self._on_library_class(owner)
+
+    def _on_library_class(self, qual: str) -> bool:
+        """Whether a project class is built, through its project bases, on a library class that does more than
+        describe it (``APIRouter``, ``BaseTool``; not ``ABC`` or a pydantic model)."""
+        program = self.program
+        for cls in program.mros.get(qual, (qual,)):
+            info = program.classes.get(cls)
+            if info is None:
+                continue
+            for base in info.bases:
+                for name in self.names(base):
+                    bare = name.removesuffix("()")
+                    project = bare in program.classes or bare.split(".", 1)[0] in program.summaries
+                    if not project and not _wrapping(bare):
+                        return True
+        return False
+
+    def _registers(self, decorator: Term) -> bool:
+        """Whether a decorator may hand the function to a library (a route, a command, a task, a tool); a
+        project decorator is followed by the value flow instead, and one that only wraps registers nothing."""
+        names = self.names(decorator)
+        if not names:
+            return True  # unknown: the function may be run from outside
+        program = self.program
+        tracers = practices().names("tracing", "decorators")
+        for name in names:
+            bare = name.removesuffix("()")
+            root = bare.split(".", 1)[0]
+            if bare in program.functions or root in program.summaries or bare in tracers or _wrapping(bare):
+                continue
+            return True
+        return False
+
+    @cached_property
+    def referenced(self) -> frozenset[str]:
+        """Names of attributes given as values outside a call of them (``register(self.on_message)``, ``handlers =
+        [self.on_start]``), outside test modules: a method so given may be run by whatever receives it."""
+        found: set[str] = set()
+
+        def visit(term: Term | None, depth: int = 0) -> None:
+            if term is None or depth > 6:
+                return
+            if term[0] == "a":
+                found.add(term[2])
+            elif term[0] == "u":
+                for part in term[1]:
+                    visit(part, depth + 1)
+
+        program = self.program
+        for module, summary in program.summaries.items():
+            if module in program.tests:
+                continue
+            for call in summary.calls:
+                if call.column != -1:  # a decorator's application is judged by ``_registers``
+                    for term in (*call.args, *call.stars, *(v for _, v in call.keywords), *call.dstars):
+                        visit(term)
+            for store in summary.stores:
+                visit(store.value)
+        return frozenset(found)
+
     def _returned_closure(self, function: str) -> bool:
         """Whether ``function`` is a closure its enclosing function returns (``def traced(f): ... return wrapper``)."""
         parent = function.rpartition(".")[0]
@@ -292,6 +380,17 @@ class ExceptionFlow:
 
 
 _EXAMPLES = frozenset({"examples", "example", "demo", "demos", "cookbook", "cookbooks", "samples", "tutorials"})
+
+
+@lru_cache(maxsize=1)
+def _wrapping_modules() -> frozenset[str]:
+    data = practices()
+    return data.names("entry-points", "wrapping-modules") | data.names("tracing", "context-modules")
+
+
+def _wrapping(name: str) -> bool:
+    """Whether a library name (``tenacity.retry()``, ``abc.ABC``) only wraps or describes what it is applied to."""
+    return name.split(".", 1)[0] in _wrapping_modules()
 
 
 def _example(module: str) -> bool:

@@ -42,6 +42,7 @@ _PROVIDER_KEYS = {
     "http",
     "collapse",
     "request-checks",
+    "reports-usage",
     "generic-attributes",
 }
 _CLIENT_KEYS = {"sync", "async", "packages", "async-packages", "transparent", "transparent-calls", "structuring-calls"}
@@ -62,6 +63,8 @@ class Provider:
     catches: frozenset[str]
     request_checks: bool = True
     """Whether timeouts and token usage apply to its calls (not for local inference)."""
+    reports_usage: bool = True
+    """Whether its responses carry token usage to read (LangChain's ``Embeddings`` return bare vectors)."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,7 @@ class _Builder:
                 base_error=base_error,
                 catches=frozenset(_str_list(data, "catches", origin)) | {base_error},
                 request_checks=bool(data.get("request-checks", True)),
+                reports_usage=bool(data.get("reports-usage", True)),
             )
         except KeyError as exc:
             raise KnowledgeError(f"{origin}: missing key {exc}") from None

@@ -137,6 +137,7 @@ class UnloggedCall(CallRule):
     summary: ClassVar[str] = "A model call is not recorded by a log call or a trace."
     message: ClassVar[str] = "{call} is not recorded by a log call or a trace"
     check_name: ClassVar[str] = "logging"
+    operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
@@ -158,6 +159,12 @@ class UnstructuredLog(CallRule):
     strings alone (f-strings, `%`, `.format`) do not count. A call that is
     not logged at all is AIL301's business, not this rule's.
 
+    Reported only in a project whose code logs with structured fields
+    somewhere (keyword fields, `extra=`, a bound logger): there, a model call
+    logged through message strings alone is a lapse from the project's own
+    practice. Where message strings are the convention everywhere, fields for
+    one call are not the fix, and the rule stays silent.
+
     ## Why is this bad?
     Model, latency, token counts and outcome buried in a sentence cannot be
     filtered, aggregated or alerted on. Fields can.
@@ -170,6 +177,10 @@ class UnstructuredLog(CallRule):
 
     client = OpenAI()
     logger = logging.getLogger(__name__)
+
+
+    def start(ticket_id):
+        logger.info("ticket opened", extra={"ticket": ticket_id})
 
 
     def summarize(text):
@@ -208,11 +219,12 @@ class UnstructuredLog(CallRule):
     summary: ClassVar[str] = "A model call is logged only through message strings, with no structured fields."
     message: ClassVar[str] = "{call} is logged only through message strings; add structured fields or a span"
     check_name: ClassVar[str] = "logging"
+    operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
-        from ailint.analysis.concerns import recording
+        from ailint.analysis.concerns import logs_with_fields, recording
 
         found = recording(site, ctx.project, ctx.settings)
-        if found.logs and not found.structured and not found.traced:
+        if found.logs and not found.structured and not found.traced and logs_with_fields(ctx.project):
             yield self.finding(site.node, site, call=site.label)

@@ -17,8 +17,17 @@ class UnhandledError(CallRule):
     Follows a provider error from the model call that raises it up through
     every function that calls it (wrappers, methods reached by dispatch,
     decorators and callbacks the project passes around) to the entry points:
-    functions no project code calls (endpoints, CLI commands, `main`, worker
-    tasks) and module-level code. Callers in test files do not count. The
+    module-level code, functions of a module no project code calls
+    (endpoints, CLI commands, `main`, worker tasks), and methods that
+    something outside the project is given: decorated by a library's
+    decorator that does more than wrap (`@bot.event(...)`, `@app.post(...)`,
+    `@tool`; not `@retry` or `@abstractmethod`), passed or stored as a
+    callback (`bus.subscribe("message", self.on_message)`), dunders, and
+    methods of a class built on a library class (`class Handler(BaseTool)`).
+    A method that no project code calls and that nothing outside is given is
+    public API of a library, whose contract is to raise, or dead code: its
+    errors are its callers' business, as at a boundary. Callers in test
+    files do not count. The
     error is handled when **every** path catches the provider's base error
     (`openai.APIError`, `anthropic.APIError`, ...) or something broader
     (`Exception`, `BaseException`, a bare `except`,
@@ -94,6 +103,7 @@ class UnhandledError(CallRule):
     summary: ClassVar[str] = "A model call is not inside a try that catches the provider's base error."
     message: ClassVar[str] = "{call} is not inside a try that catches {base_error}"
     check_name: ClassVar[str] = "errors"
+    operational: ClassVar[bool] = True
     narrower_message: ClassVar[str] = "{call} is inside a try that catches only {caught}; {base_error} escapes"
 
     escape_message: ClassVar[str] = "{call} is not inside a try that catches {base_error}; it escapes through {path}"
@@ -221,6 +231,7 @@ class SwallowedError(CallRule):
     summary: ClassVar[str] = "A handler catches a model call's errors and silently drops them."
     message: ClassVar[str] = "{call}: the handler at line {line} swallows the error ({how})"
     check_name: ClassVar[str] = "errors"
+    operational: ClassVar[bool] = True
 
     def applies(self, site: CallSite, ctx: RuleContext) -> bool:
         """At a wrapper's call, judged only where a handler on its way catches the errors (else AIL401 judges them
@@ -344,6 +355,7 @@ class MissingTimeout(CallRule):
     summary: ClassVar[str] = "A model call has no timeout, on the call or on its client."
     message: ClassVar[str] = "{call} has no timeout, on the call or on its client"
     check_name: ClassVar[str] = "timeout"
+    operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
 
     def applies(self, site: CallSite, ctx: RuleContext) -> bool:

@@ -24,7 +24,9 @@ class UnmeasuredCall(CallRule):
     StatsD, OpenTelemetry metrics); a streaming request that asks for usage
     (`stream_options`); or tracing that covers the call (spans, tracing
     decorators, instrumentors anywhere in the project; see AIL301). Local
-    inference is not checked.
+    inference is not checked, nor APIs whose responses carry no usage to read
+    (LangChain's `Embeddings.embed_query` / `embed_documents` return bare
+    vectors; such providers say `reports-usage = false` in their knowledge).
 
     ## Why is this bad?
     Tokens are the cost and the latency of a model feature. Unmeasured calls
@@ -85,11 +87,12 @@ class UnmeasuredCall(CallRule):
     summary: ClassVar[str] = "A model call's token usage is never read or recorded."
     message: ClassVar[str] = "{call} token usage is never read or recorded"
     check_name: ClassVar[str] = "usage"
+    operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
     operations: ClassVar[frozenset[str]] = frozenset({"generate", "embed"})
 
     def applies(self, site: CallSite, ctx: RuleContext) -> bool:
-        return site.provider.request_checks and super().applies(site, ctx)
+        return site.provider.request_checks and site.provider.reports_usage and super().applies(site, ctx)
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import usage_recorded

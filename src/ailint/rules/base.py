@@ -136,6 +136,9 @@ class CallRule(Rule):
     """Where the concern is judged (SPEC section 2). ``output``: concerns of the output and
     its failures, judged where a wrapper is called when it has callers in the project;
     ``request``: concerns of the request itself, judged at the direct call only."""
+    operational: ClassVar[bool] = False
+    """A concern of how the request is run in production (logging, errors, timeouts, usage): not reported in
+    scripts, examples and demos (the ``scripts`` setting) nor at calls under ``if __name__ == "__main__":``."""
 
     def applies(self, site: CallSite, ctx: RuleContext) -> bool:
         """Whether this rule judges ``site`` (else its check is ``n/a`` there)."""
