@@ -34,8 +34,8 @@ class UnvalidatedOutput(CallRule):
     name, stored, or passed to an action. Where the output is only compared
     with a literal or a constant, tested (`.startswith()`) or matched on, the
     comparison is itself a check of the answer against what is expected: no
-    AIL101 is reported there (the decision it makes is AIL201's business),
-    though `ailint calls` still shows the validation status.
+    AIL101 is reported there, and `ailint calls` shows the validation check
+    as passing (the decision it makes is AIL201's business).
 
     Output only shown to a person (returned as text, printed, logged, yielded
     or streamed to a UI, rendered) needs no schema, and output nobody reads
