@@ -50,7 +50,7 @@ EMBED = textwrap.dedent(
 
 
     def describe(text):
-        return ask(f"Is this a question? {text}") == "yes"
+        return {"yes": True, "no": False}[ask(f"Is this a question? {text}")]
     """
 )
 
@@ -104,7 +104,7 @@ error handling (1), timeout (1), declared authority (1), usage tracking (1) |
 | n/a | n/a | **fail** | pass | pass | n/a | n/a | **fail** |
 | `app/embed.py:9:14` | `openai embeddings.create` | direct | `app.embed.embed` \
 | n/a | n/a | **fail** | **fail** | **fail** | n/a | n/a | **fail** |
-| `app/embed.py:14:12` | `openai chat.completions.create` | wrapper | `app.embed.describe` \
+| `app/embed.py:14:39` | `openai chat.completions.create` | wrapper | `app.embed.describe` \
 | **fail** | **fail** | n/a | pass | n/a | **fail** | pass | n/a |
 """
 

@@ -50,7 +50,7 @@ MAIN = textwrap.dedent(
 
     def handle(question):
         answer = ask(question)
-        return answer.choices[0].message.content == "yes"
+        return {"yes": True, "no": False}[answer.choices[0].message.content]
     """
 )
 

@@ -330,6 +330,8 @@ class _Run:
         self.begin("finding files", None)
         found = self._discover([path for path in paths if path not in given])
         self.errors = list(found.errors)
+        self.broken: set[Path] = set()
+        """Files ailint itself failed on: unknown for the rest of the run, never read again on demand."""
         self.missing = list(found.missing)
         self.files: list[_File] = []
         stats = self._stat([path for path in found.files if path not in self.sources], target=True)
@@ -772,6 +774,7 @@ class _Run:
 
     def internal_error(self, file: _File, exc: BaseException) -> None:
         """One line for a file ailint itself failed on; the run goes on without it."""
+        self.broken.add(file.path)
         if file.target:
             message = str(exc).splitlines()[0][:200] if str(exc) else ""
             self.errors.append(f"internal error while checking {file.display}: {type(exc).__name__}: {message}")
@@ -846,6 +849,8 @@ class _Run:
         prepared = self.prepared.get(file.path)
         if prepared is not None and prepared.analysis is not None:
             return prepared.analysis
+        if file.path in self.broken:
+            return None
         analysis = self.engine.collect_only(file.module, file.data, file.is_package)
         if analysis is not None:
             self.project.add(analysis, aliases=self.importable[index])

@@ -524,27 +524,45 @@ def recording(site: CallSite, project: Project, settings: Settings) -> Recording
     return Recording(is_traced, tuple(logs), structured or structured_logging(logs))
 
 
-_CALLERS: weakref.WeakKeyDictionary[Project, tuple[set[int], tuple[int, int], dict[int, list[CallSite]]]] = (
+_CALLERS: weakref.WeakKeyDictionary[Project, tuple[set[int], tuple[int, int], dict[str, list[CallSite]]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 def callers(record: FunctionRecord, project: Project) -> list[CallSite]:
-    """The wrapper call sites (outside tests) that call the project function ``record``."""
+    """The wrapper call sites (outside tests) that may run the project function ``record``: those that name it,
+    and those the value flow dispatches to it (``self.run_inference(...)`` declared on a base class)."""
     called = project.called_wrappers()
     known = _CALLERS.get(project)
     size = (len(called), len(project.files))  # a file parsed since the index was made may hold callers
     if known is None or known[0] is not called or known[1] != size:
-        index: dict[int, list[CallSite]] = {}
+        index: dict[str, list[CallSite]] = {}
         for analysis in {id(a): a for a in project.files.values()}.values():
             if is_test_path(analysis.relative_path or analysis.module.replace(".", "/") + ".py"):
                 continue
             for found in project.sites(analysis):
                 if found.wrapper is not None:
-                    index.setdefault(id(found.wrapper.record), []).append(found)
+                    for target in {*found.wrapper.record.paths[:1], *_dispatched(found, project)}:
+                        index.setdefault(target, []).append(found)
         known = (called, size, index)
         _CALLERS[project] = known
-    return known[2].get(id(record), [])
+    sites: dict[int, CallSite] = {}
+    for path in record.paths:
+        for site in known[2].get(path, ()):
+            sites.setdefault(id(site), site)
+    return list(sites.values())
+
+
+def _dispatched(site: CallSite, project: Project) -> set[str]:
+    """The project functions (by path) a wrapper call may run besides the one it names."""
+    program = project.program
+    call = project.program_call(site)
+    if program is None or call is None:
+        return set()
+    found: set[str] = set()
+    for value in program.callee_values(*call):
+        found.update(program.runs(value))
+    return found
 
 
 def _callbacks(given: dict[str, cst.BaseExpression]) -> bool:

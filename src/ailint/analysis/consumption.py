@@ -43,6 +43,9 @@ class Use:
     file: FileAnalysis
     decides: bool
     """Whether the use decides something (a branch, a route, an action)."""
+    data: bool = False
+    """Whether the use relies on the output's form: parses it, converts it, stores it, looks it up, or acts on it.
+    A comparison, a test or a ``match`` is not: it checks the output against what is expected."""
 
     def where(self, site: CallSite) -> str:
         """``line 12``, or ``acme/triage.py:12`` when the use is in another file."""
@@ -350,7 +353,7 @@ def uses_in(
             if not (isinstance(index, cst.Index) and taint.derives(index.value)):
                 continue
             if (dotted_name(index.value), dotted_name(node.value)) not in checked:
-                found.append(Use("used as a key", node, file, True))
+                found.append(Use("used as a key", node, file, True, data=True))
     for match in body.of_kind(cst.Match):
         if taint.derives(match.subject):
             found.append(Use("matched on", match, file, True))
@@ -369,18 +372,18 @@ def uses_in(
         names = [n for n in (canonical, text) if n]
         shown = text or canonical or "a call"
         if any(n in _PARSERS for n in names):
-            found.append(Use(f"parsed by {shown}()", call, file, False))
+            found.append(Use(f"parsed by {shown}()", call, file, False, data=True))
         elif any(n in _CONVERTERS for n in names) or _callee_enum(body, call, project):
-            found.append(Use(f"converted by {shown}()", call, file, False))
+            found.append(Use(f"converted by {shown}()", call, file, False, data=True))
         elif text == "getattr" and len(call.args) > 1 and taint.derives(call.args[1].value):
-            found.append(Use("used as an attribute name", call, file, True))
+            found.append(Use("used as an attribute name", call, file, True, data=True))
         elif isinstance(func, cst.Attribute) and func.attr.value == "get" and not taint.derives(func.value):
             if call.args and taint.derives(call.args[0].value):
-                found.append(Use("used as a key", call, file, True))
+                found.append(Use("used as a key", call, file, True, data=True))
         elif _project_record(project, canonical):
-            found.append(Use(f"stored in {last_part(canonical)}", call, file, False))
+            found.append(Use(f"stored in {last_part(canonical)}", call, file, False, data=True))
         elif is_sink(call, body, settings) and not _ui(call) and not _shown(names) and not _recorded(call):
-            found.append(Use(f"passed to {shown}()", call, file, True))
+            found.append(Use(f"passed to {shown}()", call, file, True, data=True))
         elif depth < _DEPTH and canonical:
             found.extend(_into(project, canonical, call, taint, settings, depth, seen))
     order = body.order  # the first use in the function's source order is the one a message names

@@ -29,6 +29,14 @@ class UnvalidatedOutput(CallRule):
     it is passed to, and a wrapper's call site is judged in its caller's
     function. The message names the consuming line.
 
+    **What is reported.** A diagnostic where the code relies on the
+    output's form: parsed and read, converted, used as a key or an attribute
+    name, stored, or passed to an action. Where the output is only compared
+    with a literal or a constant, tested (`.startswith()`) or matched on, the
+    comparison is itself a check of the answer against what is expected: no
+    AIL101 is reported there, and `ailint calls` shows the validation check
+    as passing (the decision it makes is AIL201's business).
+
     Output only shown to a person (returned as text, printed, logged, yielded
     or streamed to a UI, rendered) needs no schema, and output nobody reads
     needs nothing: there the check is `n/a` in `ailint calls`. Neither is a use
@@ -179,7 +187,7 @@ class UnvalidatedOutput(CallRule):
         from ailint.analysis.concerns import validated
         from ailint.analysis.consumption import consumption
 
-        uses = consumption(site, ctx.project, ctx.settings)
+        uses = [use for use in consumption(site, ctx.project, ctx.settings) if use.data]
         if uses and not validated(site, ctx.project, ctx.settings):
             first = uses[0]
             yield self.finding(site.node, site, call=site.label, how=first.how, where=first.where(site))
