@@ -113,8 +113,35 @@ def members(project: Project, capabilities: tuple[Capability, ...]) -> dict[str,
                 if fresh:
                     reached |= fresh
                     changed = True
-        found[capability.name] = frozenset(reached)
+        found[capability.name] = frozenset(expanded)
     _MEMBERS[project] = (program, capabilities, found)
+    return found
+
+
+_REACHING: weakref.WeakKeyDictionary[Project, tuple[object, tuple[Capability, ...], dict[str, frozenset[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def reaching(project: Project, capabilities: tuple[Capability, ...]) -> dict[str, frozenset[str]]:
+    """Per capability, every function its functions may run, shared ones included (a provider adapter behind a
+    client that a factory or a context object hands to it, and to other code as well)."""
+    program = project.program
+    known = _REACHING.get(project)
+    if known is not None and known[0] is program and known[1] == capabilities:
+        return known[2]
+    graph = program.call_graph() if program is not None else {}
+    found: dict[str, frozenset[str]] = {}
+    for capability in capabilities:
+        reached = {name for name in graph if capability.matches(name)}
+        stack = list(reached)
+        while stack:
+            for callee in graph.get(stack.pop(), ()):
+                if callee not in reached:
+                    reached.add(callee)
+                    stack.append(callee)
+        found[capability.name] = frozenset(reached)
+    _REACHING[project] = (program, capabilities, found)
     return found
 
 
@@ -123,12 +150,33 @@ def _in(capability: Capability, functions: frozenset[str], qualname: str) -> boo
 
 
 def capabilities_of(site: CallSite, project: Project, settings: Settings) -> list[Capability]:
-    """The declared capabilities ``site`` belongs to (its function, or a wrapper down its chain, is theirs)."""
+    """The declared capabilities ``site`` belongs to (its function, or a wrapper down its chain, is theirs).
+
+    A function shared with code outside the capability (a provider adapter, a framework mixin) is not the
+    capability's own: its calls are judged at the capability's own calls of it.
+    """
     declared = settings.capabilities
     if not declared:
         return []
     functions = members(project, declared)
-    names = [current.function for current in chain(site)]
+    names = _called(site)
+    return [c for c in declared if any(_in(c, functions[c.name], name) for name in names)]
+
+
+def _called(site: CallSite) -> list[str]:
+    """The site's function, and the function a wrapper site calls: a call of the capability's function from
+    outside it is the capability's (its caller consumes its output); a call that reaches it further down,
+    among other work, is not."""
+    return [current.function for current in chain(site)][:2]
+
+
+def reached_by(site: CallSite, project: Project, settings: Settings) -> list[Capability]:
+    """The declared capabilities whose functions may run ``site``, through shared code too."""
+    declared = settings.capabilities
+    if not declared:
+        return []
+    functions = reaching(project, declared)
+    names = _called(site)
     return [c for c in declared if any(_in(c, functions[c.name], name) for name in names)]
 
 
