@@ -5,9 +5,11 @@ web endpoint (a route decorator of FastAPI, Flask, Starlette...) and of a CLI
 command (click, typer), what is read from a request object (``request.json()``,
 ``request.GET``, an ``UploadFile``), Flask's ``request.args``/``form``/``json``,
 ``input()``, ``sys.argv``, ``argparse`` results and queue reads. The taint is
-followed inside a function through assignments, f-strings, ``.format`` and
-containers, and from a caller into the parameters of the function holding the
-model call (two calls up, over the value-flow engine's call graph).
+followed inside the function that makes the call (and from its callers into its
+parameters, two calls up), where validation is read statement by statement; what
+that reading does not see is followed by the value-flow engine, where request
+data is a value (``flow.values.Input``) like a model client: across functions,
+attributes, containers and keyword dicts, into system messages it marks.
 
 What validates: a parameter typed with a pydantic model (the framework
 validates the request into it), a validator called on the value (pydantic,
@@ -334,7 +336,7 @@ def _system_content(node: cst.CSTNode, body: Body) -> list[cst.BaseExpression]:
     return found
 
 
-def prompt_taint(site: CallSite, project: Project, settings: Settings) -> Tainted | None:
+def prompt_taint(site: CallSite, project: Project, settings: Settings) -> list[Tainted]:
     """Request data in the prompt of a direct generation call, and the role it lands in.
 
     Read first in the function that makes the call (and its callers' arguments); what that reading
@@ -346,8 +348,10 @@ def prompt_taint(site: CallSite, project: Project, settings: Settings) -> Tainte
     taint = _taint(body, project, settings, 0)
     if taint is not None:
         found = _read_here(site, body, taint)
-        if found is not None or taint.validates_any:
-            return found
+        if found is not None:
+            return [found]
+        if taint.validates_any:
+            return []
     return _followed(site, project)
 
 
@@ -380,7 +384,7 @@ def _read_here(site: CallSite, body: Body, taint: InputTaint) -> Tainted | None:
     return Tainted("user", user[0]) if user[1] else None
 
 
-def _followed(site: CallSite, project: Project) -> Tainted | None:
+def _followed(site: CallSite, project: Project) -> list[Tainted]:
     """Request data the value-flow engine finds in the call's prompt arguments.
 
     One root cause is reported once: request data put into one system message (or written into the
@@ -389,28 +393,30 @@ def _followed(site: CallSite, project: Project) -> Tainted | None:
     """
     program = project.program
     if program is None or site.file.module not in program.summaries:
-        return None
+        return []
     where = site.file.position(site.node)
     if where is None:
-        return None
+        return []
     index = program.call_at(site.file.module, where[0], where[1], (where[2], where[3]))
     if index is None:
-        return None
+        return []
     key = (site.file.module, index)
     roles = _prompt_inputs(program).get(key)
     if roles is None:
-        return None
+        return []
     first = _first_calls(program)
     system, text = roles
     if system:
-        for at in sorted(system):
-            if first.get(("system", at)) == key:
-                return Tainted("system", _described(sorted(system[at]), at, project))
-        return None
-    for source in sorted(text):
-        if first.get(("text", source)) == key:
-            return Tainted("user", _described([source], "", project))
-    return None
+        return [
+            Tainted("system", _described(sorted(system[at]), at, project))
+            for at in sorted(system)
+            if first.get(("system", at)) == key
+        ]
+    return [
+        Tainted("user", _described([source], "", project))
+        for source in sorted(text)
+        if first.get(("text", source)) == key
+    ]
 
 
 _Roles = tuple[dict[str, set[str]], set[str]]
