@@ -96,6 +96,7 @@ def members(project: Project, capabilities: tuple[Capability, ...]) -> dict[str,
         for callee in callees:
             callers.setdefault(callee, set()).add(caller)
     found: dict[str, frozenset[str]] = {}
+    own: dict[str, frozenset[str]] = {}
     for capability in capabilities:
         seeds = {name for name in graph if capability.matches(name)}
         reached: set[str] = set(seeds)
@@ -113,11 +114,23 @@ def members(project: Project, capabilities: tuple[Capability, ...]) -> dict[str,
                 if fresh:
                     reached |= fresh
                     changed = True
-        found[capability.name] = frozenset(expanded)
+        found[capability.name] = frozenset(reached)
+        own[capability.name] = frozenset(expanded)
     _MEMBERS[project] = (program, capabilities, found)
+    _OWN[project] = (program, capabilities, own)
     return found
 
 
+def owned(project: Project, capabilities: tuple[Capability, ...]) -> dict[str, frozenset[str]]:
+    """Per capability, its own functions: those its globs match and those only they call (transitively); a
+    function shared with code outside the capability (a provider adapter, a framework mixin) is not its own."""
+    members(project, capabilities)
+    return _OWN[project][2]
+
+
+_OWN: weakref.WeakKeyDictionary[Project, tuple[object, tuple[Capability, ...], dict[str, frozenset[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
 _REACHING: weakref.WeakKeyDictionary[Project, tuple[object, tuple[Capability, ...], dict[str, frozenset[str]]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -149,16 +162,17 @@ def _in(capability: Capability, functions: frozenset[str], qualname: str) -> boo
     return qualname in functions or capability.matches(qualname)
 
 
-def capabilities_of(site: CallSite, project: Project, settings: Settings) -> list[Capability]:
+def capabilities_of(site: CallSite, project: Project, settings: Settings, shared: bool = False) -> list[Capability]:
     """The declared capabilities ``site`` belongs to (its function, or a wrapper down its chain, is theirs).
 
     A function shared with code outside the capability (a provider adapter, a framework mixin) is not the
-    capability's own: its calls are judged at the capability's own calls of it.
+    capability's own: its calls are judged at the capability's own calls of it. With ``shared``, such a
+    function counts too (the inventory lists a shared wrapper's calls under every capability that calls it).
     """
     declared = settings.capabilities
     if not declared:
         return []
-    functions = members(project, declared)
+    functions = members(project, declared) if shared else owned(project, declared)
     names = _called(site)
     return [c for c in declared if any(_in(c, functions[c.name], name) for name in names)]
 
