@@ -902,7 +902,7 @@ def _capability_records(site: CallSite, project: Project, settings: Settings) ->
 
     records = []
     judged_here = not project.judged_at_callers(site)
-    for capability in capabilities_of(site, project, settings):
+    for capability in capabilities_of(site, project, settings, shared=True):
         found = dict(answers(site, capability, project, settings))
         for question in found:
             if not (site.kind == "direct" if question == "kpi" else judged_here):

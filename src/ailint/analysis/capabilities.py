@@ -96,6 +96,7 @@ def members(project: Project, capabilities: tuple[Capability, ...]) -> dict[str,
         for callee in callees:
             callers.setdefault(callee, set()).add(caller)
     found: dict[str, frozenset[str]] = {}
+    own: dict[str, frozenset[str]] = {}
     for capability in capabilities:
         seeds = {name for name in graph if capability.matches(name)}
         reached: set[str] = set(seeds)
@@ -114,7 +115,46 @@ def members(project: Project, capabilities: tuple[Capability, ...]) -> dict[str,
                     reached |= fresh
                     changed = True
         found[capability.name] = frozenset(reached)
+        own[capability.name] = frozenset(expanded)
     _MEMBERS[project] = (program, capabilities, found)
+    _OWN[project] = (program, capabilities, own)
+    return found
+
+
+def owned(project: Project, capabilities: tuple[Capability, ...]) -> dict[str, frozenset[str]]:
+    """Per capability, its own functions: those its globs match and those only they call (transitively); a
+    function shared with code outside the capability (a provider adapter, a framework mixin) is not its own."""
+    members(project, capabilities)
+    return _OWN[project][2]
+
+
+_OWN: weakref.WeakKeyDictionary[Project, tuple[object, tuple[Capability, ...], dict[str, frozenset[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+_REACHING: weakref.WeakKeyDictionary[Project, tuple[object, tuple[Capability, ...], dict[str, frozenset[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def reaching(project: Project, capabilities: tuple[Capability, ...]) -> dict[str, frozenset[str]]:
+    """Per capability, every function its functions may run, shared ones included (a provider adapter behind a
+    client that a factory or a context object hands to it, and to other code as well)."""
+    program = project.program
+    known = _REACHING.get(project)
+    if known is not None and known[0] is program and known[1] == capabilities:
+        return known[2]
+    graph = program.call_graph() if program is not None else {}
+    found: dict[str, frozenset[str]] = {}
+    for capability in capabilities:
+        reached = {name for name in graph if capability.matches(name)}
+        stack = list(reached)
+        while stack:
+            for callee in graph.get(stack.pop(), ()):
+                if callee not in reached:
+                    reached.add(callee)
+                    stack.append(callee)
+        found[capability.name] = frozenset(reached)
+    _REACHING[project] = (program, capabilities, found)
     return found
 
 
@@ -122,13 +162,35 @@ def _in(capability: Capability, functions: frozenset[str], qualname: str) -> boo
     return qualname in functions or capability.matches(qualname)
 
 
-def capabilities_of(site: CallSite, project: Project, settings: Settings) -> list[Capability]:
-    """The declared capabilities ``site`` belongs to (its function, or a wrapper down its chain, is theirs)."""
+def capabilities_of(site: CallSite, project: Project, settings: Settings, shared: bool = False) -> list[Capability]:
+    """The declared capabilities ``site`` belongs to (its function, or a wrapper down its chain, is theirs).
+
+    A function shared with code outside the capability (a provider adapter, a framework mixin) is not the
+    capability's own: its calls are judged at the capability's own calls of it. With ``shared``, such a
+    function counts too (the inventory lists a shared wrapper's calls under every capability that calls it).
+    """
     declared = settings.capabilities
     if not declared:
         return []
-    functions = members(project, declared)
-    names = [current.function for current in chain(site)]
+    functions = members(project, declared) if shared else owned(project, declared)
+    names = _called(site)
+    return [c for c in declared if any(_in(c, functions[c.name], name) for name in names)]
+
+
+def _called(site: CallSite) -> list[str]:
+    """The site's function, and the function a wrapper site calls: a call of the capability's function from
+    outside it is the capability's (its caller consumes its output); a call that reaches it further down,
+    among other work, is not."""
+    return [current.function for current in chain(site)][:2]
+
+
+def reached_by(site: CallSite, project: Project, settings: Settings) -> list[Capability]:
+    """The declared capabilities whose functions may run ``site``, through shared code too."""
+    declared = settings.capabilities
+    if not declared:
+        return []
+    functions = reaching(project, declared)
+    names = _called(site)
     return [c for c in declared if any(_in(c, functions[c.name], name) for name in names)]
 
 
@@ -178,13 +240,20 @@ def _schema_of_structured(current: CallSite, project: Project) -> Iterator[Evide
         value = given.get(key)
         if value is None or isinstance(value, cst.Dict):
             continue
+        passed = _passed_schemas(value, body, project)
+        if passed:
+            yield from (Evidence(f"{key}={name}", current.file, current.node) for name in passed)
+            continue
         name = _resolved(value, body)
         if name:
             yield Evidence(f"{key}={name}", current.file, current.node)
     if current.node.args and current.node.args[0].keyword is None:  # ``llm.structured_predict(Answer, prompt)``
-        canonical = body.file.resolver.resolve(current.node.args[0].value, body.scope)
+        first = current.node.args[0].value
+        canonical = body.file.resolver.resolve(first, body.scope)
         if canonical and "(" not in canonical and _project_class(project, canonical):
             yield Evidence(f"output_cls={canonical}", current.file, current.node)
+        for name in _passed_schemas(first, body, project):
+            yield Evidence(f"output_cls={name}", current.file, current.node)
     # ``llm.with_structured_output(X)``, in the callee or bound to a name earlier in the function
     calls = [current.node.func, *body.calls]
     for node in calls:
@@ -194,6 +263,59 @@ def _schema_of_structured(current: CallSite, project: Project) -> Iterator[Evide
                 name = _resolved(inner.args[0].value, body)
                 if name:
                     yield Evidence(f"with_structured_output({name})", current.file, inner)
+
+
+def _passed_schemas(expr: cst.BaseExpression, body: Body, project: Project, depth: int = 0) -> list[str]:
+    """The schemas a parameter holds (``output_cls`` of a shared helper): the project classes the callers pass
+    for it, directly or inside ``TypeAdapter(list[X])``, followed over the value-flow engine's call graph."""
+    from ailint.analysis.inputs import _call_nodes, _caller_body, _program_callers
+
+    record, program = body.record, project.program
+    if not isinstance(expr, cst.Name) or record is None or program is None or depth > 3:
+        return []
+    params = [p.name.value for p in (*record.node.params.params, *record.node.params.kwonly_params)]
+    if expr.value not in params:
+        return []
+    positional = [p.name.value for p in record.node.params.params]
+    if positional and positional[0] in ("self", "cls"):
+        positional = positional[1:]
+    qual = f"{body.file.module}.{record.scope.qualname}"
+    found: list[str] = []
+    for module, index in _program_callers(program).get(qual, []):
+        call = program.call(module, index)
+        caller = _caller_body(project, module, call.scope)
+        if caller is None:
+            continue
+        for node in _call_nodes(caller, call.line, call.column, record.node.name.value):
+            for position, arg in enumerate(node.args):
+                name = arg.keyword.value if arg.keyword is not None else None
+                if name is None and not arg.star and position < len(positional):
+                    name = positional[position]
+                if name == expr.value:
+                    found += _schema_classes(arg.value, caller, project, depth)
+    return sorted(set(found))
+
+
+def _schema_classes(expr: cst.BaseExpression, body: Body, project: Project, depth: int) -> list[str]:
+    """Project classes an expression names (``X``, ``TypeAdapter(list[X])``, a name bound to one, a parameter)."""
+    if isinstance(expr, cst.Name) and depth < 3:
+        passed = _passed_schemas(expr, body, project, depth + 1)
+        if passed:
+            return passed
+        for binding in reversed(body.file.resolver.lookup(expr.value, body.scope)):
+            if binding.expr is not None and binding.expr is not expr:
+                return _schema_classes(binding.expr, body, project, depth + 1)
+    found: list[str] = []
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            canonical = body.file.resolver.resolve(node, body.scope)
+            if canonical and "(" not in canonical and _project_class(project, canonical):
+                found.append(canonical)
+                continue
+        stack.extend(node.children)
+    return found
 
 
 def _calls_within(node: cst.CSTNode) -> Iterator[cst.Call]:

@@ -5,9 +5,11 @@ web endpoint (a route decorator of FastAPI, Flask, Starlette...) and of a CLI
 command (click, typer), what is read from a request object (``request.json()``,
 ``request.GET``, an ``UploadFile``), Flask's ``request.args``/``form``/``json``,
 ``input()``, ``sys.argv``, ``argparse`` results and queue reads. The taint is
-followed inside a function through assignments, f-strings, ``.format`` and
-containers, and from a caller into the parameters of the function holding the
-model call (two calls up, over the value-flow engine's call graph).
+followed inside the function that makes the call (and from its callers into its
+parameters, two calls up), where validation is read statement by statement; what
+that reading does not see is followed by the value-flow engine, where request
+data is a value (``flow.values.Input``) like a model client: across functions,
+attributes, containers and keyword dicts, into system messages it marks.
 
 What validates: a parameter typed with a pydantic model (the framework
 validates the request into it), a validator called on the value (pydantic,
@@ -171,12 +173,16 @@ def _seeds(body: Body, project: Project) -> _Seeds:
 class InputTaint:
     """Request data inside one function: names that hold it, and the expressions that read it."""
 
-    def __init__(self, body: Body, project: Project, settings: Settings, extra: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, body: Body, project: Project, settings: Settings, extra: dict[str, tuple[str, bool]] | None = None
+    ) -> None:
         self.body = body
         self.project = project
         seeds = _seeds(body, project)
         self.requests = seeds.requests
-        self.names: dict[str, str] = {**seeds.names, **(extra or {})}
+        self.names: dict[str, str] = {**seeds.names, **{k: v[0] for k, v in (extra or {}).items()}}
+        self.embedded: set[str] = {k for k, v in (extra or {}).items() if v[1]}
+        """Names holding request data written into the application's own text."""
         self.validators = practices().names("validation", "functions") | set(settings.validators)
         self._validated: set[str] = set()
         record = body.record
@@ -187,12 +193,15 @@ class InputTaint:
         while changed and rounds < 20:
             changed, rounds = False, rounds + 1
             for target, value in record.flows:
-                source = self.source(value)
-                if source is None:
+                found = self.source_of(value)
+                if found is None:
                     continue
                 for name in target_names(target):
                     if name not in self.names:
-                        self.names[name] = source
+                        self.names[name] = found[0]
+                        changed = True
+                    if found[1] and name not in self.embedded:
+                        self.embedded.add(name)
                         changed = True
             for call in body.calls:  # ``parts.append(question)``: the container holds it
                 func = call.func
@@ -212,6 +221,11 @@ class InputTaint:
                     if isinstance(arg.value, cst.Name):
                         self._validated.add(arg.value.value)
 
+    @property
+    def validates_any(self) -> bool:
+        """Whether the function validates request data it holds (then what it sends is judged here)."""
+        return any(name in self.names for name in self._validated)
+
     def _validates(self, call: cst.Call) -> bool:
         canonical, text = self.body.callee(call)
         names = [n for n in (canonical, text) if n]
@@ -227,7 +241,13 @@ class InputTaint:
 
     def source(self, expr: cst.CSTNode) -> str | None:
         """What request data ``expr`` holds, or None when it holds none the analysis can see."""
-        stack: list[cst.CSTNode] = [expr]
+        found = self.source_of(expr)
+        return found[0] if found is not None else None
+
+    def source_of(self, expr: cst.CSTNode) -> tuple[str, bool] | None:
+        """What request data ``expr`` holds, and whether it is written into the application's own text
+        (an f-string, a concatenation or a ``.format`` with words of its own), or None."""
+        stack: list[tuple[cst.CSTNode, bool]] = [(expr, False)]
         resolver, scope = self.body.file.resolver, self.body.scope
         calls = _names("sources", "calls")
         attributes = _names("sources", "attributes")
@@ -235,10 +255,10 @@ class InputTaint:
         unannotated = _names("sources", "request-reads-unannotated")
         conversions = _names("validation", "conversions")
         while stack:
-            node = stack.pop()
+            node, embedded = stack.pop()
             if isinstance(node, cst.Name):
                 if node.value in self.names and node.value not in self._validated:
-                    return self.names[node.value]
+                    return self.names[node.value], embedded or node.value in self.embedded
                 continue
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 continue
@@ -247,20 +267,21 @@ class InputTaint:
                 if self._validates(node) or (text or "") in conversions or (canonical or "") in conversions:
                     continue
                 if (canonical or text or "") in calls:
-                    return f"{text or canonical}()"
+                    return f"{text or canonical}()", embedded
             if isinstance(node, cst.Attribute):
                 canonical = resolver.resolve(node, scope)
                 if canonical is not None and any(canonical == a or canonical.startswith(a + ".") for a in attributes):
-                    return dotted_name(node) or canonical
+                    return dotted_name(node) or canonical, embedded
                 base = node.value
                 if isinstance(base, cst.Name) and base.value in self.requests:
                     annotated = base.value != "request" or self._annotated(base.value)
                     if node.attr.value in (reads if annotated else unannotated):
-                        return f"{base.value}.{node.attr.value}"
+                        return f"{base.value}.{node.attr.value}", embedded
             if isinstance(node, cst.Subscript):
-                stack.append(node.value)  # a key taken from the input selects a fixed value: not followed
+                stack.append((node.value, embedded))  # a key taken from the input selects a fixed value: not followed
                 continue
-            stack.extend(node.children)
+            embedded = embedded or _worded(node)
+            stack.extend((child, embedded) for child in node.children)
         return None
 
     def _annotated(self, name: str) -> bool:
@@ -269,6 +290,29 @@ class InputTaint:
             return False
         params = record.node.params
         return any(p.name.value == name and p.annotation is not None for p in [*params.params, *params.kwonly_params])
+
+
+def _words(node: cst.CSTNode) -> bool:
+    """A string literal with words in it (not only spaces and punctuation)."""
+    if isinstance(node, cst.SimpleString):
+        return any(c.isalpha() for c in string_value(node) or "")
+    if isinstance(node, cst.FormattedString):
+        return any(isinstance(p, cst.FormattedStringText) and any(c.isalpha() for c in p.value) for p in node.parts)
+    if isinstance(node, cst.ConcatenatedString):
+        return _words(node.left) or _words(node.right)
+    return False
+
+
+def _worded(node: cst.CSTNode) -> bool:
+    """Whether what ``node`` holds is written into text of the application's: an f-string or a concatenation
+    with words of its own, or ``"... {} ...".format(...)``."""
+    if isinstance(node, (cst.FormattedString, cst.ConcatenatedString)):
+        return _words(node)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return _words(node.left) or _words(node.right)
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
+        return _words(node.func.value)
+    return False
 
 
 # -- where it lands ------------------------------------------------------------------
@@ -292,28 +336,44 @@ def _system_content(node: cst.CSTNode, body: Body) -> list[cst.BaseExpression]:
     return found
 
 
-def prompt_taint(site: CallSite, project: Project, settings: Settings) -> Tainted | None:
-    """Request data in the prompt of a direct generation call, and the role it lands in."""
+def prompt_taint(site: CallSite, project: Project, settings: Settings) -> list[Tainted]:
+    """Request data in the prompt of a direct generation call, and the role it lands in.
+
+    Read first in the function that makes the call (and its callers' arguments); what that reading
+    does not see is followed by the value-flow engine across the project. The user's own text sent
+    as the user's message is what a chat application does: only request data written into the
+    application's own text in the user role is reported there.
+    """
     body = project.body(site.file, site.record)
     taint = _taint(body, project, settings, 0)
-    if taint is None:
-        return None
+    if taint is not None:
+        found = _read_here(site, body, taint)
+        if found is not None:
+            return [found]
+        if taint.validates_any:
+            return []
+    return _followed(site, project)
+
+
+def _read_here(site: CallSite, body: Body, taint: InputTaint) -> Tainted | None:
     not_prompt = _names("validation", "not-prompt")
     system_keywords = _names("validation", "system-keywords")
     given = keywords(site.node)
-    user: str | None = None
+    user: tuple[str, bool] | None = None
     for key, value in given.items():
         if key in not_prompt:
             continue
-        source = taint.source(value)
-        if source is None:
+        found = taint.source_of(value)
+        if found is None:
             continue
         if key in system_keywords:
-            return Tainted("system", source)
-        user = user or source
+            return Tainted("system", found[0])
+        user = user if user is not None and user[1] else found
     for arg in site.node.args:
         if arg.keyword is None:
-            user = user or taint.source(arg.value)
+            found = taint.source_of(arg.value)
+            if found is not None:
+                user = user if user is not None and user[1] else found
     if user is None:
         return None
     for node in body.nodes:  # system messages built in the function with request data in them
@@ -321,7 +381,109 @@ def prompt_taint(site: CallSite, project: Project, settings: Settings) -> Tainte
             source = taint.source(content)
             if source is not None:
                 return Tainted("system", source)
-    return Tainted("user", user)
+    return Tainted("user", user[0]) if user[1] else None
+
+
+def _followed(site: CallSite, project: Project) -> list[Tainted]:
+    """Request data the value-flow engine finds in the call's prompt arguments.
+
+    One root cause is reported once: request data put into one system message (or written into the
+    application's text) reaches every provider call behind a shared client; it is reported at the
+    first of those calls, and the message names where the data entered.
+    """
+    program = project.program
+    if program is None or site.file.module not in program.summaries:
+        return []
+    where = site.file.position(site.node)
+    if where is None:
+        return []
+    index = program.call_at(site.file.module, where[0], where[1], (where[2], where[3]))
+    if index is None:
+        return []
+    key = (site.file.module, index)
+    roles = _prompt_inputs(program).get(key)
+    if roles is None:
+        return []
+    first = _first_calls(program)
+    system, text = roles
+    if system:
+        return [
+            Tainted("system", _described(sorted(system[at]), at, project))
+            for at in sorted(system)
+            if first.get(("system", at)) == key
+        ]
+    return [
+        Tainted("user", _described([source], "", project))
+        for source in sorted(text)
+        if first.get(("text", source)) == key
+    ]
+
+
+_Roles = tuple[dict[str, set[str]], set[str]]
+"""Request data in a call's prompt: by the system message it entered (its sources), and the sources
+written into the application's text in the user role."""
+
+_PROMPTS: weakref.WeakKeyDictionary[Program, dict[tuple[str, int], _Roles]] = weakref.WeakKeyDictionary()
+_FIRST: weakref.WeakKeyDictionary[Program, dict[tuple[str, str], tuple[str, int]]] = weakref.WeakKeyDictionary()
+
+
+def _prompt_inputs(program: Program) -> dict[tuple[str, int], _Roles]:
+    """Per generation call of product code: the request data in its prompt arguments, by role."""
+    found = _PROMPTS.get(program)
+    if found is not None:
+        return found
+    found = {}
+    not_prompt = _names("validation", "not-prompt")
+    system_keywords = _names("validation", "system-keywords")
+    for key, arguments in program.inputs.items():
+        if key[0] in program.tests:
+            continue
+        specs = [program.api(v) for v in program.callee_values(*key)]
+        if not any(spec is not None and spec.operation == "generate" for spec in specs):
+            continue
+        system: dict[str, set[str]] = {}
+        text: set[str] = set()
+        for name, values in arguments:
+            if name in not_prompt:
+                continue
+            for value in values:
+                if value.role == "system" or name in system_keywords:
+                    system.setdefault(value.at or f"{key[0]}:{program.call(*key).line}", set()).add(value.source)
+                elif value.role == "text":
+                    text.add(value.source)
+        if system or text:
+            found[key] = (system, text)
+    _PROMPTS[program] = found
+    return found
+
+
+def _first_calls(program: Program) -> dict[tuple[str, str], tuple[str, int]]:
+    """For each system message holding request data (and each source written into text), the first call
+    (by module and line) it reaches: where it is reported."""
+    found = _FIRST.get(program)
+    if found is not None:
+        return found
+    found = {}
+    for key in sorted(_prompt_inputs(program), key=lambda k: (k[0], program.call(*k).line, k[1])):
+        system, text = _prompt_inputs(program)[key]
+        for at in system:
+            found.setdefault(("system", at), key)
+        if not system:
+            for source in text:
+                found.setdefault(("text", source), key)
+    _FIRST[program] = found
+    return found
+
+
+def _described(sources: list[str], at: str, project: Project) -> str:
+    """``flask.request.get_json() (put into the system message at app/agent.py:12)``."""
+    shown = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
+    if not at:
+        return shown
+    module, _, line = at.rpartition(":")
+    analysis = project.files.get(module)
+    path = analysis.relative_path if analysis is not None and analysis.relative_path else module
+    return f"{shown} (put into the system message at {path}:{line})"
 
 
 _TAINTS: weakref.WeakKeyDictionary[Body, dict[tuple[int, int], InputTaint | None]] = weakref.WeakKeyDictionary()
@@ -364,7 +526,7 @@ def _program_callers(program: Program) -> dict[str, list[tuple[str, int]]]:
     return found
 
 
-def _from_callers(body: Body, project: Project, settings: Settings, depth: int) -> dict[str, str]:
+def _from_callers(body: Body, project: Project, settings: Settings, depth: int) -> dict[str, tuple[str, bool]]:
     """Parameters of ``body``'s function that every caller the program knows may pass request data to."""
     record = body.record
     program = project.program
@@ -374,7 +536,7 @@ def _from_callers(body: Body, project: Project, settings: Settings, depth: int) 
     params = [p.name.value for p in record.node.params.params]
     if params and params[0] in ("self", "cls"):
         params = params[1:]
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, bool]] = {}
     for module, index in _program_callers(program).get(qual, []):
         call = program.call(module, index)
         caller = _caller_body(project, module, call.scope)
@@ -394,7 +556,7 @@ def _from_callers(body: Body, project: Project, settings: Settings, depth: int) 
                     positional += 1
                 if name is None or name in found:
                     continue
-                source = taint.source(arg.value)
+                source = taint.source_of(arg.value)
                 if source is not None:
                     found[name] = source
     return found

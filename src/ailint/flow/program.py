@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from ailint.flow.summary import Call, Class, FileSummary, Function
-from ailint.flow.values import Bnd, Cls, Const, Decl, Ext, Fn, Inst, Value
+from ailint.flow.values import Bnd, Cls, Const, Decl, Ext, Fn, Input, Inst, Value
 from ailint.knowledge import ApiSpec, Knowledge
 
 
@@ -41,6 +41,8 @@ class Program:
     passed: Mapping[tuple[str, int], Mapping[str, Mapping[str, frozenset[Value]]]]
     """Per call of such a function: what it passes for those parameters."""
     """Per HTTP request to a posting function: the texts its URL may hold (constants, attributes, config defaults)."""
+    inputs: Mapping[tuple[str, int], tuple[tuple[str, frozenset[Input]], ...]]
+    """Per model API call: the request data its arguments hold, by position (``"0"``), keyword, ``*`` or ``**``."""
     functions: Mapping[str, Function]
     function_module: Mapping[str, str]
     classes: Mapping[str, Class]

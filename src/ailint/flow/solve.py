@@ -21,8 +21,8 @@ from typing import Any
 
 from ailint.flow.program import Program, Reason
 from ailint.flow.summary import Call, Class, FileSummary, Function, Location, Term
-from ailint.flow.values import Bnd, Cls, Const, Decl, Ext, Fn, Inst, Mod, Value
-from ailint.knowledge import Knowledge
+from ailint.flow.values import Bnd, Cls, Const, Decl, Ext, Fn, Input, Inst, Mod, Value
+from ailint.knowledge import Knowledge, input_flow
 
 STRUCTURED = "#s"
 """Marks a library instance made to validate its output (``llm.with_structured_output(Schema)``)."""
@@ -73,6 +73,16 @@ _SOLVER_PATHS = frozenset(
 _DROPPED_RESULTS = ("builtins.", "functools.", "typing.", "typing_extensions.", "importlib.", "json.", "copy.")
 """Their calls' results are modelled where they matter (``library_call``) and otherwise say nothing."""
 _ENTER = ("__enter__", "__aenter__")
+_TEXT_METHODS = frozenset({"format", "format_map", "join"})
+"""Methods of a string constant whose result is text made of their arguments."""
+_TEXT_CALLS = frozenset(f"builtins.str.{name}" for name in _TEXT_METHODS)
+
+
+def _in_text(value: Value) -> Value:
+    """Request data written into the application's own text (an f-string with words, ``.format``, a template)."""
+    if isinstance(value, Input) and not value.role:
+        return Input(value.source, "text")
+    return value
 
 
 def _head(value: Value) -> str | None:
@@ -129,12 +139,16 @@ class _Solver:
         self._unit_reads: dict[str, list[tuple[Any, ...]]] = {}
         """Per module, the sets each of its constraints read when last evaluated (in evaluation order)."""
         self.names: dict[str, set[str]] = {}
+        self.keys: dict[tuple[str, str], set[str]] = {}
+        """The keys passed to each function's ``**kwargs`` so far (each key's values are ``("kw", ...)`` sets)."""
         """The names bound in each scope so far (for ``from module import *``)."""
         self._sdk: dict[str, bool] = {}
-        self._kept: dict[str, Ext | None] = {}
+        self._kept: dict[str, Value | None] = {}
         self.api_prefixes = _prefixes(
             [*knowledge.apis, *(f for h in knowledge.http for f in h.functions), *knowledge.keyed_factories]
         )
+        self.inputs = input_flow()
+        self.input_prefixes = _prefixes([*self.inputs.sources, *self.inputs.text_calls])
 
     # -- sets ----------------------------------------------------------------
     def get(self, key: tuple[Any, ...]) -> set[Value]:
@@ -364,8 +378,29 @@ class _Solver:
             return self.pipe(term[1])
         if kind in ("add", "fmt"):
             return self.strings(term[1:] if kind == "add" else term[1])
-        if kind == "ga":
-            return self.eval(term[1])
+        if kind == "ga":  # ``getattr(x, name)``: the attributes the name's known texts select, else ``x``
+            bases = self.eval(term[1])
+            found = set()
+            for name in {v.text for v in self.eval(term[2]) if isinstance(v, Const)}:
+                for base in bases:
+                    found |= self.attribute(base, name)
+            return found or bases
+        if kind == "elem":  # a container's read method: what it holds, where the receiver has no such method
+            receiver, key = term[1], term[3]
+            function = self.functions.get(receiver[1]) if receiver[0] == "v" else None
+            if function is not None and any(p.kind == "kw" and p.name == receiver[2] for p in function.params):
+                # ``kwargs.get("prompt")`` of a function's own ``**kwargs``: what its callers passed by that name
+                return set(self.get(("kw", receiver[1], receiver[2], key))) if key is not None else _EMPTY
+            found = set()
+            for value in self.eval(receiver):
+                if isinstance(value, (Cls, Fn, Bnd, Inst)) and not self.attribute(value, term[2]):
+                    found.add(value)
+            return found
+        if kind == "role":  # ``{"role": "system", "content": x}``: request data in ``x`` is in the system role
+            return {
+                Input(v.source, "system", f"{term[1]}:{term[2]}") if isinstance(v, Input) else v
+                for v in self.eval(term[3])
+            }
         return _EMPTY
 
     def imported(self, module: str, name: str) -> set[Value]:
@@ -430,10 +465,12 @@ class _Solver:
         """Concatenations and f-strings: their constant texts (``{}`` for a part not known), and other values."""
         texts = [""]
         found: set[Value] = set()
+        parts = tuple(parts)
+        worded = any(part[0] == "s" and any(c.isalpha() for c in part[1]) for part in parts)
         for part in parts:
             values = self.eval(part)
             consts = sorted(v.text for v in values if isinstance(v, Const)) or ["{}"]
-            found |= {v for v in values if not isinstance(v, Const)}
+            found |= {_in_text(v) if worded else v for v in values if not isinstance(v, Const)}
             texts = [t + c for t in texts for c in consts][:_MAX_CONSTS]
         return found | {Const(t) for t in texts if t != "{}"}
 
@@ -480,6 +517,10 @@ class _Solver:
         return [qual, *sorted(self._subclasses.get(qual, ()))]
 
     def attribute(self, base: Value, name: str) -> set[Value]:
+        if isinstance(base, Input):  # an item, a field or a method of request data is request data
+            return {base}
+        if isinstance(base, Const):
+            return {Ext(f"builtins.str.{name}")} if name in _TEXT_METHODS else _EMPTY
         if isinstance(base, Ext):
             if name in self.knowledge.transparent:
                 return {base}
@@ -622,6 +663,8 @@ class _Solver:
             return found
         if isinstance(callee, Ext):
             return self.library_call(callee.path, call)
+        if isinstance(callee, Input):
+            return {callee}
         return _EMPTY
 
     def argument(self, call: Call, index: int) -> set[Value]:
@@ -650,6 +693,13 @@ class _Solver:
             return {Cls(v.qual) for v in self.argument(call, 0) if isinstance(v, (Inst, Decl))}
         if path in ("typing.cast", "typing_extensions.cast"):
             return self.instances(self.argument(call, 0)) | self.argument(call, 1)
+        if path in self.inputs.text_calls or path in _TEXT_CALLS:  # text made of request data holds it
+            found = set()
+            for term in (*call.args, *call.stars, *(v for _, v in call.keywords), *call.dstars):
+                found |= {
+                    v if path == "builtins.str.join" else _in_text(v) for v in self.eval(term) if isinstance(v, Input)
+                }
+            return found
         if path in _DERIVERS:
             found = set()
             for term in (*call.args, *call.stars, *(v for _, v in call.keywords)):
@@ -696,8 +746,12 @@ class _Solver:
             known = self._kept[path] = self._keep(path)
         return {known} if known is not None else _EMPTY
 
-    def _keep(self, path: str) -> Ext | None:
+    def _keep(self, path: str) -> Value | None:
         plain = path.replace(STRUCTURED, "")
+        if plain in self.inputs.sources:
+            return Input(plain)
+        if plain in self.input_prefixes:
+            return Ext(path)
         if plain in self.api_prefixes or self.knowledge.collapsed(plain) in self.api_prefixes:
             return Ext(path)
         start = plain.find("(")
@@ -777,18 +831,26 @@ class _Solver:
             values = self.eval(term)
             if values and variadic is not None:
                 self.add(("v", qual, variadic.name), values, reason)
-        for name, term in call.keywords:
+        given: list[tuple[str, set[Value]]] = [(name, self.eval(term)) for name, term in call.keywords]
+        for term in call.dstars:
             values = self.eval(term)
+            if values and keywords is not None:
+                self.add(("v", qual, keywords.name), values, reason)
+            if term[0] == "v":  # ``f(**kwargs)`` forwarding the caller's own ``**kwargs``: by key
+                self.reads_add(("keys", term[1], term[2]))
+                for key in sorted(self.keys.get((term[1], term[2]), ())):
+                    given.append((key, self.get(("kw", term[1], term[2], key))))
+        for name, values in given:
             if not values:
                 continue
             if name in named:
                 self.add(("v", qual, name), values, reason)
             elif keywords is not None:
                 self.add(("v", qual, keywords.name), values, reason)
-        for term in call.dstars:
-            values = self.eval(term)
-            if values and keywords is not None:
-                self.add(("v", qual, keywords.name), values, reason)
+                self.add(("kw", qual, keywords.name, name), values, reason)
+                if name not in self.keys.setdefault((qual, keywords.name), set()):
+                    self.keys[(qual, keywords.name)].add(name)
+                    self._grown_now.add(("keys", qual, keywords.name))
 
     def called_parameters(self) -> dict[str, frozenset[str]]:
         """Functions that call one of their own parameters (``fn(*args)`` in a retry helper), and which."""
@@ -826,18 +888,39 @@ class _Solver:
                 term = value
         return tuple(sorted(v.text for v in self.eval(term) if isinstance(v, Const)))
 
+    def call_inputs(self, call: Call) -> tuple[tuple[str, frozenset[Input]], ...]:
+        """The request data each argument of a call holds: by position (``"0"``), keyword, ``*`` or ``**``."""
+        arguments: list[tuple[str, Term | None]] = [(str(i), t) for i, t in enumerate(call.args)]
+        arguments += [(name, t) for name, t in call.keywords]
+        arguments += [("*", t) for t in call.stars] + [("**", t) for t in call.dstars]
+        found: list[tuple[str, frozenset[Input]]] = []
+        for name, term in arguments:
+            if term is None:
+                continue
+            given = frozenset(v for v in self.guarded(term) if isinstance(v, Input))
+            if given:
+                found.append((name, given))
+        return tuple(found)
+
     # -- the result ----------------------------------------------------------------
     def program(self, rounds: int) -> Program:
         callees: dict[tuple[str, int], frozenset[Value]] = {}
         urls: dict[tuple[str, int], tuple[str, ...]] = {}
         called = self.called_parameters()
         passed: dict[tuple[str, int], dict[str, dict[str, frozenset[Value]]]] = {}
+        inputs: dict[tuple[str, int], tuple[tuple[str, frozenset[Input]], ...]] = {}
         posting = frozenset(f for h in self.knowledge.http for f in h.functions)
         for key, call in self.calls.items():
             try:
                 callees[key] = self.callees(*key)
                 if any(isinstance(v, Ext) and v.path in posting for v in callees[key]):
                     urls[key] = self.url_texts(call)
+                if any(
+                    isinstance(v, Ext) and self.knowledge.lookup(v.path.replace(STRUCTURED, "")) for v in callees[key]
+                ):
+                    given = self.call_inputs(call)
+                    if given:
+                        inputs[key] = given
                 for value in callees[key]:
                     target = value.qual if isinstance(value, (Fn, Bnd)) else None
                     if target is not None and target in called:
@@ -856,6 +939,7 @@ class _Solver:
             urls=urls,
             called_parameters=called,
             passed=passed,
+            inputs=inputs,
             classes=self.classes,
             mros={qual: self.mro(qual) for qual in self.classes},
             tests=self.tests,

@@ -17,6 +17,8 @@ from functools import cache
 
 from ailint.flow.summary import Call, Class, FileSummary, Function, Location, Param, Store, Term
 
+_READERS = frozenset({"get", "pop", "values", "items", "setdefault", "popitem", "copy", "popleft"})
+"""Methods of a container that give back what it holds."""
 _MUTATORS = frozenset({"append", "extend", "add", "update", "insert", "appendleft", "setdefault", "put", "put_nowait"})
 """Methods that put their arguments into the receiver (a container)."""
 _TYPING_CONTAINERS = frozenset(
@@ -118,6 +120,10 @@ class _Summarizer:
         self.function: str = module
         """The qualified name of the function being read (the module's name at top level)."""
         self.lambdas = 0
+        self.keyed: dict[Location, list[tuple[str, Term]]] = {}
+        """Names bound to a dict with literal keys (``kwargs = {"prompt": p}``, ``kwargs["llm"] = llm``): by key,
+        so that ``f(**kwargs)`` passes each value to the parameter of its name."""
+        self._dict: tuple[ast.Dict, list[tuple[str, Term]]] | None = None
         self.caught: list[tuple[Term, ...]] = []
         """What the ``try`` statements (and suppressing ``with`` statements) around the current point of
         the function being read catch, outermost first."""
@@ -170,6 +176,7 @@ class _Summarizer:
             value = self.term(node.value, scope)
             for target in node.targets:
                 self.assign(target, value, scope, node.lineno)
+            self.key(node, value, scope)
         elif isinstance(node, ast.AnnAssign):
             value = self.term(node.value, scope) if node.value is not None else None
             annotation = self.annotation(node.annotation, scope)
@@ -335,6 +342,30 @@ class _Summarizer:
         if isinstance(target, ast.Starred):
             return self.location(target.value, scope)
         return None
+
+    def key(self, node: ast.Assign, value: Term | None, scope: _Scope) -> None:
+        """Keep the keys of ``name = {"k": v}`` and ``name["k"] = v``."""
+        if len(node.targets) != 1:
+            return
+        target = node.targets[0]
+        if isinstance(target, ast.Name):
+            location = self.location(target, scope)
+            if location is None:
+                return
+            if self._dict is not None and self._dict[0] is node.value:
+                self.keyed[location] = list(self._dict[1])
+            else:
+                self.keyed.pop(location, None)
+        elif (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Name)
+            and isinstance(target.slice, ast.Constant)
+            and isinstance(target.slice.value, str)
+            and value is not None
+        ):
+            entries = self.keyed.get(self.store_name(target.value.id, scope))
+            if entries is not None:
+                entries.append((target.slice.value, value))
 
     def assign(self, target: ast.expr, value: Term | None, scope: _Scope, line: int) -> None:
         if isinstance(target, (ast.Tuple, ast.List)):  # unpacking: element-insensitive
@@ -524,7 +555,13 @@ class _Summarizer:
         if isinstance(node, ast.Dict):
             for key in node.keys:
                 self.term(key, scope, record)
-            return _union(*(self.term(v, scope, record) for v in node.values))
+            items = [self.term(v, scope, record) for v in node.values]
+            if all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
+                self._dict = (node, [(k.value, t) for k, t in zip(node.keys, items, strict=True) if t is not None])  # type: ignore[union-attr]
+            union = _union(*items)
+            if union is not None and _system_message(node):
+                return ("role", self.module, node.lineno, union)
+            return union
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             for generator in node.generators:
                 self.assign(generator.target, self.term(generator.iter, scope, record), scope, node.lineno)
@@ -585,6 +622,10 @@ class _Summarizer:
             if keyword.arg is None:
                 if value is not None:
                     dstars.append(value)
+                if isinstance(keyword.value, ast.Name):  # ``f(**kwargs)`` of a dict with literal keys: by key
+                    given = {k for k in (kw.arg for kw in node.keywords) if k is not None}
+                    entries = self.keyed.get(self.store_name(keyword.value.id, scope), [])
+                    keywords += [(key, term) for key, term in entries if key not in given]
             else:
                 keywords.append((keyword.arg, value))
         if settles:
@@ -624,7 +665,19 @@ class _Summarizer:
                 self.around(),
             )
         )
-        return ("c", self.module, index)
+        result: Term = ("c", self.module, index)
+        if isinstance(func, ast.Attribute) and func.attr in _READERS and callee[0] == "a":
+            # ``registry.get(name)``, ``d.values()``: what the container holds (unless the receiver has the method)
+            keyed = func.attr in ("get", "pop", "setdefault")
+            default = args[1] if keyed and len(args) > 1 else None
+            first = node.args[0] if keyed and node.args else None
+            key = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+            if key is not None and isinstance(func.value, ast.Name):  # ``kwargs.get("prompt")`` of a keyed dict
+                bound = self.keyed.get(self.store_name(func.value.id, scope))
+                if bound is not None:
+                    return _union(result, *(t for k, t in bound if k == key), default) or result
+            return _union(result, ("elem", callee[1], func.attr, key), default) or result
+        return result
 
     def column(self, line: int, offset: int) -> int:
         """A column in characters from CPython's offset in UTF-8 bytes."""
@@ -632,6 +685,14 @@ class _Summarizer:
         if text[:offset].isascii():
             return offset
         return len(text[:offset].decode("utf-8", errors="replace"))
+
+
+def _system_message(node: ast.Dict) -> bool:
+    """``{"role": "system", "content": ...}`` (or ``developer``): a message that carries the model's instructions."""
+    for key, value in zip(node.keys, node.values, strict=True):
+        if isinstance(key, ast.Constant) and key.value == "role":
+            return isinstance(value, ast.Constant) and value.value in ("system", "developer")
+    return False
 
 
 def _reraises(handler: ast.ExceptHandler) -> bool:

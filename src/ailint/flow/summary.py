@@ -23,6 +23,13 @@ says what they are; names are already resolved to the scope that binds them:
 ``("pipe", (term, ...))``          ``a | b | c`` (LangChain compositions)
 ``("add", term, term)``            ``a + b``; ``("fmt", (term, ...))`` an f-string
 ``("ga", term, term)``             ``getattr(x, name)`` with a name that is not a literal
+``("elem", term, method, key)``    what a container's read method (``get``, ``values``,
+                                   ``pop``...) gives back: the container's values that
+                                   have no such method themselves (``key``: the literal
+                                   key given to ``get``, or None)
+``("role", module, line, term)``   a system message (``{"role": "system", "content": x}``):
+                                   the values of its items, request data marked as in
+                                   the system role
 =================================  ==================================================
 
 Stores have a *location*: ``("v", ...)``, ``("F", ...)``, or

@@ -92,4 +92,22 @@ class Const:
         return repr(self.text)
 
 
-Value = Ext | Mod | Cls | Inst | Decl | Fn | Bnd | Const
+@dataclass(frozen=True, slots=True)
+class Input:
+    """Request data from outside the program (``flask.request.get_json()``), and how it is used.
+
+    Attributes, items and calls on it are the same data. ``role`` says where it went on the way:
+    ``""`` as it came, ``"text"`` written into text of the application's (an f-string with words of
+    its own, ``.format``, a rendered template), ``"system"`` into a system message, built at ``at``
+    (``module:line``).
+    """
+
+    source: str
+    role: str = ""
+    at: str = ""
+
+    def __str__(self) -> str:
+        return f"input:{self.source}" + (f"[{self.role}]" if self.role else "")
+
+
+Value = Ext | Mod | Cls | Inst | Decl | Fn | Bnd | Const | Input

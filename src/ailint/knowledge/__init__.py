@@ -400,3 +400,24 @@ def practices() -> Practices:
     """The practices shipped with ailint."""
     text = resources.files(__name__).joinpath("practices").joinpath("practices.toml").read_text(encoding="utf-8")
     return Practices(tomllib.loads(text))
+
+
+@dataclass(frozen=True)
+class InputFlow:
+    """Request data as the value-flow engine follows it (``practices/inputs.toml``)."""
+
+    sources: frozenset[str]
+    """Canonical paths whose value is request data (``flask.request.get_json()``, ``fastapi.Request().json``)."""
+    text_calls: frozenset[str]
+    """Library calls whose result is text made of their arguments (template rendering)."""
+
+
+@lru_cache(maxsize=1)
+def input_flow() -> InputFlow:
+    """The sources of request data and the text-making calls, as paths the engine evaluates to."""
+    text = resources.files(__name__).joinpath("practices").joinpath("inputs.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    sources = data["sources"]
+    paths = {f"{call}()" for call in sources["calls"]} | set(sources["attributes"])
+    paths |= {f"{kind}().{read}" for kind in sources["request-types"] for read in sources["request-reads"]}
+    return InputFlow(frozenset(paths), frozenset(data["flow"]["text-calls"]))

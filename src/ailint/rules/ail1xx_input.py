@@ -30,17 +30,34 @@ class UnvalidatedInput(CallRule):
       parameters of a click or typer command;
     - queue reads (`KafkaConsumer.poll`, `basic_get`, `blpop`).
 
-    It is followed through assignments, f-strings, `.format`, concatenation
-    and containers, and from callers into the parameters of the function
-    that makes the call (two calls up, across modules). Into the system role
-    (`{"role": "system", ...}`, `SystemMessage(...)`, `system=`,
-    `instructions=`) it is an error; into the user role a warning.
+    It is followed by the value-flow engine across the whole project, as
+    model clients are: through assignments, attributes (`self.data =
+    data`), arguments into parameters, returns, containers and their
+    `.get()`, keyword dicts passed on as `**kwargs` (by key), f-strings,
+    `.format`, concatenation and rendered templates (`jinja2`). Into the
+    system role (`{"role": "system", ...}`, `SystemMessage(...)`, `system=`,
+    `instructions=`) it is an error.
+
+    The user role is where the user's own text belongs: a chat message sent
+    as the user's message is the product working, not a finding (reporting
+    it would report every chat application for working). Request
+    data in the user role is reported (a warning) only when it is written
+    into text of the application's own (an f-string, a concatenation or a
+    `.format` with words of its own, a rendered template), where the
+    application's instructions and the untrusted text share one message.
+
+    One root cause is reported once: request data put into one system
+    message reaches every provider call behind a shared client; it is
+    reported at the first of them, and the message names the line of the
+    system message it was put into.
 
     What validates on the way: a pydantic model (`Question(**data)`,
     `Question.model_validate(data)`, or the endpoint's parameter typed with
-    it), `jsonschema.validate`, a configured validator, a function whose name
-    says it validates (`validate_question(q)`, `sanitize(...)`), and
-    conversions that keep no text (`int(...)`).
+    it: the value becomes a model, not the request's text),
+    `jsonschema.validate`, a configured validator, a function whose name
+    says it validates (`validate_question(q)`, `sanitize(...)`) in the
+    function that reads the request, and conversions that keep no text
+    (`int(...)`).
 
     Not sources: the application's own files (prompt templates), its
     configuration and database, and any value the analysis cannot follow.
@@ -115,8 +132,8 @@ class UnvalidatedInput(CallRule):
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.inputs import prompt_taint
 
-        found = prompt_taint(site, ctx.project, ctx.settings)
-        if found is None:
-            return
-        severity = Severity.ERROR if found.role == "system" else Severity.WARNING
-        yield self.finding(site.node, site, severity=severity, source=found.source, role=found.role, call=site.label)
+        for found in prompt_taint(site, ctx.project, ctx.settings):
+            severity = Severity.ERROR if found.role == "system" else Severity.WARNING
+            yield self.finding(
+                site.node, site, severity=severity, source=found.source, role=found.role, call=site.label
+            )

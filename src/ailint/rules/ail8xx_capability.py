@@ -419,7 +419,7 @@ class UndeclaredCapability(CallRule):
     enabled_by_default: ClassVar[bool] = False
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
-        from ailint.analysis.capabilities import capabilities_of
+        from ailint.analysis.capabilities import reached_by
 
-        if not capabilities_of(site, ctx.project, ctx.settings):
+        if not reached_by(site, ctx.project, ctx.settings):
             yield self.finding(site.node, site, call=site.label)
