@@ -62,9 +62,6 @@ class Project:
         self._pending: dict[int, CallSite | None] = {}
         self._wrappers: dict[int, Wrapper | None] = {}
         self._active: set[int] = set()
-        self._cuts = 0
-        """How many times a call site or wrapper was asked for while being worked out (a cycle cut short): an
-        answer worked out inside another that got such a cut short answer is not remembered."""
         self._names: dict[str, str | None] = {}
         self._names_active: set[str] = set()
         self._returns: dict[str, str | None] = {}
@@ -373,10 +370,8 @@ class Project:
         if key in self._wrappers:
             return self._wrappers[key]
         if key in self._active:  # recursion through the call graph
-            self._cuts += 1
             return None
         self._active.add(key)
-        cuts = self._cuts
         try:
             result = None
             for pending in analysis.calls:
@@ -388,8 +383,7 @@ class Project:
                     break
         finally:
             self._active.discard(key)
-        if self._cuts == cuts or not self._active:
-            self._wrappers[key] = result
+        self._wrappers[key] = result
         return result
 
     # -- call sites --------------------------------------------------------
@@ -398,10 +392,8 @@ class Project:
         key = id(analysis)
         cached = self._sites.get(key)
         if cached is None:
-            cuts = self._cuts
             cached = [site for pending in analysis.calls if (site := self.site(analysis, pending)) is not None]
-            if self._cuts == cuts or not self._active:
-                self._sites[key] = cached
+            self._sites[key] = cached
         return cached
 
     def site(self, analysis: FileAnalysis, pending: PendingCall) -> CallSite | None:
@@ -410,16 +402,13 @@ class Project:
         if key in self._pending:
             return self._pending[key]
         if key in self._active:
-            self._cuts += 1
             return None
         self._active.add(key)
-        cuts = self._cuts
         try:
             result = self._site(analysis, pending)
         finally:
             self._active.discard(key)
-        if self._cuts == cuts or not self._active:
-            self._pending[key] = result
+        self._pending[key] = result
         return result
 
     def _site(self, analysis: FileAnalysis, pending: PendingCall) -> CallSite | None:
