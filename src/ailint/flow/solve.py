@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ailint.flow.program import Program, Reason
-from ailint.flow.summary import Call, Class, FileSummary, Function, Location, Term
+from ailint.flow.summary import Call, Class, FileSummary, Function, Location, Param, Term
 from ailint.flow.values import Bnd, Cls, Const, Decl, Ext, Fn, Inst, Mod, Value
 from ailint.knowledge import Knowledge
 
@@ -82,6 +82,7 @@ def _head(value: Value) -> str | None:
     return None
 
 
+_Signature = tuple[list[Param], Param | None, Param | None, dict[str, Param]]
 _UNSETTLED = ("unsettled",)
 """Read by a computation that saw a placeholder (it depends on itself): its value holds for its round only."""
 _PENDING: frozenset[Any] = frozenset({_UNSETTLED})
@@ -147,6 +148,9 @@ class _Solver:
                 self.calls[(summary.module, index)] = call
         self.values: dict[tuple[Any, ...], set[Value]] = {}
         self.reasons: dict[tuple[tuple[Any, ...], Value], Reason] = {}
+        self._consts: dict[tuple[Any, ...], int] = {}
+        self._signatures: dict[tuple[str, bool], _Signature] = {}
+        """How many constants each set holds (at most ``_MAX_CONSTS``)."""
         self.changed = False
         self._mro = _Memo()
         self._subclasses: dict[str, set[str]] = {}
@@ -209,15 +213,23 @@ class _Solver:
             if key[0] == "v":  # the names a module binds, for ``from module import *``
                 self.names.setdefault(key[1], set()).add(key[2])
                 self._grown_now.add(("names", key[1]))
+        elif current.issuperset(values):  # (most constraints evaluated again add nothing new)
+            return
+        grew = False
         for value in values:
             if value in current:
                 continue
             if len(current) >= _MAX_VALUES:
                 break
-            if isinstance(value, Const) and sum(isinstance(v, Const) for v in current) >= _MAX_CONSTS:
-                continue
+            if type(value) is Const:
+                consts = self._consts.get(key, 0)
+                if consts >= _MAX_CONSTS:
+                    continue
+                self._consts[key] = consts + 1
             current.add(value)
             self.reasons.setdefault((key, value), reason)
+            grew = True
+        if grew:
             self.changed = True
             self._grown_now.add(key)
 
@@ -802,14 +814,10 @@ class _Solver:
         function = self.functions.get(qual)
         if function is None:
             return
-        params = list(function.params)
-        if receiver is not None and params and "staticmethod" not in function.flags:
-            first = params.pop(0)
-            self.add(("v", qual, first.name), [receiver], reason)
-        positional = [p for p in params if p.kind in ("pos", "posonly")]
-        variadic = next((p for p in params if p.kind == "var"), None)
-        keywords = next((p for p in params if p.kind == "kw"), None)
-        named = {p.name: p for p in params if p.kind in ("pos", "kwonly")}
+        bound = receiver is not None and bool(function.params) and "staticmethod" not in function.flags
+        if receiver is not None and bound:
+            self.add(("v", qual, function.params[0].name), [receiver], reason)
+        positional, variadic, keywords, named = self._signature(function, bound)
         for position, term in enumerate(call.args[offset:]):
             values = self.eval(term)
             if not values:
@@ -834,6 +842,21 @@ class _Solver:
             values = self.eval(term)
             if values and keywords is not None:
                 self.add(("v", qual, keywords.name), values, reason)
+
+    def _signature(self, function: Function, bound: bool) -> _Signature:
+        """The parameters a call fills (after the receiver when ``bound``): positional, ``*args``, ``**kwargs``,
+        by keyword."""
+        key = (function.qual, bound)
+        found = self._signatures.get(key)
+        if found is None:
+            params = function.params[1:] if bound else function.params
+            found = self._signatures[key] = (
+                [p for p in params if p.kind in ("pos", "posonly")],
+                next((p for p in params if p.kind == "var"), None),
+                next((p for p in params if p.kind == "kw"), None),
+                {p.name: p for p in params if p.kind in ("pos", "kwonly")},
+            )
+        return found
 
     def called_parameters(self) -> dict[str, frozenset[str]]:
         """Functions that call one of their own parameters (``fn(*args)`` in a retry helper), and which."""
