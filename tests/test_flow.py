@@ -430,3 +430,57 @@ def test_errors_at_a_wrapper_call_are_judged_only_where_a_handler_catches_them(t
     result = list_calls([tmp_path], Settings(root=tmp_path, enabled=frozenset(ALL_CODES)), cwd=tmp_path)
     errors = {(c.path, c.span.line): c.checks.get("errors") for c in result.calls}
     assert errors == {("llm.py", 7): "fail", ("app.py", 5): "n/a", ("app.py", 10): "fail"}
+
+
+def test_values_memoised_in_earlier_rounds_are_those_a_fresh_round_would_compute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The solver keeps a memoised lookup across rounds only while no set it read has grown: the program is
+    the one solved with every memo dropped at each round (here a client reaches ``h.client`` rounds late)."""
+    from ailint.flow import solve as solver
+
+    files = {
+        "app": """
+        from openai import OpenAI
+
+        class Holder:
+            pass
+
+        def use(h):
+            return h.client.chat.completions.create(model="m", messages=[])
+
+        def late():
+            h = Holder()
+            h.client = make()
+            return use(h)
+
+        def make():
+            return build()
+
+        def build():
+            return wrap(OpenAI())
+
+        def wrap(client):
+            return client
+        """
+    }
+    fixture = {
+        ".".join(path.relative_to(FIXTURE).with_suffix("").parts).removesuffix(".__init__"): path.read_text()
+        for path in sorted(FIXTURE.rglob("*.py"))
+    }
+    for sources in (files, fixture):
+        kept = _program(sources)
+        with monkeypatch.context() as patched:
+
+            def cleared(memo: solver._Memo, grown: set[object]) -> None:
+                memo.now, memo.kept = {}, {}
+
+            patched.setattr(solver._Memo, "renew", cleared)
+            fresh = _program(sources)
+        assert kept.values == fresh.values
+        assert kept.callees == fresh.callees
+        assert kept.reasons == fresh.reasons
+        assert kept.rounds == fresh.rounds
+    program = _program(files)
+    line = next(c.line for c in program.summaries["app"].calls if c.callee[0] == "a" and c.line == 8)
+    assert "openai.OpenAI().chat.completions.create" in _callees(program, "app", line)

@@ -1026,13 +1026,9 @@ def _every_client_bounded(site: CallSite, project: Project) -> bool:
     clients = {name for name in project.knowledge.known_names if name.startswith(tuple(site.provider.modules))}
     seen = 0
     for analysis in {id(a): a for a in project.files.values()}.values():
-        for pending in analysis.calls:
-            canonical = analysis.resolver.resolve(pending.node.func, pending.scope)
-            if canonical is None or canonical not in clients:
+        for pending, canonical in project.constructions(analysis):  # API calls left out: not constructors
+            if canonical not in clients:
                 continue
-            spec = project.knowledge.lookup(canonical)
-            if spec is not None:
-                continue  # an API call, not a constructor
             seen += 1
             where = _Where(analysis, pending.scope, pending.record)
             if not _has_timeout(pending.node, client=True, where=where, project=project):

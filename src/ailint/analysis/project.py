@@ -84,6 +84,7 @@ class Project:
         self.called_elsewhere: set[str] = set()
         """Paths of wrappers called from files judged apart from this project (files no other file imports)."""
         self._exceptions: dict[tuple[tuple[str, ...], frozenset[str]], ExceptionFlow] = {}
+        self._constructions: dict[int, list[tuple[PendingCall, str]]] = {}
 
     def add(self, analysis: FileAnalysis, aliases: Iterable[str] = ()) -> None:
         """Add a collected file, under its module name and the other names it may be imported by."""
@@ -127,6 +128,7 @@ class Project:
             self._wrappers.pop(key, None)
         if self._called is not None:
             self._called -= records
+        self._constructions.pop(id(analysis), None)
         for owner in (None, *analysis.functions):  # keyed as ``body`` keys them
             self._bodies.pop((id(analysis), id(owner)), None)
         if self._by_name is not None and id(analysis) in self._indexed:
@@ -139,7 +141,8 @@ class Project:
     def forget(self) -> None:
         """Drop every memoised fact: files were added after facts were computed (selection rounds)."""
         memos: list[dict[Any, Any]] = [self._sites, self._pending, self._wrappers, self._names, self._returns]
-        for memo in (*memos, self._aliases, self._attributes, self._parameters, self._bodies, self._outputs):
+        for memo in (*memos, self._aliases, self._attributes, self._parameters, self._bodies, self._outputs,
+                     self._constructions):  # fmt: skip
             memo.clear()
         self._called = None
         self._by_name = None
@@ -586,6 +589,24 @@ class Project:
             from ailint.flow.exceptions import ExceptionFlow
 
             found = self._exceptions[key] = ExceptionFlow(self.program, boundaries, handlers)
+        return found
+
+    def constructions(self, analysis: FileAnalysis) -> list[tuple[PendingCall, str]]:
+        """The calls of ``analysis`` that build a library object the knowledge names (a client), with its path.
+
+        Calls whose path is a model API are left out. Asked for every call site
+        whose client cannot be followed (``concerns.has_timeout``): resolved once
+        per file, in call order, until the project changes.
+        """
+        found = self._constructions.get(id(analysis))
+        if found is None:
+            known, knowledge = self.knowledge.known_names, self.knowledge
+            found = []
+            for pending in analysis.calls:
+                canonical = analysis.resolver.resolve(pending.node.func, pending.scope)
+                if canonical is not None and canonical in known and knowledge.lookup(canonical) is None:
+                    found.append((pending, canonical))
+            self._constructions[id(analysis)] = found
         return found
 
     # -- per-function facts ----------------------------------------------

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ailint.flow.program import Program, Reason
-from ailint.flow.summary import Call, Class, FileSummary, Function, Location, Term
+from ailint.flow.summary import Call, Class, FileSummary, Function, Location, Param, Term
 from ailint.flow.values import Bnd, Cls, Const, Decl, Ext, Fn, Input, Inst, Mod, Value
 from ailint.knowledge import Knowledge, input_flow
 
@@ -92,6 +92,42 @@ def _head(value: Value) -> str | None:
     return None
 
 
+_Signature = tuple[list[Param], Param | None, Param | None, dict[str, Param]]
+_UNSETTLED = ("unsettled",)
+"""Read by a computation that saw a placeholder (it depends on itself): its value holds for its round only."""
+_PENDING: frozenset[Any] = frozenset({_UNSETTLED})
+
+
+class _Memo:
+    """A memo table of the solver: the values of this round (``now``) and those kept from earlier rounds.
+
+    A value computed without meeting a placeholder depends only on the sets it
+    read; while none of them has grown, computing it again gives the same value
+    and reads. At each round's start, values whose reads grew in the last round
+    (or that met a placeholder) are dropped; the rest are taken on first use in
+    a round unless a set they read has grown earlier in that round.
+    """
+
+    __slots__ = ("kept", "now")
+
+    def __init__(self) -> None:
+        self.now: dict[Any, tuple[Any, frozenset[Any]]] = {}
+        self.kept: dict[Any, tuple[Any, frozenset[Any]]] = {}
+
+    def renew(self, grown: set[Any]) -> None:
+        """A round starts: ``grown`` holds the sets that grew in the last one."""
+        kept = self.kept
+        kept.update(self.now)
+        self.now = {}
+        self.kept = kept
+        self.expire(grown)
+
+    def expire(self, grown: set[Any]) -> None:
+        """Drop the kept values that read a set in ``grown`` or met a placeholder."""
+        stale = grown | _PENDING
+        self.kept = {key: entry for key, entry in self.kept.items() if stale.isdisjoint(entry[1])}
+
+
 class _Solver:
     def __init__(
         self, summaries: Iterable[FileSummary], knowledge: Knowledge, tests: frozenset[str], aliases: Mapping[str, str]
@@ -122,12 +158,15 @@ class _Solver:
                 self.calls[(summary.module, index)] = call
         self.values: dict[tuple[Any, ...], set[Value]] = {}
         self.reasons: dict[tuple[tuple[Any, ...], Value], Reason] = {}
+        self._consts: dict[tuple[Any, ...], int] = {}
+        self._signatures: dict[tuple[str, bool], _Signature] = {}
+        """How many constants each set holds (at most ``_MAX_CONSTS``)."""
         self.changed = False
-        self._mro: dict[str, tuple[tuple[str, ...], frozenset[Any]]] = {}
+        self._mro = _Memo()
         self._subclasses: dict[str, set[str]] = {}
-        self._results: dict[tuple[str, int], tuple[frozenset[Value], frozenset[Any]]] = {}
-        self._callees: dict[tuple[str, int], tuple[frozenset[Value], frozenset[Any]]] = {}
-        self._members: dict[tuple[str, str, Value], tuple[set[Value], frozenset[Any]]] = {}
+        self._results = _Memo()
+        self._callees = _Memo()
+        self._members = _Memo()
         self.reads: set[Any] | None = None
         """The sets read while a module's constraints are evaluated: it is evaluated again only when they grow."""
         self.grown: set[Any] = set()
@@ -155,18 +194,28 @@ class _Solver:
         self.reads_add(key)
         return self.values.get(key, _EMPTY)
 
-    def memo(self, table: dict[Any, Any], key: Any, compute: Any, placeholder: Any) -> Any:
-        """``compute()`` memoised in ``table`` for the round, with the sets it read (added to the reader's)."""
-        entry = table.get(key)
+    def memo(self, table: _Memo, key: Any, compute: Any, placeholder: Any) -> Any:
+        """``compute()`` memoised in ``table`` for the round, with the sets it read (added to the reader's).
+
+        The first use in a round takes the value an earlier round computed when
+        no set it read has grown since (see :class:`_Memo`): computing it again
+        would give the same value and the same reads.
+        """
+        now = table.now
+        entry = now.get(key)
         if entry is None:
-            table[key] = (placeholder, frozenset())  # a computation that depends on itself sees the placeholder
-            outer = self.reads
-            self.reads = set()
-            try:
-                result = compute()
-            finally:
-                inner, self.reads = self.reads, outer
-            entry = table[key] = (result, frozenset(inner))
+            entry = table.kept.get(key)
+            if entry is not None and entry[1].isdisjoint(self._grown_now):
+                now[key] = entry
+            else:
+                now[key] = (placeholder, _PENDING)  # a computation that depends on itself sees the placeholder
+                outer = self.reads
+                self.reads = set()
+                try:
+                    result = compute()
+                finally:
+                    inner, self.reads = self.reads, outer
+                entry = now[key] = (result, frozenset(inner))
         if self.reads is not None:
             self.reads.update(entry[1])
         return entry[0]
@@ -178,15 +227,23 @@ class _Solver:
             if key[0] == "v":  # the names a module binds, for ``from module import *``
                 self.names.setdefault(key[1], set()).add(key[2])
                 self._grown_now.add(("names", key[1]))
+        elif current.issuperset(values):  # (most constraints evaluated again add nothing new)
+            return
+        grew = False
         for value in values:
             if value in current:
                 continue
             if len(current) >= _MAX_VALUES:
                 break
-            if isinstance(value, Const) and sum(isinstance(v, Const) for v in current) >= _MAX_CONSTS:
-                continue
+            if type(value) is Const:
+                consts = self._consts.get(key, 0)
+                if consts >= _MAX_CONSTS:
+                    continue
+                self._consts[key] = consts + 1
             current.add(value)
             self.reasons.setdefault((key, value), reason)
+            grew = True
+        if grew:
             self.changed = True
             self._grown_now.add(key)
 
@@ -197,6 +254,8 @@ class _Solver:
         product = [s for s in self.summaries if s.module not in self.tests]
         rounds = self.fixpoint(product)
         rounds += self.fixpoint([s for s in self.summaries if s.module in self.tests])
+        for table in (self._mro, self._results, self._callees, self._members):
+            table.expire(self.grown)  # what the last round made stands as it is; what it grew, earlier values miss
         return self.program(rounds)
 
     def fixpoint(self, summaries: list[FileSummary]) -> int:
@@ -212,16 +271,14 @@ class _Solver:
             if self.advance is not None:
                 self.advance()
             self.changed = False
-            self._mro.clear()
+            for table in (self._mro, self._results, self._callees, self._members):
+                table.renew(self.grown)
             subclasses = self.subclasses()
             if hierarchy is not None and subclasses != hierarchy:  # what dispatch read of the classes that changed
                 for qual in subclasses.keys() | hierarchy.keys():
                     if subclasses.get(qual) != hierarchy.get(qual):
                         self._grown_now.add(("sub", qual))
             self._subclasses = hierarchy = subclasses
-            self._results.clear()
-            self._callees.clear()
-            self._members.clear()
             grown = self.grown | self._grown_now
             for summary in summaries:
                 read = self._module_reads.get(summary.module)
@@ -811,14 +868,10 @@ class _Solver:
         function = self.functions.get(qual)
         if function is None:
             return
-        params = list(function.params)
-        if receiver is not None and params and "staticmethod" not in function.flags:
-            first = params.pop(0)
-            self.add(("v", qual, first.name), [receiver], reason)
-        positional = [p for p in params if p.kind in ("pos", "posonly")]
-        variadic = next((p for p in params if p.kind == "var"), None)
-        keywords = next((p for p in params if p.kind == "kw"), None)
-        named = {p.name: p for p in params if p.kind in ("pos", "kwonly")}
+        bound = receiver is not None and bool(function.params) and "staticmethod" not in function.flags
+        if receiver is not None and bound:
+            self.add(("v", qual, function.params[0].name), [receiver], reason)
+        positional, variadic, keywords, named = self._signature(function, bound)
         for position, term in enumerate(call.args[offset:]):
             values = self.eval(term)
             if not values:
@@ -851,6 +904,21 @@ class _Solver:
                 if name not in self.keys.setdefault((qual, keywords.name), set()):
                     self.keys[(qual, keywords.name)].add(name)
                     self._grown_now.add(("keys", qual, keywords.name))
+
+    def _signature(self, function: Function, bound: bool) -> _Signature:
+        """The parameters a call fills (after the receiver when ``bound``): positional, ``*args``, ``**kwargs``,
+        by keyword."""
+        key = (function.qual, bound)
+        found = self._signatures.get(key)
+        if found is None:
+            params = function.params[1:] if bound else function.params
+            found = self._signatures[key] = (
+                [p for p in params if p.kind in ("pos", "posonly")],
+                next((p for p in params if p.kind == "var"), None),
+                next((p for p in params if p.kind == "kw"), None),
+                {p.name: p for p in params if p.kind in ("pos", "kwonly")},
+            )
+        return found
 
     def called_parameters(self) -> dict[str, frozenset[str]]:
         """Functions that call one of their own parameters (``fn(*args)`` in a retry helper), and which."""
