@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ailint.api import CallsResult, Progress, RunResult
+    from ailint.cache import Cache
     from ailint.flow.program import Program
     from ailint.projects import Part
     from ailint.propose import Proposal
@@ -245,11 +246,7 @@ def check(
     earlier_errors: list[str] = []
     with progress_bar() as progress:
         for part in parts:
-            cache = None
-            if not no_cache:
-                from ailint.cache import Cache
-
-                cache = Cache(part.settings.root, part.settings)
+            cache = _cache(part.settings, no_cache)
             results.append(
                 check_paths(
                     part.paths,
@@ -406,6 +403,15 @@ def _shown(path: Path) -> str:
 
 Overrides = tuple[list[str] | None, list[str], list[str]]
 """The command line's ``--select`` (None: as configured), ``--ignore`` and ``--extend-select``."""
+
+
+def _cache(settings: Settings, no_cache: bool) -> Cache | None:
+    """The cache of one project's part of a run (None with ``--no-cache``)."""
+    if no_cache:
+        return None
+    from ailint.cache import Cache
+
+    return Cache(settings.root, settings)
 
 
 def _parts(
@@ -693,11 +699,7 @@ def _inventory(
     results = []
     with progress_bar() as progress:
         for part in parts:
-            cache = None
-            if not no_cache:
-                from ailint.cache import Cache
-
-                cache = Cache(part.settings.root, part.settings)
+            cache = _cache(part.settings, no_cache)
             results.append(list_calls(part.paths, part.settings, release=False, progress=progress, cache=cache))
     result = merge_calls(results)
     for line in result.errors:
@@ -828,11 +830,7 @@ def init_command(paths: tuple[Path, ...], write: bool, config: Path | None, isol
     missing: list[str] = []
     with progress_bar() as progress:
         for part in parts:
-            cache = None
-            if not no_cache:
-                from ailint.cache import Cache
-
-                cache = Cache(part.settings.root, part.settings)
+            cache = _cache(part.settings, no_cache)
             result = propose(part.paths, part.settings, progress=progress, cache=cache)
             for line in result.errors:
                 click.echo(f"ailint: warning: {line}", err=True)
