@@ -9,6 +9,8 @@ from ailint.diagnostics import Severity
 from ailint.rules.base import CallRule, Concern, Finding, RuleContext
 
 if TYPE_CHECKING:
+    import libcst as cst
+
     from ailint.analysis.calls import CallSite
 
 
@@ -165,6 +167,29 @@ class UnhandledError(CallRule):
             yield self.finding(site.node, site, call=site.label, base_error=site.provider.base_error)
 
 
+def _in_cleanup(handler: cst.CSTNode, module: cst.Module | None) -> bool:
+    """Whether the handler is in a ``finally:`` block: cleanup (a cancelled task's result, a stream closed on
+    the way out) where ignoring a failure is the intent and the request's own failure was decided earlier."""
+    import libcst as cst
+
+    from ailint.analysis.tree import children
+
+    if module is None:
+        return False
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Try, cst.TryStar)) and node.finalbody is not None:
+            inner: list[cst.CSTNode] = [node.finalbody]
+            while inner:
+                current = inner.pop()
+                if current is handler:
+                    return True
+                inner.extend(children(current))
+        stack.extend(children(node))
+    return False
+
+
 class SwallowedError(CallRule):
     """## What it does
     Checks the handler that catches a model call's errors (in the call's own
@@ -175,7 +200,9 @@ class SwallowedError(CallRule):
     `False`, `()`) that callers cannot tell from an answer; so does
     `contextlib.suppress(...)` around the call. A handler that logs the
     error, stores it (`state["error"] = str(exc)`) or returns something that
-    says it failed (`{"error": ...}`, a fallback message) handles it.
+    says it failed (`{"error": ...}`, a fallback message) handles it. A
+    handler in a `finally:` block is cleanup (a cancelled task's result
+    collected, a stream closed on the way out): not reported.
 
     Reported at the model call, or at the call of the wrapper whose handler
     swallows (where its output is judged).
@@ -255,7 +282,7 @@ class SwallowedError(CallRule):
             how = swallowed(handler)
         else:
             how = "contextlib.suppress"
-        if how is not None:
+        if how is not None and not _in_cleanup(handler, owner.file.module_node):
             yield self.finding(site.node, site, call=site.label, line=owner.file.line(handler), how=how)
 
 
