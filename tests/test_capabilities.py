@@ -182,3 +182,30 @@ def test_the_html_checklist_has_fixed_columns_and_call_sites_that_wrap_in_their_
     ) in page
     assert "table.checklist { table-layout: fixed; }" in capabilities.CSS
     assert "table.checklist td { overflow-wrap: anywhere; }" in capabilities.CSS
+
+
+def test_the_checklist_asks_about_the_output_at_the_capabilitys_own_calls_not_in_shared_code(tmp_path: Path) -> None:
+    from ailint.report import readiness
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ailint]\n\n[[tool.ailint.capability]]\nname = "triage"\nfunctions = ["acme.triage.triage"]\n'
+        'task = "Label a ticket"\noutput = "acme.triage.Label"\nmode = "recommend"\n'
+    )
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "__init__.py").write_text("")
+    (tmp_path / "acme" / "llm.py").write_text(  # shared by the capability and by code outside it
+        "from openai import OpenAI\n\nclient = OpenAI(timeout=10)\n\n\ndef complete(prompt):\n"
+        '    reply = client.chat.completions.create(model="m", messages=[{"role": "user", "content": prompt}])\n'
+        "    return reply.choices[0].message.content\n"
+    )
+    (tmp_path / "acme" / "triage.py").write_text(
+        "from pydantic import BaseModel\n\nfrom acme.llm import complete\n\n\nclass Label(BaseModel):\n"
+        "    name: str\n\n\ndef triage(text):\n    return Label.model_validate_json(complete(text))\n"
+    )
+    (tmp_path / "acme" / "other.py").write_text(
+        "from acme.llm import complete\n\n\ndef summarize(text):\n    return complete(text)\n"
+    )
+    result = list_calls([tmp_path], load_settings(tmp_path / "pyproject.toml"), cwd=tmp_path)
+    page = readiness.render_markdown(result)
+    assert "| Inputs and outputs contracted? | **yes** | output: acme.triage.Label (acme/triage.py:11)<br>" in page
+    assert "not validated against" not in page

@@ -902,10 +902,12 @@ def _capability_records(site: CallSite, project: Project, settings: Settings) ->
 
     records = []
     judged_here = not project.judged_at_callers(site)
+    own = {c.name for c in capabilities_of(site, project, settings)}
     for capability in capabilities_of(site, project, settings, shared=True):
         found = dict(answers(site, capability, project, settings))
+        shared = capability.name not in own  # shared code: listed, judged at the capability's own calls of it
         for question in found:
-            if not (site.kind == "direct" if question == "kpi" else judged_here):
+            if shared or not (site.kind == "direct" if question == "kpi" else judged_here):
                 found[question] = NOT_APPLICABLE
         records.append(
             CapabilityRecord(
