@@ -172,22 +172,12 @@ def _in_cleanup(handler: cst.CSTNode, module: cst.Module | None) -> bool:
     the way out) where ignoring a failure is the intent and the request's own failure was decided earlier."""
     import libcst as cst
 
-    from ailint.analysis.tree import children
+    from ailint.analysis.tree import walk
 
     if module is None:
         return False
-    stack: list[cst.CSTNode] = [module]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.Try, cst.TryStar)) and node.finalbody is not None:
-            inner: list[cst.CSTNode] = [node.finalbody]
-            while inner:
-                current = inner.pop()
-                if current is handler:
-                    return True
-                inner.extend(children(current))
-        stack.extend(children(node))
-    return False
+    cleanups = (n.finalbody for n in walk(module) if isinstance(n, (cst.Try, cst.TryStar)) and n.finalbody is not None)
+    return any(node is handler for block in cleanups for node in walk(block))
 
 
 class SwallowedError(CallRule):
