@@ -15,7 +15,7 @@ from ailint.cli import main
 from ailint.flow.reach import decode, encode, reached
 from ailint.flow.solve import solve
 from ailint.flow.summarize import summarize
-from ailint.flow.values import Bnd, Ext, Inst
+from ailint.flow.values import Bnd, Ext, Inst, Mod
 from ailint.knowledge import builtin
 
 FLOW = Path(__file__).resolve().parents[1] / "src" / "ailint" / "flow"
@@ -484,3 +484,53 @@ def test_values_memoised_in_earlier_rounds_are_those_a_fresh_round_would_compute
     program = _program(files)
     line = next(c.line for c in program.summaries["app"].calls if c.callee[0] == "a" and c.line == 8)
     assert "openai.OpenAI().chat.completions.create" in _callees(program, "app", line)
+
+
+def test_values_hash_the_same_in_every_process() -> None:
+    """The solver caps its sets, and what a capped set keeps follows iteration order: hashes must not vary by run."""
+    import subprocess
+    import sys
+
+    probe = (
+        "from ailint.flow.values import *; "
+        "print([hash(v) for v in (Ext('openai.OpenAI()'), Mod('m'), Cls('m.C'), Inst('m.C'), Decl('m.B'), "
+        "Fn('m.f'), Bnd('m.C.f', Inst('m.C')), Const('gpt-4o'), Input('flask.request', 'system', 'm:3'))])"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", probe], env={"PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(seen) == 1
+    assert Bnd("m.C.f", Inst("m.C")) == pickle.loads(pickle.dumps(Bnd("m.C.f", Inst("m.C"))))
+    assert Ext("x") != Mod("x")
+
+
+def test_calls_are_the_same_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """Facts memoised where a cycle of wrappers is cut are read in an order that does not depend on hashing."""
+    import subprocess
+    import sys
+
+    (tmp_path / "pyproject.toml").write_text("[tool.ailint]\n")
+    (tmp_path / "a.py").write_text(
+        "from openai import OpenAI\nfrom b import g, h\n\nclient = OpenAI()\n\n\n"
+        "def f(n):\n    if n:\n        return g(n - 1) + h(n)\n"
+        "    return client.chat.completions.create(model='m', messages=[]).choices[0].message.content\n"
+    )
+    (tmp_path / "b.py").write_text(
+        "import a\nfrom c import k\n\n\ndef g(n):\n    return a.f(n) + k(n)\n\n\ndef h(n):\n    return k(n)\n"
+    )
+    (tmp_path / "c.py").write_text("import b\n\n\ndef k(n):\n    return b.g(n - 1) if n else b.h(n)\n")
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-m", "ailint", "calls", "--no-cache", "--format", "json", "."],
+            cwd=tmp_path,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            capture_output=True,
+            text=True,
+        ).stdout
+        for seed in ("0", "1", "2", "3", "4")
+    }
+    assert len(outputs) == 1
+    assert '"kind": "direct"' in outputs.pop()

@@ -632,7 +632,7 @@ class Project:
         """Ids of the wrapper functions that are called somewhere in the project."""
         if self._called is None:
             called: set[int] = set()
-            for analysis in set(self.files.values()):
+            for analysis in {id(a): a for a in self.files.values()}.values():  # in file order: sites memoise cycles
                 called.update(id(record) for record in self._called_records(analysis))
             called.update(id(self.functions[path][1]) for path in self.called_elsewhere if path in self.functions)
             self._called = called

@@ -246,7 +246,7 @@ class Rounds:
 
     def _leads(self, index: int) -> bool:
         """Whether file ``index`` imports something of a parsed file that leads to a model."""
-        for dotted in self.bound[index]:
+        for dotted in sorted(self.bound[index]):  # (sorted: memoised facts cut cycles where they are first met)
             dotted = dotted.removesuffix(".*")
             module, _, name = dotted.rpartition(".")
             for owner, wanted in ((self.owners.get(dotted), None), (self.owners.get(module), name)):
