@@ -659,26 +659,41 @@ def usage_recorded(site: CallSite, project: Project, settings: Settings | None =
 
 
 def _usage_read(site: CallSite, project: Project) -> bool:
-    """Whether the function holding ``site`` reads the usage of its output or emits a metric."""
+    """Whether the function holding ``site`` (or a project function it gives the output to) reads the
+    usage of its output or emits a metric."""
+    return _reads_usage(site.file, site.record, project.output(site).derives, project, 0, frozenset())
+
+
+def _reads_usage(
+    file: FileAnalysis,
+    record: FunctionRecord | None,
+    derives: Callable[[cst.CSTNode], bool],
+    project: Project,
+    depth: int,
+    seen: frozenset[int],
+) -> bool:
+    """``derives`` says what holds the output in this function; followed into the project functions it is
+    given to (``self._record_usage(response)``, ``tracker.add(reply)``), by parameter, not by name."""
+    from ailint.analysis.consumption import Taint, given_parameters
+
     data = practices()
-    body = project.body(site.file, site.record)
-    output = project.output(site)
+    body = project.body(file, record)
     usage_names = data.names("measurement", "usage-names")
     usage_words = usage_names | data.names("measurement", "stream-usage-keywords") | {"include_usage"}
     if any(string_value(node) in usage_words for node in body.of_kind(cst.SimpleString)):
         return True  # ``payload["stream_options"] = {"include_usage": True}``, ``resp.get("usage")``
     for attribute in body.of_kind(cst.Attribute):
-        if attribute.attr.value in usage_names and output.derives(attribute.value):
+        if attribute.attr.value in usage_names and derives(attribute.value):
             return True
     for subscript in body.of_kind(cst.Subscript):
-        if output.derives(subscript.value):
+        if derives(subscript.value):
             for element in subscript.slice:
                 index = element.slice
                 if isinstance(index, cst.Index) and string_value(index.value) in usage_names:
                     return True
     for call in body.calls:
         name = last_part(body.callee(call)[1]).lower()
-        if any(word in name for word in ("usage", "token", "cost")) and any(output.derives(a.value) for a in call.args):
+        if any(word in name for word in ("usage", "token", "cost")) and any(derives(a.value) for a in call.args):
             return True  # ``self._extract_usage(response)``, ``litellm.completion_cost(response)``
     modules = data.names("measurement", "metric-modules")
     methods = data.names("measurement", "metric-methods")
@@ -691,7 +706,24 @@ def _usage_read(site: CallSite, project: Project) -> bool:
             receiver, _, method = text.rpartition(".")
             if method in methods and any(w in receiver.lower() for w in words):
                 return True
+    if depth >= _USAGE_DEPTH:
+        return False
+    for call in body.calls:
+        canonical = body.callee(call)[0]
+        entry = project.functions.get(canonical) if canonical else None
+        if entry is None or id(entry[1]) in seen:
+            continue
+        inner_file, inner = entry
+        params = given_parameters(inner, call, derives)
+        if params and _reads_usage(
+            inner_file, inner, Taint(inner, None, params).derives, project, depth + 1, seen | {id(inner)}
+        ):
+            return True
     return False
+
+
+_USAGE_DEPTH = 3
+"""Project functions followed from the one holding the output, each given it as an argument."""
 
 
 # -- error states: timeouts ----------------------------------------------------

@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING, ClassVar
 from ailint.diagnostics import Severity
 from ailint.rules.base import CallRule, Concern, Finding, RuleContext
 
+RECORDED = frozenset({"generate", "image", "audio"})
+"""Requests worth a record each. An embedding, a rerank or a moderation is one step of a retrieval or a
+check whose owner records the step, not each vector: a log line per embedded chunk is what nobody reads."""
+
 if TYPE_CHECKING:
     from ailint.analysis.calls import CallSite
 
@@ -38,6 +42,9 @@ class UnloggedCall(CallRule):
 
     `print` is not logging.
 
+    Generation, image and audio requests are checked; embeddings, reranking
+    and moderation are not: they are steps of a retrieval or a check, recorded
+    (if at all) as the step, and a record per embedded chunk is noise.
 
     ## Why is this bad?
     When a model call misbehaves in production (slow, wrong, expensive), the
@@ -139,6 +146,7 @@ class UnloggedCall(CallRule):
     check_name: ClassVar[str] = "logging"
     operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
+    operations: ClassVar[frozenset[str]] = RECORDED
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import recording
@@ -221,6 +229,7 @@ class UnstructuredLog(CallRule):
     check_name: ClassVar[str] = "logging"
     operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
+    operations: ClassVar[frozenset[str]] = RECORDED
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import logs_with_fields, recording

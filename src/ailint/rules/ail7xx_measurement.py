@@ -27,6 +27,8 @@ class UnmeasuredCall(CallRule):
     inference is not checked, nor APIs whose responses carry no usage to read
     (LangChain's `Embeddings.embed_query` / `embed_documents` return bare
     vectors; such providers say `reports-usage = false` in their knowledge).
+    Only generation is checked: an embedding's tokens are the size of the
+    text embedded, known before the call and a small share of the cost.
 
     ## Why is this bad?
     Tokens are the cost and the latency of a model feature. Unmeasured calls
@@ -89,7 +91,7 @@ class UnmeasuredCall(CallRule):
     check_name: ClassVar[str] = "usage"
     operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
-    operations: ClassVar[frozenset[str]] = frozenset({"generate", "embed"})
+    operations: ClassVar[frozenset[str]] = frozenset({"generate"})
 
     def applies(self, site: CallSite, ctx: RuleContext) -> bool:
         return site.provider.request_checks and site.provider.reports_usage and super().applies(site, ctx)
