@@ -154,8 +154,38 @@ def test_config_option_reads_that_file(project: Path) -> None:
     path = project / "conf" / "ailint.toml"
     path.write_text('[tool.ailint]\nignore = ["AIL4"]\n')
     settings = load_settings(path)
-    assert settings.root == (project / "conf").resolve()
+    assert settings.root == project.resolve()  # the file is kept apart; the project is still where the run is
     assert "AIL401" not in settings.enabled
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (project / "pkg").mkdir()
+    assert load_settings(path, project / "pkg").root == project.resolve()  # the nearest project file above
+    assert load_settings(path, project / "conf").root == (project / "conf").resolve()
+
+
+def test_config_kept_apart_names_modules_from_the_project(project: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from ailint.cli import main
+
+    (project / "pkg").mkdir()
+    (project / "pkg" / "agent.py").write_text(
+        "from openai import OpenAI\n\n\ndef ask(q):\n"
+        "    return OpenAI().chat.completions.create(model='m', messages=[]).choices[0].message.content\n"
+    )
+    (project / "pkg" / "app.py").write_text("from pkg.agent import ask\n\n\ndef handle(q):\n    return ask(q)\n")
+    shared = project.parent / f"{project.name}-shared"
+    shared.mkdir()
+    (shared / "ailint.toml").write_text('select = ["AIL4"]\n')
+    result = CliRunner().invoke(
+        main, ["calls", "--no-cache", "--format", "json", "--config", str(shared / "ailint.toml"), "."]
+    )
+    calls = json.loads(result.output)["calls"]
+    assert [(c["path"], c["line"], c["kind"], c["function"]) for c in calls] == [
+        ("pkg/agent.py", 5, "direct", "pkg.agent.ask"),
+        ("pkg/app.py", 5, "wrapper", "pkg.app.handle"),
+    ]
 
 
 def test_with_selection_replaces_select_and_adds_ignore(project: Path) -> None:

@@ -357,11 +357,24 @@ def load_settings(config: Path | None = None, cwd: Path | None = None, *, strict
         if strict and (_ailint_table(config, data) is None or not data):
             where = "no [tool.ailint] table" if config.name == "pyproject.toml" or "tool" in data else "no settings"
             raise ConfigError(f"config file {_display(config)} has {where} for ailint")
-        return _settings(config.resolve(), data)
+        config = config.resolve()
+        if config.parent == cwd or config.parent in cwd.parents:
+            return _settings(config, data)
+        # A file kept apart from the project (``--config ci/ailint.toml`` run from the project, a shared
+        # team file): the project root is still where the project says, or module names would be wrong.
+        return _settings(config, data, _project_root(cwd))
     path, root = find_config(cwd)
     if path is None:
         return Settings(root=root, enabled=_default_codes())
     return _settings(path, _read_toml(path), root)
+
+
+def _project_root(start: Path) -> Path:
+    """The nearest folder from ``start`` up holding a configuration file or a ``pyproject.toml``, else ``start``."""
+    for directory in (start, *start.parents):
+        if any((directory / name).is_file() for name in CONFIG_NAMES):
+            return directory
+    return start
 
 
 def settings_from_text(path: Path, text: str, root: Path | None = None) -> Settings:

@@ -172,9 +172,12 @@ def capabilities_of(site: CallSite, project: Project, settings: Settings, shared
     declared = settings.capabilities
     if not declared:
         return []
-    functions = members(project, declared) if shared else owned(project, declared)
-    names = _called(site)
-    return [c for c in declared if any(_in(c, functions[c.name], name) for name in names)]
+    own = owned(project, declared)
+    functions = members(project, declared) if shared else own
+    here, *called = _called(site)
+    # The function a wrapper site calls makes the site the capability's only when that function is the
+    # capability's own: a call of a shared adapter from elsewhere is that other code's.
+    return [c for c in declared if _in(c, functions[c.name], here) or any(_in(c, own[c.name], name) for name in called)]
 
 
 def _called(site: CallSite) -> list[str]:

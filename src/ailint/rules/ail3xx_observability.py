@@ -6,11 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from ailint.diagnostics import Severity
-from ailint.rules.base import CallRule, Concern, Finding, RuleContext
-
-RECORDED = frozenset({"generate", "image", "audio"})
-"""Requests worth a record each. An embedding, a rerank or a moderation is one step of a retrieval or a
-check whose owner records the step, not each vector: a log line per embedded chunk is what nobody reads."""
+from ailint.rules.base import PRODUCING, CallRule, Concern, Finding, RuleContext
 
 if TYPE_CHECKING:
     from ailint.analysis.calls import CallSite
@@ -146,7 +142,7 @@ class UnloggedCall(CallRule):
     check_name: ClassVar[str] = "logging"
     operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
-    operations: ClassVar[frozenset[str]] = RECORDED
+    operations: ClassVar[frozenset[str]] = PRODUCING
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import recording
@@ -229,7 +225,7 @@ class UnstructuredLog(CallRule):
     check_name: ClassVar[str] = "logging"
     operational: ClassVar[bool] = True
     judged: ClassVar[str] = "request"
-    operations: ClassVar[frozenset[str]] = RECORDED
+    operations: ClassVar[frozenset[str]] = PRODUCING
 
     def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
         from ailint.analysis.concerns import logs_with_fields, recording

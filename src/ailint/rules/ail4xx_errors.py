@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from ailint.diagnostics import Severity
-from ailint.rules.base import CallRule, Concern, Finding, RuleContext
+from ailint.rules.base import PRODUCING, CallRule, Concern, Finding, RuleContext
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -49,6 +49,11 @@ class UnhandledError(CallRule):
     Catching only a subclass, such as `openai.RateLimitError`, does not count:
     timeouts, connection failures and server errors still escape, and the
     message names what escapes.
+
+    Generation, image and audio requests to a provider are checked. Local
+    inference raises no provider error, and embeddings, reranking and
+    moderation are steps of a retrieval or a check whose component (a vector
+    store, a search) decides what their failure means.
 
     Reported once, at the model call; when the error leaves the call's
     function, the message names one path it escapes through (`... escapes
@@ -107,6 +112,7 @@ class UnhandledError(CallRule):
     check_name: ClassVar[str] = "errors"
     operational: ClassVar[bool] = True
     narrower_message: ClassVar[str] = "{call} is inside a try that catches only {caught}; {base_error} escapes"
+    operations: ClassVar[frozenset[str]] = PRODUCING
 
     escape_message: ClassVar[str] = "{call} is not inside a try that catches {base_error}; it escapes through {path}"
     reraised_message: ClassVar[str] = (
@@ -119,8 +125,8 @@ class UnhandledError(CallRule):
     def applies(self, site: CallSite, ctx: RuleContext) -> bool:
         from ailint.analysis.facts import followed
 
-        if site.operation not in self.operations:
-            return False
+        if site.operation not in self.operations or not site.provider.request_checks:
+            return False  # local inference raises no provider error: what it raises is a bug
         if followed(site, ctx.project):  # the error is followed from the direct call: judged there, once
             return site.kind == "direct"
         return super().applies(site, ctx)

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from ailint.settings import Settings
 
 
+PRODUCING = frozenset({"generate", "image", "audio"})
+"""Requests that produce what the feature delivers. An embedding, a rerank or a moderation is one step of a
+retrieval or a check: the component that runs the step (a vector store, a search) records it and decides what
+its failure means, and a log line or an error handler per embedded chunk is what nobody wants."""
+
+
 class Concern(str, enum.Enum):
     """The question a reviewer asks of a call site (SPEC section 1)."""
 
