@@ -358,8 +358,8 @@ def load_settings(config: Path | None = None, cwd: Path | None = None, *, strict
             where = "no [tool.ailint] table" if config.name == "pyproject.toml" or "tool" in data else "no settings"
             raise ConfigError(f"config file {_display(config)} has {where} for ailint")
         config = config.resolve()
-        if config.parent == cwd or config.parent in cwd.parents:
-            return _settings(config, data)
+        if config.name == "pyproject.toml" or config.parent == cwd or config.parent in cwd.parents:
+            return _settings(config, data)  # a project's own file: its folder is the project root
         # A file kept apart from the project (``--config ci/ailint.toml`` run from the project, a shared
         # team file): the project root is still where the project says, or module names would be wrong.
         return _settings(config, data, _project_root(cwd))

@@ -8,6 +8,8 @@ cycle guards, so mutually recursive modules and functions terminate.
 
 from __future__ import annotations
 
+import builtins
+
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -431,6 +433,8 @@ class Project:
         # factory wrapping the API (``instructor.from_litellm(litellm.completion)``).
         if canonical is not None and canonical.split("(", 1)[0] in self.knowledge.known_names:
             return None
+        if _builtin(pending.node.func, canonical, analysis) not in (None, *_CALLING_BUILTINS):
+            return None  # ``hasattr(client.embeddings, "create_async")`` asks about the API; it does not call it
         for arg in pending.node.args:
             value = _partial_target(arg.value, resolver, pending)  # ``run_sync(partial(client.invoke_model, ...))``
             if isinstance(value, (cst.Name, cst.Attribute)):
@@ -663,6 +667,22 @@ class Project:
         if record is None or id(record) not in self.called_wrappers():
             return False
         return self.output(site).returned  # every call whose output the wrapper returns, not only the first
+
+
+_CALLING_BUILTINS = frozenset({"builtins.map", "builtins.filter"})
+"""The builtins that call a callable they are given."""
+
+
+def _builtin(func: cst.BaseExpression, canonical: str | None, analysis: FileAnalysis) -> str | None:
+    """``builtins.<name>`` when the callee is a builtin function (named as such, and not bound by the module)."""
+    if canonical is not None:
+        return canonical if canonical.startswith("builtins.") else None
+    if isinstance(func, cst.Name) and func.value in _BUILTINS and func.value not in analysis.module_scope.bindings:
+        return f"builtins.{func.value}"
+    return None
+
+
+_BUILTINS = frozenset(name for name, value in vars(builtins).items() if callable(value) and not name.startswith("_"))
 
 
 def _called_name(pending: PendingCall) -> str | None:
