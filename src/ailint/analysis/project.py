@@ -9,7 +9,6 @@ cycle guards, so mutually recursive modules and functions terminate.
 from __future__ import annotations
 
 import builtins
-
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
