@@ -35,7 +35,7 @@ def _roots() -> dict[str, str]:
         for line in roots.read_text(encoding="utf-8").splitlines():
             parts = line.split("#", 1)[0].split()
             if len(parts) == 2:
-                found[parts[0]] = parts[1]
+                found[parts[0]] = "" if parts[1] == "." else parts[1]
     return found
 
 

@@ -59,7 +59,7 @@ def read_roots(folder: Path) -> dict[str, str]:
         for line in path.read_text(encoding="utf-8").splitlines():
             parts = line.split("#", 1)[0].split()
             if len(parts) == 2:
-                roots[parts[0]] = parts[1]
+                roots[parts[0]] = "" if parts[1] == "." else parts[1]
     return roots
 
 
