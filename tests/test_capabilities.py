@@ -209,3 +209,15 @@ def test_the_checklist_asks_about_the_output_at_the_capabilitys_own_calls_not_in
     page = readiness.render_markdown(result)
     assert "| Inputs and outputs contracted? | **yes** | output: acme.triage.Label (acme/triage.py:11)<br>" in page
     assert "not validated against" not in page
+
+
+def test_output_validated_where_it_leaves_the_capability_is_answered_there() -> None:
+    """``scan`` validates with the declared validator and returns a domain value to code outside the capability:
+    the capability's questions are asked at ``scan``'s call, not left to callers that are not the capability's."""
+    root = FIXTURES / "ail8xx" / "validator_function"
+    calls = list_calls([root], load_settings(root / "pyproject.toml"), cwd=root).calls
+    (judge,) = next(c for c in calls if (c.path, c.span.line) == ("guards/judge.py", 19)).capabilities
+    assert judge.answers["output"] == ("pass", "validated as guards.judge.parse_verdict",
+                                       ("guards.judge.parse_verdict() (guards/judge.py:20)",))  # fmt: skip
+    (title,) = next(c for c in calls if (c.path, c.span.line) == ("guards/titles.py", 15)).capabilities
+    assert title.answers["output"][0] == "fail"  # another validator than the declared one

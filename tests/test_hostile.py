@@ -327,7 +327,7 @@ def test_recursion_in_analysis_is_ail001_and_the_rest_is_checked(project: Path) 
 
 
 def test_three_thousand_call_sites_in_one_file() -> None:
-    data = b"import openai\nc = openai.OpenAI()\n" + b"c.embeddings.create(input='x')\n" * 3000
+    data = b"import openai\nc = openai.OpenAI()\n" + b"c.chat.completions.create(messages=[])\n" * 3000
     engine = Engine(Settings(root=Path("."), enabled=frozenset({"AIL001", "AIL401"})), builtin())
     found = engine.check(FileTask(display="many.py", module="many"), data)
     assert [(d.span.line, d.code) for d in found] == [(line, "AIL401") for line in range(3, 3003)]

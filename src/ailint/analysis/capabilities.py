@@ -389,6 +389,15 @@ def validators(site: CallSite, project: Project, settings: Settings) -> list[Evi
     return found
 
 
+def _validator_named(text: str) -> str:
+    """The schema or validator an evidence text names: ``X`` of ``response_format=X``,
+    ``with_structured_output(X)`` and of a validator function's call ``X()``."""
+    text = text.split("=", 1)[-1]
+    if text.startswith("with_structured_output("):
+        return text.removeprefix("with_structured_output(").removesuffix(")")
+    return text.removesuffix("()")
+
+
 def _project_class(project: Project, canonical: str) -> bool:
     """A class the project defines (a pydantic model, a dataclass, an enum): constructing it checks the value."""
     return project._class_file(canonical, load=True) is not None
@@ -402,9 +411,7 @@ def schema_answer(site: CallSite, capability: Capability, project: Project, sett
     declared = capability.output
     for evidence in found:
         if declared is not None:
-            if _same_type(
-                evidence.text.split("=", 1)[-1].removeprefix("with_structured_output(").rstrip(")"), declared
-            ):
+            if _same_type(_validator_named(evidence.text), declared):
                 return Answer(True, f"validated as {declared}", (evidence,))
             if evidence.text.startswith("in ") and last_part(declared) in evidence.text:
                 return Answer(True, f"checked against {declared}", (evidence,))
