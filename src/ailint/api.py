@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from ailint.engine import Engine, FileTask, Prepared
     from ailint.flow.program import Program
     from ailint.flow.summary import FileSummary
-    from ailint.parallel import PlainChecker, Prefetch
+    from ailint.parallel import Called, Judged, PlainChecker, Prefetch
 
 
 @dataclass
@@ -661,9 +661,7 @@ class _Run:
             ignores = self.ignores()
             self.prefetch.submit([(i, self.task(i, ignores), self.files[i].data) for i in indices])
 
-    def leaf(
-        self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]
-    ) -> tuple[int, list[Diagnostic] | None, list[str], list[str]]:
+    def leaf(self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]) -> Judged:
         """Analyse and judge one file no other file imports: its diagnostics, error lines and the wrappers it calls.
 
         Only the project's record of who calls which wrapper changes when it
@@ -675,12 +673,14 @@ class _Run:
 
         errors = len(self.errors)
         file = self.files[index]
-        called: list[str] = []
+        called: list[Called] = []
 
         def judged(prepared: Prepared) -> list[Diagnostic]:
             if prepared.analysis is not None:
+                from ailint.analysis.concerns import called_wrappers
+
                 self.project.add_callers(prepared.analysis)
-                called.extend(self.project.wrappers_called_by(prepared.analysis))
+                called.extend(called_wrappers(prepared.analysis, self.project, self.settings))
             return self.engine.finish(prepared, self.project) if file.target else []
 
         # The file's objects are garbage once it is discarded: the collector, paused while they are in
@@ -694,9 +694,7 @@ class _Run:
             del prepared
         return index, diagnostics, self._taken(errors), called
 
-    def verdict(
-        self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]
-    ) -> tuple[int, list[Diagnostic] | None, list[str], list[str]]:
+    def verdict(self, index: int, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]) -> Judged:
         """Judge one prepared file of the project, in the shape of :meth:`leaf` (it calls no wrapper of note)."""
         errors = len(self.errors)
         diagnostics = self.judge(self.files[index], lambda prepared: self.engine.finish(prepared, self.project))
@@ -1002,7 +1000,7 @@ def _check_missing(
     jobs = default_jobs() if jobs is None else jobs
     checker = PlainChecker(run.settings, run.engine, jobs, expected=len(missing), spare=parsed)
     plain: list[int] = []
-    judged: list[tuple[int, list[Diagnostic] | None, list[str], list[str]]] = []
+    judged: list[Judged] = []
 
     def send(indices: set[int]) -> None:
         plain.extend(sorted(indices))
@@ -1037,7 +1035,9 @@ def _check_missing(
             judging.start(len(missing - run.deep) + len(run.leaves) + len(verdicts))
             judged = on_forks(run, "leaf", sorted(run.leaves), jobs, sizes, LEAF_CHUNKS, judging.forked)
             for _, _, _, called in judged:
-                run.project.called_elsewhere.update(called)
+                for path, *facts in called:
+                    run.project.called_elsewhere.add(path)
+                    run.project.record_elsewhere(path, facts)
             run.project.forget_callers()
             judged += on_forks(run, "verdict", verdicts, jobs, sizes, advance=judging.forked)
         else:

@@ -232,7 +232,10 @@ def _isolated(job: tuple[FileTask, bytes], settings: Settings) -> list[Diagnosti
 
 MIN_FORKED = 40
 """Below this many files to judge, judging them in-process is faster than forking."""
-Judged = tuple[int, list[Diagnostic] | None, list[str], list[str]]
+Called = tuple[str, bool, bool, bool]
+"""A wrapper a file calls (its path), and whether a call of it there is logged, logged with fields, and has its
+usage read (the callers' part of the request concerns, for the files judged elsewhere)."""
+Judged = tuple[int, list[Diagnostic] | None, list[str], list[Called]]
 """A file's index, its diagnostics (None if ailint failed on it), error lines, and the wrappers it calls."""
 
 

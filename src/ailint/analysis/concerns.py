@@ -471,6 +471,12 @@ class Recording:
     logs: tuple[cst.Call, ...]
     structured: bool
     """A log call with fields, or a structured trace record (``traces.append({...})``), on the path."""
+    elsewhere: bool = False
+    """A caller in a file judged in another process logs around the wrapper call (its log calls are not here)."""
+
+    @property
+    def logged(self) -> bool:
+        return bool(self.logs) or self.elsewhere
 
 
 _RECORD_WORDS = ("trace", "span", "event", "record", "telemetry", "log", "audit")
@@ -498,7 +504,7 @@ def recording(site: CallSite, project: Project, settings: Settings) -> Recording
     wrapper call), up the chain of wrappers; any one caller's record counts."""
     logs: list[cst.Call] = []
     is_traced = traced(site, project, settings)
-    structured = False
+    structured = elsewhere = False
     seen: set[int] = set()
     frontier = [site]
     depth = 0
@@ -519,9 +525,32 @@ def recording(site: CallSite, project: Project, settings: Settings) -> Recording
             structured = structured or _trace_records(body)
             if current.record is not None:
                 following.extend(callers(current.record, project))
+                facts = _elsewhere(current.record, project)
+                elsewhere, structured = elsewhere or facts[0], structured or facts[1]
         frontier = following
         depth += 1
-    return Recording(is_traced, tuple(logs), structured or structured_logging(logs))
+    return Recording(is_traced, tuple(logs), structured or structured_logging(logs), elsewhere)
+
+
+def _elsewhere(record: FunctionRecord, project: Project) -> tuple[bool, bool, bool]:
+    """What callers of ``record`` in files judged in other processes do around its calls (see ``called_wrappers``)."""
+    found = [project.recorded_elsewhere.get(path) for path in record.paths[:1]]
+    return found[0] if found and found[0] is not None else (False, False, False)
+
+
+def called_wrappers(analysis: FileAnalysis, project: Project, settings: Settings) -> list[tuple[str, bool, bool, bool]]:
+    """The wrappers a file calls (their paths), each with whether a call of it here is logged, logged with fields,
+    and has its usage read, for a file judged in another process; none for a test."""
+    if is_test_path(analysis.relative_path or analysis.module.replace(".", "/") + ".py"):
+        return []
+    found: list[tuple[str, bool, bool, bool]] = []
+    for site in project.sites(analysis):
+        if site.wrapper is None or not site.wrapper.record.paths:
+            continue
+        record = recording(site, project, settings)
+        logged, fields = record.traced or record.logged, record.traced or record.structured
+        found.append((site.wrapper.record.paths[0], logged, fields, _usage_read(site, project)))
+    return found
 
 
 _CALLERS: weakref.WeakKeyDictionary[Project, tuple[set[int], tuple[int, int], dict[str, list[CallSite]]]] = (
@@ -653,6 +682,8 @@ def usage_recorded(site: CallSite, project: Project, settings: Settings | None =
             if _usage_read(current, project):
                 return True
             if current.record is not None and project.output(current).returned:
+                if _elsewhere(current.record, project)[2]:
+                    return True
                 following.extend(callers(current.record, project))
         frontier = following
     return traced(site, project, settings)

@@ -83,6 +83,9 @@ class Project:
         (the file's own set, shared: a union per name held 30 MiB on langchain): the parameters of a
         function such a file may call are not inferred from callers."""
         self.called_elsewhere: set[str] = set()
+        self.recorded_elsewhere: dict[str, tuple[bool, bool, bool]] = {}
+        """Per wrapper path called in files judged in other processes: whether a call of it there is logged,
+        logged with fields, and has its usage read (those files are not in this project when its files are judged)."""
         """Paths of wrappers called from files judged apart from this project (files no other file imports)."""
         self._exceptions: dict[tuple[tuple[str, ...], frozenset[str]], ExceptionFlow] = {}
         self._constructions: dict[int, list[tuple[PendingCall, str]]] = {}
@@ -650,6 +653,12 @@ class Project:
     def wrappers_called_by(self, analysis: FileAnalysis) -> list[str]:
         """The paths of the wrappers a file calls, for a run that judged the file in another process."""
         return [record.paths[0] for record in self._called_records(analysis) if record.paths]
+
+    def record_elsewhere(self, path: str, facts: Iterable[bool]) -> None:
+        """Add what one more caller of wrapper ``path`` judged in another process does (``recorded_elsewhere``)."""
+        before = self.recorded_elsewhere.get(path, (False, False, False))
+        logged, fields, usage = (old or new for old, new in zip(before, facts, strict=True))
+        self.recorded_elsewhere[path] = (logged, fields, usage)
 
     def forget_callers(self) -> None:
         """Files were added that no other file imports: only who calls which wrapper can change."""

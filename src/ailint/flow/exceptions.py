@@ -61,6 +61,8 @@ _FRAMEWORKS = ("fastapi.", "starlette.")
 _REGISTERS = frozenset({"exception_handler", "add_exception_handler"})
 _TASKS = frozenset({"create_task", "ensure_future"})
 _GATHER = "asyncio.gather"
+_RESULTS = frozenset({"result", "exception"})
+"""A future's methods that re-raise what the callable it runs raised."""
 _SUPPRESS = "contextlib.suppress"
 
 
@@ -205,6 +207,23 @@ class ExceptionFlow:
                 return True
         return False
 
+    def collected(self, module: str, index: int, accepted: frozenset[str]) -> bool:
+        """Whether call ``index`` hands its callable to an executor (``future = executor.submit(fn, ...)``) and
+        the future's ``result()`` is read inside a handler for ``accepted``: what ``fn`` raises surfaces there."""
+        program = self.program
+        if not any(program.invokes(v) for v in program.callee_values(module, index)):
+            return False
+        summary = program.summaries[module]
+        scope = summary.calls[index].scope
+        target = ("c", module, index)
+        for call in summary.calls:
+            callee = call.callee
+            if call.scope != scope or callee[0] != "a" or callee[2] not in _RESULTS:
+                continue
+            if self._reaches(callee[1], target, summary.calls, 0) and self.catches(call, accepted):
+                return True
+        return False
+
     def _reaches(self, term: Term, target: Term, calls: tuple[Call, ...], depth: int) -> bool:
         if depth > 4:
             return False
@@ -279,7 +298,7 @@ class ExceptionFlow:
             return self._entry(program.function_module.get(function, function), path, example)
         for module, index in callers:
             call = program.call(module, index)
-            if self.catches(call, accepted) or self.settled(module, index):
+            if self.catches(call, accepted) or self.settled(module, index) or self.collected(module, index, accepted):
                 continue
             found = self._up(call.scope, accepted, path, visited, example)
             if found is not None:

@@ -16,6 +16,27 @@ from ailint.flow.summary import Call, Class, FileSummary, Function
 from ailint.flow.values import Bnd, Cls, Const, Decl, Ext, Fn, Input, Inst, Value
 from ailint.knowledge import ApiSpec, Knowledge
 
+_INVOKERS: Mapping[str, int] = {
+    "to_thread": 0,
+    "run_sync": 0,
+    "submit": 0,
+    "run_in_executor": 1,
+    "call_soon": 0,
+    "run_until_complete": 0,
+    "run": 0,
+}
+"""Library helpers that call the callable they are given (by its argument index) and return its result."""
+_INVOKER_MODULES = ("asyncio", "anyio", "concurrent.futures", "functools", "trio")
+
+
+def invoker(path: str) -> int | None:
+    """The argument index of the callable a library helper runs and returns the result of, if it is one."""
+    head, _, method = path.rpartition(".")
+    position = _INVOKERS.get(method)
+    if position is not None and (head.startswith(_INVOKER_MODULES) or "loop" in head):
+        return position
+    return None
+
 
 @dataclass(frozen=True, slots=True)
 class Reason:
@@ -83,6 +104,10 @@ class Program:
         if not isinstance(value, Ext):
             return None
         return self.knowledge.lookup(value.path.replace("#s", ""))
+
+    def invokes(self, value: Value) -> bool:
+        """Whether a library value is an executor or event-loop helper that runs the callable it is given."""
+        return isinstance(value, Ext) and invoker(value.path) is not None
 
     def targets(self, value: Value) -> list[str]:
         """The project functions a call of ``value`` runs (a class runs its ``__init__``, an instance ``__call__``)."""

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ailint.flow.program import Program, Reason
+from ailint.flow.program import Program, Reason, invoker
 from ailint.flow.summary import Call, Class, FileSummary, Function, Location, Param, Term
 from ailint.flow.values import Bnd, Cls, Const, Decl, Ext, Fn, Input, Inst, Mod, Value
 from ailint.knowledge import Knowledge, input_flow
@@ -42,17 +42,6 @@ _DERIVERS = frozenset(
     }
 )  # fmt: skip
 """Library functions whose result holds (or is derived from) their arguments' values."""
-_INVOKERS: Mapping[str, int] = {
-    "to_thread": 0,
-    "run_sync": 0,
-    "submit": 0,
-    "run_in_executor": 1,
-    "call_soon": 0,
-    "run_until_complete": 0,
-    "run": 0,
-}
-"""Library helpers that call the callable they are given (by its argument index) and return its result."""
-_INVOKER_MODULES = ("asyncio", "anyio", "concurrent.futures", "functools", "trio")
 _PARTIAL = frozenset({"functools.partial", "functools.partialmethod"})
 _SOLVER_PATHS = frozenset(
     {
@@ -763,8 +752,8 @@ class _Solver:
                 found |= {v for v in self.eval(term) if not isinstance(v, (Cls, Const))}
             return found
         head, _, method = path.rpartition(".")
-        index = _INVOKERS.get(method)
-        if (index is not None and head.startswith(_INVOKER_MODULES)) or (index is not None and "loop" in head):
+        index = invoker(path)
+        if index is not None:
             found = set()
             for target in self.argument(call, index or 0):
                 found |= self.call_result(target, call) if not isinstance(target, Ext) else self.ext(f"{target.path}()")
@@ -857,9 +846,8 @@ class _Solver:
                 if isinstance(called, Bnd):
                     self.parameters(called.qual, call, called.receiver, reason, offset)
         elif isinstance(callee, Ext):
-            head, _, method_name = callee.path.rpartition(".")
-            position = _INVOKERS.get(method_name)
-            if position is not None and (head.startswith(_INVOKER_MODULES) or "loop" in head) and offset == 0:
+            position = invoker(callee.path)
+            if position is not None and offset == 0:
                 for target in self.argument(call, position):
                     if not isinstance(target, Ext):
                         self.bind_callee(target, call, reason, offset=position + 1)
@@ -970,6 +958,18 @@ class _Solver:
                 found.append((name, given))
         return tuple(found)
 
+    def invoked(self, call: Call, callees: frozenset[Value]) -> frozenset[Value]:
+        """The project callables an invoker among ``callees`` runs (``executor.submit(model.inference, ...)``,
+        ``loop.run_in_executor(None, fn)``): the call runs them, so the call graph and call sites see them."""
+        found: set[Value] = set()
+        for callee in callees:
+            if not isinstance(callee, Ext):
+                continue
+            position = invoker(callee.path)
+            if position is not None:
+                found |= {v for v in self.argument(call, position) if isinstance(v, (Fn, Bnd, Inst, Decl))}
+        return frozenset(found)
+
     # -- the result ----------------------------------------------------------------
     def program(self, rounds: int) -> Program:
         callees: dict[tuple[str, int], frozenset[Value]] = {}
@@ -994,6 +994,9 @@ class _Solver:
                     if target is not None and target in called:
                         bound = self.passed(call, target, called[target], isinstance(value, Bnd))
                         passed.setdefault(key, {})[target] = bound
+                invoked = self.invoked(call, callees[key])
+                if invoked:
+                    callees[key] = callees[key] | invoked
             except RecursionError:
                 callees[key] = frozenset()
         return Program(

@@ -148,7 +148,7 @@ class UnloggedCall(CallRule):
         from ailint.analysis.concerns import recording
 
         found = recording(site, ctx.project, ctx.settings)
-        if not found.traced and not found.logs and not found.structured:
+        if not found.traced and not found.logged and not found.structured:
             yield self.finding(site.node, site, call=site.label)
 
 
@@ -231,5 +231,5 @@ class UnstructuredLog(CallRule):
         from ailint.analysis.concerns import logs_with_fields, recording
 
         found = recording(site, ctx.project, ctx.settings)
-        if found.logs and not found.structured and not found.traced and logs_with_fields(ctx.project):
+        if found.logged and not found.structured and not found.traced and logs_with_fields(ctx.project):
             yield self.finding(site.node, site, call=site.label)
