@@ -445,12 +445,15 @@ def _instrumentors(project: Project) -> frozenset[str]:
     data = practices()
     instrumentors = data.names("tracing", "instrumentors")
     suffix = data.word("tracing", "instrumentor-suffix")
+    handlers = data.names("tracing", "callback-handlers")
     providers = ("openai", "anthropic", "litellm", "langchain", "google", "gemini", "bedrock", "dspy", "pydantic_ai")
     found: set[str] = set()
     for analysis in files.values():
         for pending in analysis.calls:
             canonical = analysis.resolver.resolve(pending.node.func, pending.scope)
             text = dotted_name(pending.node.func)
+            if canonical in handlers:
+                found.add("langchain")
             for name in (canonical, text):
                 if name and (name in instrumentors or name.endswith(suffix)):
                     lowered = name.lower()
