@@ -271,7 +271,7 @@ def test_a_file_judged_apart_leaves_no_trace_in_the_project(tmp_path: Path) -> N
     project.discard = discard  # type: ignore[method-assign]
     _, diagnostics, errors, called = run.leaf(index, run.ignores())
     assert [(d.span.line, d.code) for d in diagnostics or []] == [(8, "AIL501")]
-    assert (errors, called) == ([], ["llm.complete", "app.mine"])
+    assert (errors, called) == ([], [("llm.complete", False, False, False), ("app.mine", False, False, False)])
     assert (project.files, project.functions) == before[:2]
     assert project.called_wrappers() == before[2] | {id(project.functions["llm.complete"][1])}
     (analysis,) = discarded

@@ -553,6 +553,7 @@ def called_wrappers(analysis: FileAnalysis, project: Project, settings: Settings
         record = recording(site, project, settings)
         logged, fields = record.traced or record.logged, record.traced or record.structured
         found.append((site.wrapper.record.paths[0], logged, fields, _usage_read(site, project)))
+    _CALLERS.pop(project, None)  # it indexed this file's sites, and the file is about to leave the project
     return found
 
 
@@ -566,7 +567,7 @@ def callers(record: FunctionRecord, project: Project) -> list[CallSite]:
     and those the value flow dispatches to it (``self.run_inference(...)`` declared on a base class)."""
     called = project.called_wrappers()
     known = _CALLERS.get(project)
-    size = (len(called), len(project.files))  # a file parsed since the index was made may hold callers
+    size = (project.revision, len(project.files))  # a file parsed or taken out since the index was made
     if known is None or known[0] is not called or known[1] != size:
         index: dict[str, list[CallSite]] = {}
         for analysis in {id(a): a for a in project.files.values()}.values():
@@ -609,7 +610,7 @@ def _callbacks(given: dict[str, cst.BaseExpression]) -> bool:
     )
 
 
-_PRACTICE: weakref.WeakKeyDictionary[Project, tuple[int, bool]] = weakref.WeakKeyDictionary()
+_PRACTICE: weakref.WeakKeyDictionary[Project, tuple[frozenset[str], bool]] = weakref.WeakKeyDictionary()
 
 
 def logs_with_fields(project: Project) -> bool:
@@ -617,8 +618,9 @@ def logs_with_fields(project: Project) -> bool:
     bound logger): only then is a model call logged through message strings alone a lapse from its practice;
     where message strings are the convention, fields for one call are not the fix."""
     files = {id(a): a for a in project.files.values()}
+    names = frozenset(a.module for a in files.values())  # a file judged apart joins and leaves: by name, not count
     known = _PRACTICE.get(project)
-    if known is not None and known[0] == len(files):
+    if known is not None and known[0] == names:
         return known[1]
     data = practices()
     methods = data.names("logging", "methods")
@@ -640,7 +642,7 @@ def logs_with_fields(project: Project) -> bool:
             if logger and structured_logging([pending.node]):
                 found = True
                 break
-    _PRACTICE[project] = (len(files), found)
+    _PRACTICE[project] = (names, found)
     return found
 
 

@@ -83,6 +83,8 @@ class Project:
         (the file's own set, shared: a union per name held 30 MiB on langchain): the parameters of a
         function such a file may call are not inferred from callers."""
         self.called_elsewhere: set[str] = set()
+        self.revision = 0
+        """Bumped whenever files join or leave or callers change: memos kept outside the project compare it."""
         self.recorded_elsewhere: dict[str, tuple[bool, bool, bool]] = {}
         """Per wrapper path called in files judged in other processes: whether a call of it there is logged,
         logged with fields, and has its usage read (those files are not in this project when its files are judged)."""
@@ -92,6 +94,7 @@ class Project:
 
     def add(self, analysis: FileAnalysis, aliases: Iterable[str] = ()) -> None:
         """Add a collected file, under its module name and the other names it may be imported by."""
+        self.revision += 1
         self.files.setdefault(analysis.module, analysis)
         for alias in aliases:
             self.files.setdefault(alias, analysis)
@@ -113,6 +116,7 @@ class Project:
         ``id()``: an entry left behind could be read for a new object that
         reuses the address.
         """
+        self.revision += 1
         for name in (analysis.module, *aliases):  # the names it was added under (``add``)
             if self.files.get(name) is analysis:
                 del self.files[name]
@@ -144,6 +148,7 @@ class Project:
 
     def forget(self) -> None:
         """Drop every memoised fact: files were added after facts were computed (selection rounds)."""
+        self.revision += 1
         memos: list[dict[Any, Any]] = [self._sites, self._pending, self._wrappers, self._names, self._returns]
         for memo in (*memos, self._aliases, self._attributes, self._parameters, self._bodies, self._outputs,
                      self._constructions):  # fmt: skip
@@ -662,10 +667,12 @@ class Project:
 
     def forget_callers(self) -> None:
         """Files were added that no other file imports: only who calls which wrapper can change."""
+        self.revision += 1
         self._called = None
 
     def add_callers(self, analysis: FileAnalysis) -> None:
         """A file no other file imports was added: record the wrappers it calls (nothing else changes)."""
+        self.revision += 1
         if self._called is not None:
             self._called.update(id(record) for record in self._called_records(analysis))
 

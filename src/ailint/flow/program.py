@@ -26,7 +26,7 @@ _INVOKERS: Mapping[str, int] = {
     "run": 0,
 }
 """Library helpers that call the callable they are given (by its argument index) and return its result."""
-_INVOKER_MODULES = ("asyncio", "anyio", "concurrent.futures", "functools", "trio")
+_INVOKER_MODULES = ("asyncio", "anyio", "concurrent.futures", "functools", "trio", "contextvars")
 
 
 def invoker(path: str) -> int | None:

@@ -55,7 +55,8 @@ _SOLVER_PATHS = frozenset(
         "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ThreadPoolExecutor()",
         "concurrent.futures.ThreadPoolExecutor().submit", "contextlib.ExitStack", "contextlib.AsyncExitStack",
         "contextlib.ExitStack()", "contextlib.AsyncExitStack()", "contextlib.ExitStack().enter_context",
-        "contextlib.AsyncExitStack().enter_async_context",
+        "contextlib.AsyncExitStack().enter_async_context", "contextvars", "contextvars.copy_context",
+        "contextvars.copy_context()", "contextvars.copy_context().run",
     }
 )  # fmt: skip
 """Library values the solver models itself (partials, invokers, casts, dynamic imports, exit stacks)."""
@@ -966,8 +967,12 @@ class _Solver:
             if not isinstance(callee, Ext):
                 continue
             position = invoker(callee.path)
-            if position is not None:
-                found |= {v for v in self.argument(call, position) if isinstance(v, (Fn, Bnd, Inst, Decl))}
+            while position is not None:  # ``run_in_executor(None, ctx.run, fn)``: an invoker given an invoker
+                given = self.argument(call, position)
+                found |= {v for v in given if isinstance(v, (Fn, Bnd, Inst, Decl))}
+                inner = [invoker(v.path) for v in given if isinstance(v, Ext)]
+                nested = next((p for p in inner if p is not None), None)
+                position = None if nested is None or position > 4 else position + 1 + nested
         return frozenset(found)
 
     # -- the result ----------------------------------------------------------------
