@@ -22,6 +22,7 @@ from ailint.analysis.scope import dotted_name
 
 if TYPE_CHECKING:
     from ailint.analysis.project import Project
+from ailint.knowledge import practices
 
 BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
 SUPPRESS_CONTEXTS = frozenset({"contextlib.suppress"})
@@ -140,7 +141,7 @@ def escape_path(
     """The functions a provider error raised at the direct call ``site`` escapes through to an entry point, as
     shown in messages (``summarize()``, ``Agent.run()``, ``main.py (module level)``); None when every path
     handles it or the engine does not follow the call."""
-    flow = project.exceptions(boundaries, handlers)
+    flow = project.exceptions(boundaries, handlers | practices().names("entry-points", "handling-decorators"))
     call = project.program_call(site)
     if flow is None or call is None:
         return None
