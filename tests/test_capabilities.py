@@ -216,8 +216,13 @@ def test_output_validated_where_it_leaves_the_capability_is_answered_there() -> 
     the capability's questions are asked at ``scan``'s call, not left to callers that are not the capability's."""
     root = FIXTURES / "ail8xx" / "validator_function"
     calls = list_calls([root], load_settings(root / "pyproject.toml"), cwd=root).calls
-    (judge,) = next(c for c in calls if (c.path, c.span.line) == ("guards/judge.py", 19)).capabilities
+    (judge,) = next(c for c in calls if (c.path, c.span.line) == ("guards/judge.py", 17)).capabilities
     assert judge.answers["output"] == ("pass", "validated as guards.judge.parse_verdict",
-                                       ("guards.judge.parse_verdict() (guards/judge.py:20)",))  # fmt: skip
-    (title,) = next(c for c in calls if (c.path, c.span.line) == ("guards/titles.py", 15)).capabilities
+                                       ("guards.judge.parse_verdict() (guards/judge.py:18)",))  # fmt: skip
+    # Its model call is the shared client's: the declared KPI is asked at the capability's own call too.
+    assert judge.answers["kpi"][0] == "fail"
+    shared = next(c for c in calls if c.path == "guards/llm.py").capabilities
+    assert sorted(r.name for r in shared) == ["policy-judge", "titles"]  # listed under both, judged for neither
+    assert {status for r in shared for status, _, _ in r.answers.values()} == {"n/a"}
+    (title,) = next(c for c in calls if (c.path, c.span.line) == ("guards/titles.py", 13)).capabilities
     assert title.answers["output"][0] == "fail"  # another validator than the declared one

@@ -911,7 +911,7 @@ def _capability_records(site: CallSite, project: Project, settings: Settings) ->
         # asked here, even though the output's own concerns are judged at those callers.
         judged_here = not at_callers or outside.get(capability.name, False)
         for question in found:
-            if shared or not (site.kind == "direct" if question == "kpi" else judged_here):
+            if shared or not (judged_here or (question == "kpi" and site.kind == "direct")):
                 found[question] = NOT_APPLICABLE
         records.append(
             CapabilityRecord(
