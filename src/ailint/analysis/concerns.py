@@ -537,8 +537,8 @@ def recording(site: CallSite, project: Project, settings: Settings) -> Recording
 
 def _elsewhere(record: FunctionRecord, project: Project) -> tuple[bool, bool, bool]:
     """What callers of ``record`` in files judged in other processes do around its calls (see ``called_wrappers``)."""
-    found = [project.recorded_elsewhere.get(path) for path in record.paths[:1]]
-    return found[0] if found and found[0] is not None else (False, False, False)
+    nothing = (False, False, False)
+    return project.recorded_elsewhere.get(record.paths[0], nothing) if record.paths else nothing
 
 
 def called_wrappers(analysis: FileAnalysis, project: Project, settings: Settings) -> list[tuple[str, bool, bool, bool]]:
