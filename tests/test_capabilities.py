@@ -226,3 +226,15 @@ def test_output_validated_where_it_leaves_the_capability_is_answered_there() -> 
     assert {status for r in shared for status, _, _ in r.answers.values()} == {"n/a"}
     (title,) = next(c for c in calls if (c.path, c.span.line) == ("guards/titles.py", 13)).capabilities
     assert title.answers["output"][0] == "fail"  # another validator than the declared one
+
+
+def test_the_declared_schema_is_found_inside_the_helper_the_output_is_given_to() -> None:
+    """``scan`` gives the output to ``_parse_verdict``, which validates it as ``Verdict``: that is the contract,
+    asked at ``scan``'s call (its caller is outside the capability), and not asked again at that caller."""
+    root = FIXTURES / "ail8xx" / "shared_client"
+    calls = list_calls([root], load_settings(root / "pyproject.toml"), cwd=root).calls
+    answers = {c.span.line: c.capabilities[0].answers["output"] for c in calls if c.path == "docs/guard.py"}
+    assert answers == {
+        27: ("pass", "validated as docs.guard.Verdict", ("docs.guard.Verdict (docs/guard.py:16)",)),
+        34: ("n/a", "", ()),
+    }

@@ -897,21 +897,16 @@ def _capability_records(site: CallSite, project: Project, settings: Settings) ->
     """The declared capabilities a call site belongs to, with each question's answer and its evidence."""
     if not settings.capabilities:
         return ()
-    from ailint.analysis.capabilities import NOT_APPLICABLE, answers, capabilities_of
+    from ailint.analysis.capabilities import NOT_APPLICABLE, answers, asked_here, capabilities_of
     from ailint.api import CapabilityRecord
 
     records = []
-    at_callers = project.judged_at_callers(site)
-    outside = _callers_outside(site, project, settings) if at_callers else {}
     own = {c.name for c in capabilities_of(site, project, settings)}
     for capability in capabilities_of(site, project, settings, shared=True):
         found = dict(answers(site, capability, project, settings))
         shared = capability.name not in own  # shared code: listed, judged at the capability's own calls of it
-        # Where the output leaves the capability (every caller is other code), the capability's questions are
-        # asked here, even though the output's own concerns are judged at those callers.
-        judged_here = not at_callers or outside.get(capability.name, False)
         for question in found:
-            if shared or not (judged_here or (question == "kpi" and site.kind == "direct")):
+            if shared or not asked_here(site, capability, question, project, settings):
                 found[question] = NOT_APPLICABLE
         records.append(
             CapabilityRecord(
@@ -927,21 +922,6 @@ def _capability_records(site: CallSite, project: Project, settings: Settings) ->
             )
         )
     return tuple(records)
-
-
-def _callers_outside(site: CallSite, project: Project, settings: Settings) -> dict[str, bool]:
-    """Per declared capability, whether every caller of the site's function is outside it."""
-    from ailint.analysis.capabilities import owned
-    from ailint.analysis.concerns import callers
-
-    if site.record is None:
-        return {}
-    functions = owned(project, settings.capabilities)
-    found = callers(site.record, project)
-    return {
-        c.name: not any(s.function in functions[c.name] or c.matches(s.function) for s in found)
-        for c in settings.capabilities
-    }
 
 
 def _with_severity(diagnostic: Diagnostic, severity: Severity) -> Diagnostic:

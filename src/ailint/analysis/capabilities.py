@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -178,6 +178,30 @@ def capabilities_of(site: CallSite, project: Project, settings: Settings, shared
     # The function a wrapper site calls makes the site the capability's only when that function is the
     # capability's own: a call of a shared adapter from elsewhere is that other code's.
     return [c for c in declared if _in(c, functions[c.name], here) or any(_in(c, own[c.name], name) for name in called)]
+
+
+def asked_here(site: CallSite, capability: Capability, question: str, project: Project, settings: Settings) -> bool:
+    """Whether ``question`` of ``capability`` is asked at ``site`` (one of the capability's own sites).
+
+    Where the output's concerns are judged (not at callers), and also where the output leaves the
+    capability (every caller of the site's function is other code): the capability's questions are asked
+    there even though the output's own concerns are judged at those callers. The KPI is asked at direct
+    calls too.
+    """
+    from ailint.analysis.concerns import callers
+
+    functions = owned(project, settings.capabilities)[capability.name]
+
+    def inside(other: CallSite) -> bool:
+        return other.function in functions or capability.matches(other.function)
+
+    if not inside(site) and site.wrapper is not None and not any(map(inside, callers(site.wrapper.record, project))):
+        return False  # the capability's through the function it calls, whose output leaves it there: asked there
+    if question == "kpi" and site.kind == "direct":
+        return True
+    if not project.judged_at_callers(site) or site.record is None:
+        return True
+    return not any(map(inside, callers(site.record, project)))
 
 
 def _called(site: CallSite) -> list[str]:
@@ -359,33 +383,63 @@ def validators(site: CallSite, project: Project, settings: Settings) -> list[Evi
             found.extend(_schema_of_structured(current, project))
         body = project.body(current.file, current.record)
         output = project.output(current)
-        for call in body.calls:
-            if call is current.node or not any(output.derives(arg.value) for arg in call.args):
-                continue
-            canonical, text = body.callee(call)
-            names = [n for n in (canonical, text) if n]
-            func = call.func
-            if any(n in functions for n in names):
-                found.append(Evidence(f"{names[0]}()", current.file, call))
-            elif isinstance(func, cst.Attribute) and func.attr.value in methods:
-                receiver = func.value
-                if isinstance(receiver, cst.Call) and receiver.args:  # ``TypeAdapter(X).validate_python``
-                    receiver = receiver.args[0].value
-                name = _resolved(receiver, body)
-                if name:
-                    found.append(Evidence(name, current.file, call))
-            elif canonical and "(" not in canonical and _project_class(project, canonical):
-                found.append(Evidence(canonical, current.file, call))
-        for comparison in body.comparisons:
-            for target in comparison.comparisons:
-                if isinstance(target.operator, _MEMBERSHIP) and output.derives(comparison.left):
-                    values = _literal_values(target.comparator, body)
-                    shown = (
-                        "{" + ", ".join(repr(v) for v in sorted(values)) + "}"
-                        if values is not None
-                        else (dotted_name(target.comparator) or "a set")
-                    )
-                    found.append(Evidence(f"in {shown}", current.file, comparison))
+        found.extend(_validators_in(body, current.file, current.node, output.derives, project, (functions, methods)))
+    return found
+
+
+_INSIDE = 2
+"""Project functions followed from the one holding the output, each given it as an argument."""
+
+
+def _validators_in(
+    body: Body,
+    file: FileAnalysis,
+    node: cst.Call | None,
+    derives: Callable[[cst.CSTNode], bool],
+    project: Project,
+    known: tuple[frozenset[str] | set[str], frozenset[str]],
+    depth: int = 0,
+) -> list[Evidence]:
+    """The validators in one function of what ``derives`` holds, and in the project functions it is given to
+    (``_parse_verdict(raw)`` building ``Verdict``), by parameter."""
+    from ailint.analysis.consumption import Taint, given_parameters
+
+    functions, methods = known
+    found: list[Evidence] = []
+    for call in body.calls:
+        if call is node or not any(derives(arg.value) for arg in call.args):
+            continue
+        canonical, text = body.callee(call)
+        names = [n for n in (canonical, text) if n]
+        func = call.func
+        if any(n in functions for n in names):
+            found.append(Evidence(f"{names[0]}()", file, call))
+        elif isinstance(func, cst.Attribute) and func.attr.value in methods:
+            receiver = func.value
+            if isinstance(receiver, cst.Call) and receiver.args:  # ``TypeAdapter(X).validate_python``
+                receiver = receiver.args[0].value
+            name = _resolved(receiver, body)
+            if name:
+                found.append(Evidence(name, file, call))
+        elif canonical and "(" not in canonical and _project_class(project, canonical):
+            found.append(Evidence(canonical, file, call))
+        elif canonical and depth < _INSIDE and canonical in project.functions:
+            inner_file, inner = project.functions[canonical]
+            params = given_parameters(inner, call, derives)
+            if params:
+                inner_body = project.body(inner_file, inner)
+                taint = Taint(inner, None, params)
+                found.extend(_validators_in(inner_body, inner_file, None, taint.derives, project, known, depth + 1))
+    for comparison in body.comparisons:
+        for target in comparison.comparisons:
+            if isinstance(target.operator, _MEMBERSHIP) and derives(comparison.left):
+                values = _literal_values(target.comparator, body)
+                shown = (
+                    "{" + ", ".join(repr(v) for v in sorted(values)) + "}"
+                    if values is not None
+                    else (dotted_name(target.comparator) or "a set")
+                )
+                found.append(Evidence(f"in {shown}", file, comparison))
     return found
 
 

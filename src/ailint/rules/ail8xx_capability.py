@@ -10,6 +10,8 @@ from ailint.rules.base import CallRule, Concern, Finding, RuleContext
 
 if TYPE_CHECKING:
     from ailint.analysis.calls import CallSite
+    from ailint.analysis.capabilities import Answer
+    from ailint.capability import Capability
 
 
 class _CapabilityRule(CallRule):
@@ -20,20 +22,23 @@ class _CapabilityRule(CallRule):
     operations: ClassVar[frozenset[str]] = frozenset({"generate"})
 
     def applies(self, site: CallSite, ctx: RuleContext) -> bool:
-        if not ctx.settings.capabilities or not super().applies(site, ctx):
+        if not ctx.settings.capabilities or site.operation not in self.operations:
             return False
-        from ailint.analysis.capabilities import answers, capabilities_of
+        return any(True for _ in self._asked(site, ctx))
 
-        return any(
-            answers(site, c, ctx.project, ctx.settings)[self.question].ok is not None
-            for c in capabilities_of(site, ctx.project, ctx.settings)
-        )
-
-    def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
-        from ailint.analysis.capabilities import answers, capabilities_of
+    def _asked(self, site: CallSite, ctx: RuleContext) -> Iterator[tuple[Capability, Answer]]:
+        """The capabilities of ``site`` whose question is asked here (as the readiness report asks it)."""
+        from ailint.analysis.capabilities import answers, asked_here, capabilities_of
 
         for capability in capabilities_of(site, ctx.project, ctx.settings):
+            if not asked_here(site, capability, self.question, ctx.project, ctx.settings):
+                continue
             answer = answers(site, capability, ctx.project, ctx.settings)[self.question]
+            if answer.ok is not None:
+                yield capability, answer
+
+    def check(self, site: CallSite, ctx: RuleContext) -> Iterator[Finding]:
+        for capability, answer in self._asked(site, ctx):
             if answer.ok is False:
                 yield self.finding(
                     site.node,
