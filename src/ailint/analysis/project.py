@@ -567,9 +567,11 @@ class Project:
         operation = None
         for suffix, op in http.paths:
             if url.rstrip("/").endswith(suffix):
-                operation = op
+                operation = None if suffix in http.weak_paths and _public_host(url) else op
                 break
         host_match = any(host in url for host in http.hosts)
+        if host_match and operation is None and any(part in url for part in http.not_model_paths):
+            return None  # ``openrouter.ai/api/v1/auth/keys``: the model host's key exchange
         if operation is None and not host_match:
             return None
         if not host_match and _own_endpoint(self, url):  # the project's own REST endpoint (analysis.endpoints)
@@ -682,6 +684,15 @@ class Project:
         if record is None or id(record) not in self.called_wrappers():
             return False
         return self.output(site).returned  # every call whose output the wrapper returns, not only the first
+
+
+def _public_host(url: str) -> bool:
+    """Whether a URL text names a public domain of its own (not localhost, an address or a placeholder)."""
+    rest = url.split("://", 1)[1] if "://" in url else ""
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+    if not host or "{" in host or host == "localhost" or "." not in host:
+        return False
+    return not host.replace(".", "").isdigit()
 
 
 _CALLING_BUILTINS = frozenset({"builtins.map", "builtins.filter"})

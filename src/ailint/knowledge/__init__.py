@@ -89,6 +89,11 @@ class HttpKnowledge:
     hosts: tuple[str, ...]
     paths: tuple[tuple[str, str], ...]
     """URL path suffixes (``/chat/completions``) and their operation."""
+    weak_paths: frozenset[str] = frozenset()
+    """Path suffixes too common to name a model alone (TGI's ``/generate``): a model endpoint only on a host
+    that is not a public domain of its own (localhost, an address, a configured host)."""
+    not_model_paths: tuple[str, ...] = ()
+    """Path parts of a model host's other APIs (``/auth/keys``): a request to them is not a model call."""
 
 
 @dataclass(frozen=True)
@@ -293,6 +298,8 @@ class _Builder:
                     functions=frozenset(_str_list(http, "functions", origin)),
                     hosts=tuple(_str_list(http, "hosts", origin)),
                     paths=tuple(paths.items()),
+                    weak_paths=frozenset(_str_list(http, "weak-paths", origin)),
+                    not_model_paths=tuple(_str_list(http, "not-model-paths", origin)),
                 )
             )
 
