@@ -222,7 +222,7 @@ def test_output_validated_where_it_leaves_the_capability_is_answered_there() -> 
     # Its model call is the shared client's: the declared KPI is asked at the capability's own call too.
     assert judge.answers["kpi"][0] == "fail"
     shared = next(c for c in calls if c.path == "guards/llm.py").capabilities
-    assert sorted(r.name for r in shared) == ["policy-judge", "titles"]  # listed under both, judged for neither
+    assert sorted(r.name for r in shared) == ["labels", "policy-judge", "titles"]  # listed under each, judged for none
     assert {status for r in shared for status, _, _ in r.answers.values()} == {"n/a"}
     (title,) = next(c for c in calls if (c.path, c.span.line) == ("guards/titles.py", 13)).capabilities
     assert title.answers["output"][0] == "fail"  # another validator than the declared one
@@ -237,4 +237,16 @@ def test_the_declared_schema_is_found_inside_the_helper_the_output_is_given_to()
     assert answers == {
         27: ("pass", "validated as docs.guard.Verdict", ("docs.guard.Verdict (docs/guard.py:16)",)),
         34: ("n/a", "", ()),
+    }
+
+
+def test_raw_output_handed_on_is_judged_where_it_is_received() -> None:
+    """``label`` returns the raw text to ``route`` (outside the capability), which validates it as the declared
+    ``Label``: the question is asked at ``route``'s call, and passes."""
+    root = FIXTURES / "ail8xx" / "validator_function"
+    calls = list_calls([root], load_settings(root / "pyproject.toml"), cwd=root).calls
+    answers = {c.span.line: c.capabilities[0].answers["output"] for c in calls if c.path == "guards/labels.py"}
+    assert answers == {
+        14: ("n/a", "", ()),
+        18: ("pass", "validated as guards.labels.Label", ("guards.labels.Label (guards/labels.py:18)",)),
     }

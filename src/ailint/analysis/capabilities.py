@@ -184,24 +184,28 @@ def asked_here(site: CallSite, capability: Capability, question: str, project: P
     """Whether ``question`` of ``capability`` is asked at ``site`` (one of the capability's own sites).
 
     Where the output's concerns are judged (not at callers), and also where the output leaves the
-    capability (every caller of the site's function is other code): the capability's questions are asked
-    there even though the output's own concerns are judged at those callers. The KPI is asked at direct
-    calls too.
+    capability validated (every caller of the site's function is other code): the capability's questions
+    are asked there, not at those callers. Raw output handed on is judged where it is received. The KPI is
+    asked at direct calls too.
     """
-    from ailint.analysis.concerns import callers
+    from ailint.analysis.concerns import callers, validated
 
     functions = owned(project, settings.capabilities)[capability.name]
 
     def inside(other: CallSite) -> bool:
         return other.function in functions or capability.matches(other.function)
 
-    if not inside(site) and site.wrapper is not None and not any(map(inside, callers(site.wrapper.record, project))):
+    def leaves(inner: CallSite) -> bool:
+        """The output is validated in ``inner``'s function and handed only to code outside the capability."""
+        if inner.record is None or not validated(inner, project, settings):
+            return False
+        return not any(map(inside, callers(inner.record, project)))
+
+    if not inside(site) and site.wrapper is not None and leaves(site.wrapper.inner):
         return False  # the capability's through the function it calls, whose output leaves it there: asked there
     if question == "kpi" and site.kind == "direct":
         return True
-    if not project.judged_at_callers(site) or site.record is None:
-        return True
-    return not any(map(inside, callers(site.record, project)))
+    return not project.judged_at_callers(site) or leaves(site)
 
 
 def _called(site: CallSite) -> list[str]:
