@@ -16,6 +16,7 @@ import re
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -76,9 +77,27 @@ NOT_APPLICABLE = Answer(None)
 
 # -- membership ----------------------------------------------------------------
 
-_MEMBERS: weakref.WeakKeyDictionary[Project, tuple[object, tuple[Capability, ...], dict[str, frozenset[str]]]] = (
-    weakref.WeakKeyDictionary()
-)
+_Table = weakref.WeakKeyDictionary[Project, tuple[object, tuple[Capability, ...], Any]]
+"""Per project: the program and the capabilities a value was computed for, and the value."""
+_MEMBERS: _Table = weakref.WeakKeyDictionary()
+_REACHING: _Table = weakref.WeakKeyDictionary()
+
+
+def _memoised(
+    table: _Table,
+    project: Project,
+    capabilities: tuple[Capability, ...],
+    compute: Callable[[dict[str, set[str]], tuple[Capability, ...]], Any],
+) -> Any:
+    """``compute(call graph, capabilities)`` for the project's program, kept until the program or the capabilities
+    change."""
+    program = project.program
+    known = table.get(project)
+    if known is not None and known[0] is program and known[1] == capabilities:
+        return known[2]
+    found = compute(program.call_graph() if program is not None else {}, capabilities)
+    table[project] = (program, capabilities, found)
+    return found
 
 
 def members(project: Project, capabilities: tuple[Capability, ...]) -> dict[str, frozenset[str]]:
@@ -86,11 +105,21 @@ def members(project: Project, capabilities: tuple[Capability, ...]) -> dict[str,
 
     Without the value-flow engine (a file checked on its own) only the functions the globs match.
     """
-    program = project.program
-    known = _MEMBERS.get(project)
-    if known is not None and known[0] is program and known[1] == capabilities:
-        return known[2]
-    graph = program.call_graph() if program is not None else {}
+    found: dict[str, frozenset[str]] = _memoised(_MEMBERS, project, capabilities, _members)[0]
+    return found
+
+
+def owned(project: Project, capabilities: tuple[Capability, ...]) -> dict[str, frozenset[str]]:
+    """Per capability, its own functions: those its globs match and those only they call (transitively); a
+    function shared with code outside the capability (a provider adapter, a framework mixin) is not its own."""
+    found: dict[str, frozenset[str]] = _memoised(_MEMBERS, project, capabilities, _members)[1]
+    return found
+
+
+def _members(
+    graph: dict[str, set[str]], capabilities: tuple[Capability, ...]
+) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """Per capability, the functions it reaches, and those of them that are its own."""
     callers: dict[str, set[str]] = {}
     for caller, callees in graph.items():
         for callee in callees:
@@ -116,34 +145,17 @@ def members(project: Project, capabilities: tuple[Capability, ...]) -> dict[str,
                     changed = True
         found[capability.name] = frozenset(reached)
         own[capability.name] = frozenset(expanded)
-    _MEMBERS[project] = (program, capabilities, found)
-    _OWN[project] = (program, capabilities, own)
-    return found
-
-
-def owned(project: Project, capabilities: tuple[Capability, ...]) -> dict[str, frozenset[str]]:
-    """Per capability, its own functions: those its globs match and those only they call (transitively); a
-    function shared with code outside the capability (a provider adapter, a framework mixin) is not its own."""
-    members(project, capabilities)
-    return _OWN[project][2]
-
-
-_OWN: weakref.WeakKeyDictionary[Project, tuple[object, tuple[Capability, ...], dict[str, frozenset[str]]]] = (
-    weakref.WeakKeyDictionary()
-)
-_REACHING: weakref.WeakKeyDictionary[Project, tuple[object, tuple[Capability, ...], dict[str, frozenset[str]]]] = (
-    weakref.WeakKeyDictionary()
-)
+    return found, own
 
 
 def reaching(project: Project, capabilities: tuple[Capability, ...]) -> dict[str, frozenset[str]]:
     """Per capability, every function its functions may run, shared ones included (a provider adapter behind a
     client that a factory or a context object hands to it, and to other code as well)."""
-    program = project.program
-    known = _REACHING.get(project)
-    if known is not None and known[0] is program and known[1] == capabilities:
-        return known[2]
-    graph = program.call_graph() if program is not None else {}
+    found: dict[str, frozenset[str]] = _memoised(_REACHING, project, capabilities, _reaching)
+    return found
+
+
+def _reaching(graph: dict[str, set[str]], capabilities: tuple[Capability, ...]) -> dict[str, frozenset[str]]:
     found: dict[str, frozenset[str]] = {}
     for capability in capabilities:
         reached = {name for name in graph if capability.matches(name)}
@@ -154,7 +166,6 @@ def reaching(project: Project, capabilities: tuple[Capability, ...]) -> dict[str
                     reached.add(callee)
                     stack.append(callee)
         found[capability.name] = frozenset(reached)
-    _REACHING[project] = (program, capabilities, found)
     return found
 
 
@@ -193,7 +204,7 @@ def asked_here(site: CallSite, capability: Capability, question: str, project: P
     functions = owned(project, settings.capabilities)[capability.name]
 
     def inside(other: CallSite) -> bool:
-        return other.function in functions or capability.matches(other.function)
+        return _in(capability, functions, other.function)
 
     def leaves(inner: CallSite) -> bool:
         """The output is validated in ``inner``'s function and handed only to code outside the capability."""
