@@ -1,10 +1,11 @@
 """Input contracts: request data that reaches a model call's prompt without passing a validator.
 
 Sources are data (``knowledge/practices/inputs.toml``): the parameters of a
-web endpoint (a route decorator of FastAPI, Flask, Starlette...) and of a CLI
-command (click, typer), what is read from a request object (``request.json()``,
-``request.GET``, an ``UploadFile``), Flask's ``request.args``/``form``/``json``,
-``input()``, ``sys.argv``, ``argparse`` results and queue reads. The taint is
+web endpoint (a route decorator of FastAPI, Flask, Starlette...), what is read
+from a request object (``request.json()``, ``request.GET``, an ``UploadFile``),
+Flask's ``request.args``/``form``/``json`` and queue reads. Command-line input
+(``input()``, ``sys.argv``, argparse, click and typer) is the operator's own
+text, not untrusted data, and is not a source. The taint is
 followed inside the function that makes the call (and from its callers into its
 parameters, two calls up), where validation is read statement by statement; what
 that reading does not see is followed by the value-flow engine, where request
@@ -110,16 +111,13 @@ def _validated_type(project: Project, name: str) -> bool:
 
 
 def _decorated_as(body: Body) -> str | None:
-    """``route`` for a web endpoint, ``cli`` for a command, else None."""
+    """``route`` for a web endpoint, else None."""
     routes = _names("sources", "route-modules")
     methods = _names("sources", "route-methods")
-    commands = _names("sources", "cli-decorators")
     for canonical, text in body.decorators:
         name = canonical or text or ""
         if name.split(".", 1)[0] in routes and last_part(name) in methods:
             return "route"
-        if name in commands or (canonical is None and text in ("click.command", "click.option", "click.argument")):
-            return "cli"
     return None
 
 
@@ -162,8 +160,7 @@ def _seeds(body: Body, project: Project) -> _Seeds:
                 continue
         if types and all(t in safe or last_part(t) in safe or _validated_type(project, t) for t in types):
             continue
-        what = "endpoint" if kind == "route" else "command"
-        names[name] = f"parameter '{name}' of the {what} {function}()"
+        names[name] = f"parameter '{name}' of the endpoint {function}()"
     return _Seeds(names, frozenset(requests))
 
 

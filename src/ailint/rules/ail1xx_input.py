@@ -26,9 +26,12 @@ class UnvalidatedInput(CallRule):
     - what is read from a request or an upload (`await request.json()`,
       `request.query_params`, `UploadFile.read()`, Django's `request.POST`),
       and Flask's `request.args`, `form`, `json`, `get_json()`;
-    - command-line input: `input()`, `sys.argv`, `argparse` results, the
-      parameters of a click or typer command;
     - queue reads (`KafkaConsumer.poll`, `basic_get`, `blpop`).
+
+    Command-line and terminal input (`input()`, `sys.argv`, `argparse`,
+    click and typer parameters) is not request data: the person at the
+    terminal runs the program and chooses what it asks, system prompt
+    included.
 
     It is followed by the value-flow engine across the whole project, as
     model clients are: through assignments, attributes (`self.data =
