@@ -85,6 +85,7 @@ class Taint:
         while changed:
             changed = False
             for target, value in record.flows:
+                target, value = _enumerated(target, value)
                 new_names, new_attributes = _targets(target)
                 fresh = [n for n in new_names if n not in names] + [a for a in new_attributes if a not in attributes]
                 if fresh and self.derives(value):
@@ -144,6 +145,64 @@ class Taint:
                     continue
             stack.extend(children(node))
         return False
+
+
+class Content(Taint):
+    """The generated content of a raw HTTP response, inside one function.
+
+    A raw HTTP call's response is the provider's wire format: decoding its
+    body or its server-sent events (``json.loads(line)``, ``resp.json()``) and
+    reading the envelope's fields is the protocol, not a use of the answer.
+    The content starts where a content field is read from the decoded body
+    (``data["choices"][0]["message"]["content"]``, ``.get("text")``,
+    ``["generated_text"]``); from there it is followed as any output is.
+    """
+
+    def __init__(self, record: FunctionRecord | None, envelope: Taint, seeds: frozenset[str] = frozenset()):
+        self.envelope = envelope
+        super().__init__(record, None, seeds, envelope.barriers)
+
+    def derives(self, expr: cst.CSTNode) -> bool:
+        return super().derives(expr) or self._reads_content(expr)
+
+    def _reads_content(self, expr: cst.CSTNode) -> bool:
+        stack: list[cst.CSTNode] = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            if isinstance(node, cst.Subscript) and node.slice:
+                index = node.slice[0].slice
+                key = string_value(index.value) if isinstance(index, cst.Index) else None
+                if key in _CONTENT_KEYS and self.envelope.derives(node.value):
+                    return True
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
+                key = string_value(node.args[0].value) if node.args else None
+                if key in _CONTENT_KEYS and self.envelope.derives(node.func.value):
+                    return True
+            stack.extend(children(node))
+        return False
+
+
+_CONTENT_KEYS = frozenset(
+    {"content", "text", "generated_text", "response", "output", "output_text", "completion", "answer", "arguments"}
+)
+"""Fields of a model API's wire format that hold what the model generated (OpenAI's ``content`` and ``text``,
+Anthropic's ``text``, Ollama's ``response``, Hugging Face's ``generated_text``, tool calls' ``arguments``)."""
+
+
+def _enumerated(target: cst.BaseExpression, value: cst.BaseExpression) -> tuple[cst.BaseExpression, cst.BaseExpression]:
+    """``for i, item in enumerate(items)``: the position ``i`` is a count, not part of the output."""
+    if (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value == "enumerate"
+        and value.args
+        and isinstance(target, (cst.Tuple, cst.List))
+        and len(target.elements) == 2
+    ):
+        return target.elements[1].value, value.args[0].value
+    return target, value
 
 
 def _targets(target: cst.BaseExpression) -> tuple[list[str], list[str]]:
@@ -375,7 +434,7 @@ def uses_in(
             found.append(Use(f"parsed by {shown}()", call, file, False, data=True))
         elif any(n in _CONVERTERS for n in names) or _callee_enum(body, call, project):
             found.append(Use(f"converted by {shown}()", call, file, False, data=True))
-        elif text == "getattr" and len(call.args) > 1 and taint.derives(call.args[1].value):
+        elif text == "getattr" and len(call.args) > 1 and _names_attribute(call, taint):
             found.append(Use("used as an attribute name", call, file, True, data=True))
         elif isinstance(func, cst.Attribute) and func.attr.value == "get" and not taint.derives(func.value):
             if call.args and taint.derives(call.args[0].value):
@@ -388,6 +447,12 @@ def uses_in(
             found.extend(_into(project, canonical, call, taint, settings, depth, seen))
     order = body.order  # the first use in the function's source order is the one a message names
     return sorted(found, key=lambda use: order.get(id(use.node), len(order)))
+
+
+def _names_attribute(call: cst.Call, taint: Taint) -> bool:
+    """``getattr(handler, reply)``: the output names an attribute of another object. ``getattr(obj, field.name)``
+    over the output's own fields (a serializer walking a dataclass) reflects on it instead."""
+    return taint.derives(call.args[1].value) and not taint.derives(call.args[0].value)
 
 
 _DISPLAY_MODULES = ("streamlit", "st", "gradio", "gr", "rich", "click", "typer", "chainlit", "cl")
@@ -426,10 +491,16 @@ def _into(
     if id(record) in seen:
         return []
     params = given_parameters(record, call, taint.derives)
-    if not params:
-        return []
-    inner = Taint(record, None, params, _barriers(project, file))
-    return uses_in(file, record, inner, project, settings, depth + 1, seen | {id(record)})
+    barriers = _barriers(project, file)
+    inner: list[Taint] = [Taint(record, None, params, barriers)] if params else []
+    if isinstance(taint, Content):  # the undecoded response given to a parser or a stream reader
+        wire = given_parameters(record, call, taint.envelope.derives) - params
+        if wire:
+            inner.append(Content(record, Taint(record, None, wire, barriers)))
+    found: list[Use] = []
+    for each in inner:
+        found += uses_in(file, record, each, project, settings, depth + 1, seen | {id(record)})
+    return found
 
 
 def given_parameters(record: FunctionRecord, call: cst.Call, derives: Callable[[cst.CSTNode], bool]) -> frozenset[str]:
@@ -463,6 +534,8 @@ def consumption(site: CallSite, project: Project, settings: Settings) -> list[Us
     if known is not None:
         return known
     taint = Taint(site.record, site.node, barriers=_barriers(project, site.file))
+    if site.kind == "direct" and site.provider.name == "http":
+        taint = Content(site.record, taint)
     seen = frozenset({id(site.record)}) if site.record is not None else frozenset()
     result = uses_in(site.file, site.record, taint, project, settings, 0, seen)
     _MEMO[site] = result
