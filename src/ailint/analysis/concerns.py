@@ -689,9 +689,21 @@ def usage_recorded(site: CallSite, project: Project, settings: Settings | None =
             if current.record is not None and project.output(current).returned:
                 if _elsewhere(current.record, project)[2]:
                     return True
+                if _callers_unknown(current, project):
+                    return True  # where the response goes is not known: usage is its callers' business
                 following.extend(callers(current.record, project))
         frontier = following
     return traced(site, project, settings)
+
+
+def _callers_unknown(site: CallSite, project: Project) -> bool:
+    """Whether the function holding ``site`` is a method that nothing in the program runs and nothing outside
+    is shown to start (``ExceptionFlow.unstarted``): a provider adapter loaded by name, say."""
+    flow = project.exceptions((), frozenset())
+    where = project.program_call(site)
+    if flow is None or where is None or project.program is None:
+        return False
+    return flow.unstarted(project.program.call(*where).scope)
 
 
 def _usage_read(site: CallSite, project: Project) -> bool:

@@ -305,6 +305,14 @@ class ExceptionFlow:
                 return found
         return None
 
+    def unstarted(self, function: str) -> bool:
+        """Whether ``function`` is a method nothing in the project runs and nothing outside is shown to start:
+        public API, dead code, or a method dispatched in ways the analysis cannot follow. What becomes of its
+        result, as of its errors, is its callers' business."""
+        if function not in self.program.functions or self.callers.get(function):
+            return False
+        return not self._returned_closure(function) and not self._started(function)
+
     @staticmethod
     def _entry(module: str, path: tuple[str, ...], example: bool) -> tuple[str, ...] | None:
         """An entry point's path, unless the entry is an example using the library the call is in: the library's

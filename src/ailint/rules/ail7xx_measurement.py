@@ -23,7 +23,12 @@ class UnmeasuredCall(CallRule):
     by dataflow, not by helper names); a metric emitted there (Prometheus,
     StatsD, OpenTelemetry metrics); a streaming request that asks for usage
     (`stream_options`); or tracing that covers the call (spans, tracing
-    decorators, instrumentors anywhere in the project; see AIL301). Local
+    decorators, instrumentors anywhere in the project; see AIL301). When
+    the response (or the text taken from it) is returned by a method that
+    nothing in the project runs and nothing outside is shown to start (a
+    provider adapter loaded by name, public API), where it goes is not
+    known, so neither is whether its usage is counted: nothing is reported
+    there. Local
     inference is not checked, nor APIs whose responses carry no usage to read
     (LangChain's `Embeddings.embed_query` / `embed_documents` return bare
     vectors; such providers say `reports-usage = false` in their knowledge).
