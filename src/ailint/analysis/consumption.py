@@ -185,10 +185,12 @@ class Content(Taint):
 
 
 _CONTENT_KEYS = frozenset(
-    {"content", "text", "generated_text", "response", "output", "output_text", "completion", "answer", "arguments"}
-)
+    {"content", "text", "generated_text", "response", "output", "output_text", "outputText", "completion", "generation",
+     "answer", "arguments"}
+)  # fmt: skip
 """Fields of a model API's wire format that hold what the model generated (OpenAI's ``content`` and ``text``,
-Anthropic's ``text``, Ollama's ``response``, Hugging Face's ``generated_text``, tool calls' ``arguments``)."""
+Anthropic's ``text``, Ollama's ``response``, Hugging Face's ``generated_text``, Bedrock's ``outputText`` and
+``generation``, tool calls' ``arguments``)."""
 
 
 def _enumerated(target: cst.BaseExpression, value: cst.BaseExpression) -> tuple[cst.BaseExpression, cst.BaseExpression]:
@@ -237,7 +239,7 @@ _METADATA = frozenset(
      "type", "role", "index", "object", "finish_reason", "stop_reason", "prompt_eval_count", "eval_count",
      "status", "event", "event_type", "item_id", "output_index", "content_index", "sequence_number", "call_id",
      "tool_call_id", "stop_sequence", "block_type", "response_id", "message_id", "content_block_index",
-     "metrics", "latency_ms"}
+     "metrics", "latency_ms", "incomplete_details"}
 )  # fmt: skip
 """Attributes of a response that describe the request or its envelope (usage, model, ids, event and block
 types, statuses), not the generated content: a converter that dispatches on them reads structure."""
@@ -416,6 +418,7 @@ def uses_in(
     for match in body.of_kind(cst.Match):
         if taint.derives(match.subject):
             found.append(Use("matched on", match, file, True))
+    typed = _type_tested(body)
     for call in body.calls:
         if call is taint.call:
             continue
@@ -433,7 +436,8 @@ def uses_in(
         if any(n in _PARSERS for n in names):
             found.append(Use(f"parsed by {shown}()", call, file, False, data=True))
         elif any(n in _CONVERTERS for n in names) or _callee_enum(body, call, project):
-            found.append(Use(f"converted by {shown}()", call, file, False, data=True))
+            if not _type_dispatched(call, typed):
+                found.append(Use(f"converted by {shown}()", call, file, False, data=True))
         elif text == "getattr" and len(call.args) > 1 and _names_attribute(call, taint):
             found.append(Use("used as an attribute name", call, file, True, data=True))
         elif isinstance(func, cst.Attribute) and func.attr.value == "get" and not taint.derives(func.value):
@@ -447,6 +451,25 @@ def uses_in(
             found.extend(_into(project, canonical, call, taint, settings, depth, seen))
     order = body.order  # the first use in the function's source order is the one a message names
     return sorted(found, key=lambda use: order.get(id(use.node), len(order)))
+
+
+def _type_tested(body: Body) -> frozenset[str]:
+    """Names whose type the function tests (``isinstance(obj, np.floating)``)."""
+    return frozenset(
+        call.args[0].value.value
+        for call in body.calls
+        if isinstance(call.func, cst.Name)
+        and call.func.value == "isinstance"
+        and call.args
+        and isinstance(call.args[0].value, cst.Name)
+    )
+
+
+def _type_dispatched(call: cst.Call, typed: frozenset[str]) -> bool:
+    """``float(obj)`` in a function that tests ``obj``'s type: a serializer normalising a value of any type (a
+    number to a number), not text read as a value."""
+    value = call.args[0].value if call.args else None
+    return isinstance(value, cst.Name) and value.value in typed
 
 
 def _names_attribute(call: cst.Call, taint: Taint) -> bool:
@@ -534,7 +557,7 @@ def consumption(site: CallSite, project: Project, settings: Settings) -> list[Us
     if known is not None:
         return known
     taint = Taint(site.record, site.node, barriers=_barriers(project, site.file))
-    if site.kind == "direct" and site.provider.name == "http":
+    if site.kind == "direct" and (site.provider.name == "http" or site.spec.wire):
         taint = Content(site.record, taint)
     seen = frozenset({id(site.record)}) if site.record is not None else frozenset()
     result = uses_in(site.file, site.record, taint, project, settings, 0, seen)

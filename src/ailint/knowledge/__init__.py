@@ -46,7 +46,7 @@ _PROVIDER_KEYS = {
     "generic-attributes",
 }
 _CLIENT_KEYS = {"sync", "async", "packages", "async-packages", "transparent", "transparent-calls", "structuring-calls"}
-_API_KEYS = {"operation", "async", "streaming", "structured"}
+_API_KEYS = {"operation", "async", "streaming", "structured", "wire"}
 
 
 class KnowledgeError(ValueError):
@@ -78,6 +78,9 @@ class ApiSpec:
     is_async: bool = False
     streaming: bool = False
     structured: bool = False
+    wire: bool = False
+    """The response is the provider's wire format, a body to decode (Bedrock's ``invoke_model``), as raw HTTP's is:
+    decoding it and reading its envelope is the protocol, and the answer starts at a content field."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,7 @@ def _spec(provider: Provider, shown: str, raw: Any, where: str, is_async: bool =
         is_async=is_async or bool(entry.get("async")),
         streaming=bool(entry.get("streaming")),
         structured=bool(entry.get("structured")),
+        wire=bool(entry.get("wire")),
     )
 
 

@@ -45,8 +45,19 @@ class UnvalidatedOutput(CallRule):
     `type`, `status`, ids, `finish_reason`, usage, or testing which key an
     event holds, as a converter between response formats does); matching the
     output with another value (`part.name == tool.name`, `fact in seen`); a
-    key written under (`cache[reply_id] = ...`); or putting the text into an
-    object that only holds it (a chat message, a stream wrapper, a frame).
+    key written under (`cache[reply_id] = ...`); a position from
+    `enumerate`; a serializer reading the output's own fields
+    (`getattr(obj, field.name)`) or converting a value whose type it tested
+    (`if isinstance(obj, np.floating): return float(obj)`); or putting the
+    text into an object that only holds it (a chat message, a stream
+    wrapper, a frame).
+
+    A raw HTTP response, and a response that is the model's own body to
+    decode (Bedrock's `invoke_model`), is the provider's wire format:
+    decoding it (`resp.json()`, `json.loads(line)` over server-sent events)
+    and reading its envelope is the protocol. The answer starts where a
+    content field is read (`["choices"][0]["message"]["content"]`,
+    `.get("text")`, `["generated_text"]`), and is followed from there.
 
     **What counts as validation**, on the way from the call to the consumer:
 
