@@ -239,7 +239,7 @@ _METADATA = frozenset(
      "type", "role", "index", "object", "finish_reason", "stop_reason", "prompt_eval_count", "eval_count",
      "status", "event", "event_type", "item_id", "output_index", "content_index", "sequence_number", "call_id",
      "tool_call_id", "stop_sequence", "block_type", "response_id", "message_id", "content_block_index",
-     "metrics", "latency_ms", "incomplete_details"}
+     "metrics", "latency_ms", "incomplete_details", "annotation", "annotations", "mime_type"}
 )  # fmt: skip
 """Attributes of a response that describe the request or its envelope (usage, model, ids, event and block
 types, statuses), not the generated content: a converter that dispatches on them reads structure."""
