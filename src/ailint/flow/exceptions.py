@@ -28,7 +28,9 @@ Stops, besides a handler around a call:
   Starlette application or router) when the project registers an exception
   handler (``exception_handler`` / ``add_exception_handler``) for one of the names;
 - a call whose result is given to ``asyncio.gather(..., return_exceptions=True)``
-  (directly, through a local name, or through ``create_task``/``ensure_future``).
+  (directly, through a local name, or through ``create_task``/``ensure_future``);
+- a call whose result runs as a task given a done callback
+  (``task.add_done_callback(report)``): the callback receives what it raised.
 
 Names in the summaries are terms; here they are read *symbolically* into the
 dotted names they stand for (library exception classes are not values the
@@ -64,6 +66,7 @@ _GATHER = "asyncio.gather"
 _RESULTS = frozenset({"result", "exception"})
 """A future's methods that re-raise what the callable it runs raised."""
 _SUPPRESS = "contextlib.suppress"
+_DONE_CALLBACK = "add_done_callback"
 
 
 class ExceptionFlow:
@@ -224,6 +227,21 @@ class ExceptionFlow:
                 return True
         return False
 
+    def delivered(self, module: str, index: int) -> bool:
+        """Whether call ``index``'s result runs as a task or a future given a done callback in its function
+        (``task = loop.create_task(work()); task.add_done_callback(report)``): what it raises is delivered to
+        the callback with the finished task, not raised to the function's callers."""
+        summary = self.program.summaries[module]
+        scope = summary.calls[index].scope
+        target = ("c", module, index)
+        for call in summary.calls:
+            callee = call.callee
+            if call.scope != scope or callee[0] != "a" or callee[2] != _DONE_CALLBACK:
+                continue
+            if self._reaches(callee[1], target, summary.calls, 0):
+                return True
+        return False
+
     def _reaches(self, term: Term, target: Term, calls: tuple[Call, ...], depth: int) -> bool:
         if depth > 4:
             return False
@@ -298,7 +316,12 @@ class ExceptionFlow:
             return self._entry(program.function_module.get(function, function), path, example)
         for module, index in callers:
             call = program.call(module, index)
-            if self.catches(call, accepted) or self.settled(module, index) or self.collected(module, index, accepted):
+            if (
+                self.catches(call, accepted)
+                or self.settled(module, index)
+                or self.collected(module, index, accepted)
+                or self.delivered(module, index)
+            ):
                 continue
             found = self._up(call.scope, accepted, path, visited, example)
             if found is not None:

@@ -41,7 +41,10 @@ class UnhandledError(CallRule):
       the project registers an exception handler for the provider's error or
       for `Exception` (`@app.exception_handler(...)`, `add_exception_handler`);
     - `asyncio.gather(..., return_exceptions=True)`, given the awaitable
-      directly or through `create_task`.
+      directly or through `create_task`;
+    - a task or a future given a done callback (`task =
+      loop.create_task(review(text))`, `task.add_done_callback(report)`):
+      the callback receives the finished task and what it raised.
 
     A handler that raises the same exception again (a bare `raise`, or
     `raise exc` of the exception it caught) does not handle it; raising a
