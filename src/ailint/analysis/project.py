@@ -431,7 +431,7 @@ class Project:
             if found is not None:
                 return self._direct(analysis, pending, *found, canonical=canonical, callee=pending.node.func)
             wrapper = self.wrapper(canonical)
-            if wrapper is not None and wrapper.record is not pending.record:
+            if wrapper is not None:
                 return self._wrapper_site(analysis, pending, wrapper)
             if canonical == "functools.partial":
                 return None
@@ -482,7 +482,7 @@ class Project:
             if wrapper is None and self.loader is not None and module is not None and module not in self.files:
                 self.loader(module)  # the engine found a wrapper in a file not read in depth yet: read it now
                 wrapper = self.wrapper(qual)
-            if wrapper is not None and wrapper.record is not pending.record:
+            if wrapper is not None:
                 return self._wrapper_site(analysis, pending, wrapper)
         return None
 
