@@ -11,13 +11,15 @@ of the names, reaches a stop, or reaches an entry point. The exception is
 handled when **every** path is; otherwise the first unhandled path is the answer.
 
 An entry point is where something outside the project starts the work: a
-module's own code, a function of a module, or a method that something outside
-is given: decorated by a library's decorator that does not only wrap (a route,
-a command, a task, a tool), passed or stored as a value (a callback), a dunder
-the runtime calls, or a method of a class built on a library class (the
-framework calls its overrides). A method no project code calls and nothing
-outside is given is public API (a library's, whose contract is to raise) or
-dead code: the error is its caller's business, as at a boundary.
+module's own code, a function of a module, or a method or a nested function
+that something outside is given: decorated by a library's decorator that does
+not only wrap (a route, a command, a task, a tool), passed to a library call or
+stored on a library object (a callback), a dunder the runtime calls, or a
+method of a class built on a library class (the framework calls its
+overrides). A method no project code calls and nothing outside is given is
+public API (a library's, whose contract is to raise), dead code, or run by
+project code in a way the analysis cannot follow (a registry read by name):
+the error is its caller's business, as at a boundary.
 
 Stops, besides a handler around a call:
 
@@ -49,7 +51,7 @@ from typing import Any
 
 from ailint.flow.program import Program
 from ailint.flow.summary import Call, Term
-from ailint.flow.values import Fn
+from ailint.flow.values import Cls, Fn, Inst
 from ailint.knowledge import practices
 
 _MAX_DEPTH = 24
@@ -347,18 +349,22 @@ class ExceptionFlow:
     def _started(self, function: str) -> bool:
         """Whether something outside the project may start ``function``, which no project call runs.
 
-        Only a method can be told apart: a function of a module may be started in ways no summary shows (a
-        console script, a name in a settings file), so it stays an entry point."""
+        A function of a module may be started in ways no summary shows (a console script, a name in a settings
+        file), so it stays an entry point. A method or a nested function is started only when something outside
+        is handed it: a library decorator, the runtime (a dunder), a library class it overrides a method of, or
+        a library call it is given to (:attr:`given_out`)."""
         info = self.program.functions.get(function)
         owner = info.owner if info is not None else None
+        parent, _, short = function.rpartition(".")
         if owner is None:
-            return True
-        short = function.rpartition(".")[2]
+            if parent not in self.program.functions:
+                return True
+            return function in self.given_out or any(self._registers(d) for d in self.decorators.get(function, ()))
         if short.startswith("__") and short.endswith("__"):
             return True  # the runtime calls it
         if any(self._registers(d) for d in self.decorators.get(function, ())):
             return True
-        if short in self.referenced:
+        if short in self.given_out:
             return True
         return self._on_library_class(owner)
 
@@ -395,31 +401,57 @@ class ExceptionFlow:
         return False
 
     @cached_property
-    def referenced(self) -> frozenset[str]:
-        """Names of attributes given as values outside a call of them (``register(self.on_message)``, ``handlers =
-        [self.on_start]``), outside test modules: a method so given may be run by whatever receives it."""
+    def given_out(self) -> frozenset[str]:
+        """What the project hands to code outside it, outside test modules: the attribute names of methods
+        (``Thread(target=self.run)``, ``bot.on_message = self.handle``) and the qualified names of functions
+        (``app.add_api_route("/", handler)``) given to a call that runs no project function (a library's, or one
+        the analysis cannot resolve), directly or through a local name or a container, or stored on an object
+        that is not the project's own (``self``, an instance of a project class). A function given to the
+        project's own code (``Tool.from_callable(fn)``, ``self.commands = {...}``) is run, if at all, by project
+        code: where its errors go is that code's business, seen where the value flow follows it."""
         found: set[str] = set()
+        program = self.program
+        stores = self.stores
 
         def visit(term: Term | None, depth: int = 0) -> None:
             if term is None or depth > 6:
                 return
-            if term[0] == "a":
+            kind = term[0]
+            if kind == "a":
                 found.add(term[2])
-            elif term[0] == "u":
+            elif kind == "fn":
+                found.add(term[1])
+            elif kind == "v":
+                found.add(f"{term[1]}.{term[2]}")
+                for stored in stores.get(term, ()):
+                    visit(stored, depth + 1)
+            elif kind == "u":
                 for part in term[1]:
                     visit(part, depth + 1)
 
-        program = self.program
         for module, summary in program.summaries.items():
             if module in program.tests:
                 continue
-            for call in summary.calls:
-                if call.column != -1:  # a decorator's application is judged by ``_registers``
-                    for term in (*call.args, *call.stars, *(v for _, v in call.keywords), *call.dstars):
-                        visit(term)
+            for index, call in enumerate(summary.calls):
+                if call.column == -1:  # a decorator's application is judged by ``_registers``
+                    continue
+                if any(program.runs(value) for value in program.callee_values(module, index)):
+                    continue  # the project's own function: the value flow follows what it is given
+                for term in (*call.args, *call.stars, *(v for _, v in call.keywords), *call.dstars):
+                    visit(term)
             for store in summary.stores:
-                visit(store.value)
+                location = store.location
+                if location[0] == "A" and not self._own_object(location[1]):
+                    visit(store.value)
         return frozenset(found)
+
+    def _own_object(self, term: Term) -> bool:
+        """Whether ``term`` is ``self``/``cls`` or a name holding the project's own instances or classes."""
+        if term[0] != "v":
+            return False
+        if term[2] in ("self", "cls"):
+            return True
+        return any(isinstance(value, (Inst, Cls)) for value in self.program.values.get(term, ()))
 
     def _returned_closure(self, function: str) -> bool:
         """Whether ``function`` is a closure its enclosing function returns (``def traced(f): ... return wrapper``)."""

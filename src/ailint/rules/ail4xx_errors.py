@@ -23,12 +23,17 @@ class UnhandledError(CallRule):
     (endpoints, CLI commands, `main`, worker tasks), and methods that
     something outside the project is given: decorated by a library's
     decorator that does more than wrap (`@bot.event(...)`, `@app.post(...)`,
-    `@tool`; not `@retry` or `@abstractmethod`), passed or stored as a
-    callback (`bus.subscribe("message", self.on_message)`), dunders, and
-    methods of a class built on a library class (`class Handler(BaseTool)`).
-    A method that no project code calls and that nothing outside is given is
-    public API of a library, whose contract is to raise, or dead code: its
-    errors are its callers' business, as at a boundary. Callers in test
+    `@tool`; not `@retry` or `@abstractmethod`), passed to a library call
+    or stored on a library object as a callback (`bus.subscribe("message",
+    self.on_message)`, `Thread(target=work)`), dunders, and methods of a
+    class built on a library class (`class Handler(BaseTool)`). Nested
+    functions are entry points on the same terms as methods. A method that
+    no project code calls and that nothing outside is given is public API of
+    a library, whose contract is to raise, dead code, or run by project code
+    in a way the analysis cannot follow (kept in the object's own registry,
+    `self.commands = {"run": self.run_command}`, or given to a project
+    function, `Tool.from_callable(update)`, and run by name): its errors are
+    its callers' business, as at a boundary. Callers in test
     files do not count. The
     error is handled when **every** path catches the provider's base error
     (`openai.APIError`, `anthropic.APIError`, ...) or something broader
