@@ -24,6 +24,7 @@ from ailint.knowledge import ApiSpec, HttpKnowledge, Knowledge, practices
 
 if TYPE_CHECKING:
     from ailint.flow.exceptions import ExceptionFlow
+    from ailint.flow.summary import Function
     from ailint.flow.program import Program
 
 _MAX_DEPTH = 12
@@ -430,6 +431,9 @@ class Project:
             found = self.api(canonical)
             if found is not None:
                 return self._direct(analysis, pending, *found, canonical=canonical, callee=pending.node.func)
+            given = self._given_api(analysis, pending)
+            if given is not None:
+                return given
             wrapper = self.wrapper(canonical)
             if wrapper is not None:
                 return self._wrapper_site(analysis, pending, wrapper)
@@ -460,6 +464,27 @@ class Project:
                         )
         return self._followed(analysis, pending)
 
+    def _given_api(self, analysis: FileAnalysis, pending: PendingCall, index: int | None = None) -> CallSite | None:
+        """The direct call site of a model API this call gives a project helper that calls it
+        (``self._call_client(self.client.chat.completions.create, messages=...)``): the API is called here, with
+        what this call passes, through the helper (``Program.given_apis``)."""
+        program = self.program
+        if program is None or analysis.module not in program.summaries:
+            return None
+        if index is None:
+            where = analysis.position(pending.node)
+            if where is None:
+                return None
+            index = program.call_at(analysis.module, where[0], where[1], (where[2], where[3]))
+            if index is None:
+                return None
+        for target, parameter, api in program.given_apis(analysis.module, index):
+            found = self.api(api.path)
+            if found is not None:
+                callee = _argument_for(pending.node, program.functions[target], parameter)
+                return self._direct(analysis, pending, *found, canonical=api.path, callee=callee)
+        return None
+
     def _followed(self, analysis: FileAnalysis, pending: PendingCall) -> CallSite | None:
         """The call site the value-flow engine finds where the file's own reading of the callee found none."""
         program = self.program
@@ -471,7 +496,12 @@ class Project:
         index = program.call_at(analysis.module, where[0], where[1], (where[2], where[3]))
         if index is None:
             return None
+        given = self._given_api(analysis, pending, index)
+        if given is not None:
+            return given
         apis, wrappers = program.model_callees(analysis.module, index)
+        if program.calls_given(analysis.module, index):
+            apis = []  # the helper calls what it is given: the model calls are where the APIs are given
         for api in apis:
             found = self.api(api.path)
             if found is not None:
@@ -775,3 +805,17 @@ def _argument(call: cst.Call, index: int | None, name: str) -> cst.BaseExpressio
         elif arg.keyword.value == name:
             return arg.value
     return positional[index] if index is not None and index < len(positional) else None
+
+
+def _argument_for(call: cst.Call, function: Function, parameter: str) -> cst.BaseExpression | None:
+    """The argument ``call`` passes for ``parameter`` of ``function`` (a method's receiver aside)."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == parameter:
+            return arg.value
+    names = [p.name for p in function.params if p.kind in ("pos", "posonly")]
+    if names and names[0] in ("self", "cls") and isinstance(call.func, cst.Attribute):
+        names = names[1:]
+    positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+    if parameter in names and names.index(parameter) < len(positional):
+        return positional[names.index(parameter)]
+    return None

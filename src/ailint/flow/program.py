@@ -151,6 +151,29 @@ class Program:
                     wrappers.append(target)
         return sorted(apis, key=str), sorted(set(wrappers))
 
+    def given_apis(self, module: str, index: int) -> list[tuple[str, str, Ext]]:
+        """The model APIs a call gives a project helper that reaches a model only by calling what it is given
+        (``self._call_client(self.client.chat.completions.create, ...)``), as ``(helper, parameter, api)``: the
+        API is called at this call, with what this call passes; the helper's own call of its parameter is not a
+        call site of its own (:meth:`calls_given`)."""
+        own, through = self._reach
+        found: list[tuple[str, str, Ext]] = []
+        for target, bound in sorted(self.passed.get((module, index), {}).items()):
+            if target not in through:
+                continue
+            for name, values in sorted(bound.items()):
+                found += [(target, name, v) for v in sorted(values, key=str) if isinstance(v, Ext) and self.api(v)]
+        return found
+
+    def calls_given(self, module: str, index: int) -> bool:
+        """Whether a call is a helper's call of a parameter it is given model APIs in, the helper reaching a model
+        only that way (``return call(*args, **kwargs)``): the model calls are where the APIs are given."""
+        call = self.call(module, index)
+        callee, scope = call.callee, call.scope
+        if callee[0] != "v" or callee[1] != scope or callee[2] not in self.called_parameters.get(scope, ()):
+            return False
+        return scope in self._reach[1]
+
     @property
     def reaching(self) -> frozenset[str]:
         """Project functions that call a model API, directly or through other project functions.
