@@ -24,8 +24,8 @@ from ailint.knowledge import ApiSpec, HttpKnowledge, Knowledge, practices
 
 if TYPE_CHECKING:
     from ailint.flow.exceptions import ExceptionFlow
-    from ailint.flow.summary import Function
     from ailint.flow.program import Program
+    from ailint.flow.summary import Function
 
 _MAX_DEPTH = 12
 

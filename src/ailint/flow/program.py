@@ -156,7 +156,7 @@ class Program:
         (``self._call_client(self.client.chat.completions.create, ...)``), as ``(helper, parameter, api)``: the
         API is called at this call, with what this call passes; the helper's own call of its parameter is not a
         call site of its own (:meth:`calls_given`)."""
-        own, through = self._reach
+        through = self._reach[1]
         found: list[tuple[str, str, Ext]] = []
         for target, bound in sorted(self.passed.get((module, index), {}).items()):
             if target not in through:
