@@ -425,6 +425,8 @@ class _Solver:
             return self.pipe(term[1])
         if kind in ("add", "fmt"):
             return self.strings(term[1:] if kind == "add" else term[1])
+        if kind == "isa":  # ``if isinstance(x, C): return x``: only x's instances of C, when C is the project's
+            return self.narrowed(self.eval(term[1]), self.eval(term[2]))
         if kind == "ga":  # ``getattr(x, name)``: the attributes the name's known texts select, else ``x``
             bases = self.eval(term[1])
             found = set()
@@ -522,6 +524,22 @@ class _Solver:
         return found | {Const(t) for t in texts if t != "{}"}
 
     # -- attributes --------------------------------------------------------------
+    def narrowed(self, values: set[Value], classes: set[Value]) -> set[Value]:
+        """The ``values`` that may be instances of one of ``classes``; all of them unless every class is a project
+        class (a library class's instances cannot be told apart)."""
+        quals = {c.qual for c in classes if isinstance(c, Cls)}
+        if not quals or len(quals) != len(classes):
+            return values
+        kept: set[Value] = set()
+        for value in values:
+            if isinstance(value, (Inst, Decl)) and quals & set(self.mro(value.qual)):
+                kept.add(value)
+            elif isinstance(value, Decl) and any(value.qual in self.mro(q) for q in quals):
+                kept.add(value)  # declared as a base of the class checked for: it may be one
+            elif not isinstance(value, (Inst, Decl, Ext, Const)):
+                kept.add(value)  # a function, a class, a module: not what an instance check selects, kept as is
+        return kept
+
     def mro(self, qual: str) -> tuple[str, ...]:
         """A project class and its bases, depth first (library bases as ``ext:path``)."""
         result: tuple[str, ...] = self.memo(self._mro, qual, lambda: self._compute_mro(qual), (qual,))

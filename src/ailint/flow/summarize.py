@@ -120,6 +120,9 @@ class _Summarizer:
         self.function: str = module
         """The qualified name of the function being read (the module's name at top level)."""
         self.lambdas = 0
+        self.narrowed: dict[Term, Term] = {}
+        """Names an enclosing ``if isinstance(name, Class):`` narrows, to the class term: what the body returns of
+        them is only the instances of that class (``if isinstance(model, BaseLLM): return model``)."""
         self.keyed: dict[Location, list[tuple[str, Term]]] = {}
         """Names bound to a dict with literal keys (``kwargs = {"prompt": p}``, ``kwargs["llm"] = llm``): by key,
         so that ``f(**kwargs)`` passes each value to the parameter of its name."""
@@ -243,7 +246,14 @@ class _Summarizer:
             self.body(node.finalbody, scope)  # type: ignore[attr-defined]
         elif isinstance(node, (ast.If, ast.While)):
             self.term(node.test, scope)
-            self.body(node.body, scope)
+            narrowing = self.narrowing(node.test, scope) if isinstance(node, ast.If) else None
+            if narrowing is None:
+                self.body(node.body, scope)
+            else:
+                saved = self.narrowed
+                self.narrowed = {**saved, narrowing[0]: narrowing[1]}
+                self.body(node.body, scope)
+                self.narrowed = saved
             self.body(node.orelse, scope)
         elif isinstance(node, ast.Match):
             subject = self.term(node.subject, scope)
@@ -324,7 +334,21 @@ class _Summarizer:
 
     def returned(self, term: Term | None) -> None:
         if term is not None:
-            self.returns.append((self.function, term))
+            self.returns.append((self.function, _narrow(term, self.narrowed) if self.narrowed else term))
+
+    def narrowing(self, test: ast.expr, scope: _Scope) -> tuple[Term, Term] | None:
+        """``isinstance(name, Class)`` (a plain name, one class): the name's term and the class's."""
+        if not (
+            isinstance(test, ast.Call)
+            and isinstance(test.func, ast.Name)
+            and test.func.id == "isinstance"
+            and len(test.args) == 2
+            and isinstance(test.args[0], ast.Name)
+            and isinstance(test.args[1], (ast.Name, ast.Attribute))
+        ):
+            return None
+        cls = self.term(test.args[1], scope)
+        return (self.name(test.args[0].id, scope), cls) if cls is not None else None
 
     def assign_location(self, location: Location | None, value: Term | None, line: int) -> None:
         if location is not None and value is not None:
@@ -805,3 +829,12 @@ def summarize(data: bytes, module: str, is_package: bool = False, tree: ast.Modu
         tuple(summarizer.star_imports),
         tuple(summarizer.settling),
     )
+
+
+def _narrow(term: Term, narrowed: dict[Term, Term]) -> Term:
+    """``term`` with each narrowed name replaced by ``("isa", name, class)``, inside unions and tuples too."""
+    if term in narrowed:
+        return ("isa", term, narrowed[term])
+    if term[0] == "u":
+        return ("u", tuple(_narrow(part, narrowed) for part in term[1]))
+    return term

@@ -23,6 +23,8 @@ says what they are; names are already resolved to the scope that binds them:
 ``("pipe", (term, ...))``          ``a | b | c`` (LangChain compositions)
 ``("add", term, term)``            ``a + b``; ``("fmt", (term, ...))`` an f-string
 ``("ga", term, term)``             ``getattr(x, name)`` with a name that is not a literal
+``("isa", term, term)``            what ``term`` holds that is an instance of the class the
+                                   second names (a return under ``if isinstance(x, C):``)
 ``("elem", term, method, key)``    what a container's read method (``get``, ``values``,
                                    ``pop``...) gives back: the container's values that
                                    have no such method themselves (``key``: the literal
