@@ -110,7 +110,7 @@ def _annotation_text(expr: cst.BaseExpression) -> str:
     return dotted_name(expr) or "?"
 
 
-def _envelope(project: Project, model: str | None, call: cst.Call, output: Output | Taint) -> bool:
+def text_envelope(project: Project, model: str | None, call: cst.Call, output: Output | Taint) -> bool:
     """Whether a project model only wraps the raw output in text fields (``Reply(text=content)``).
 
     Such a model validates nothing about the output: any text is a valid ``str``.
@@ -123,6 +123,21 @@ def _envelope(project: Project, model: str | None, call: cst.Call, output: Outpu
     if not carried or any(arg.star or arg.keyword is None for arg in carried):
         return False
     return all(fields.get(arg.keyword.value, "?") in _TEXT_TYPES for arg in carried if arg.keyword is not None)
+
+
+def holder(project: Project, model: str | None, call: cst.Call, output: Output | Taint) -> bool:
+    """Whether a project model only holds the output in fields typed ``Any`` (``ToolResult(result=reply)``): a
+    holder that stores the value as it is, without relying on its form."""
+    if model is None:
+        return False
+    fields = _field_annotations(project, model)
+    carried = [arg for arg in call.args if output.derives(arg.value)]
+    if not carried or any(arg.star or arg.keyword is None for arg in carried):
+        return False
+    return all(fields.get(arg.keyword.value, "?") in _ANY_TYPES for arg in carried if arg.keyword is not None)
+
+
+_ANY_TYPES = frozenset({"typing.Any", "Any", "object", "builtins.object"})
 
 
 def _format_passed_through(site: CallSite) -> bool:
@@ -217,7 +232,7 @@ def validated(site: CallSite, project: Project, settings: Settings) -> bool:
             if _matches(names, functions, methods):
                 return True
             model = body.callee(call)[0]
-            if _project_model(project, model) and not _envelope(project, model, call, output):
+            if _project_model(project, model) and not text_envelope(project, model, call, output):
                 return True
             if _checked_inside(project, model, call, output.derives, functions, methods):
                 return True
@@ -257,7 +272,7 @@ def _checked_inside(
         if _matches(body.names(inner), functions, methods):
             return True
         model = body.callee(inner)[0]
-        if _project_model(project, model) and not _envelope(project, model, inner, taint):
+        if _project_model(project, model) and not text_envelope(project, model, inner, taint):
             return True
         if _checked_inside(project, model, inner, taint.derives, functions, methods, depth + 1):
             return True

@@ -390,7 +390,7 @@ def uses_in(
     seen: frozenset[int] = frozenset(),
 ) -> list[Use]:
     """The places in one function (and the project functions it passes the output to) that consume it."""
-    from ailint.analysis.concerns import is_sink
+    from ailint.analysis.concerns import holder, is_sink
 
     body = project.body(file, record)
     found: list[Use] = []
@@ -444,7 +444,8 @@ def uses_in(
             if call.args and taint.derives(call.args[0].value):
                 found.append(Use("used as a key", call, file, True, data=True))
         elif _project_record(project, canonical):
-            found.append(Use(f"stored in {last_part(canonical)}", call, file, False, data=True))
+            if not holder(project, canonical, call, taint):  # ``Result(value=reply)``, a field typed ``Any``
+                found.append(Use(f"stored in {last_part(canonical)}", call, file, False, data=True))
         elif is_sink(call, body, settings) and not _ui(call) and not _shown(names) and not _recorded(call):
             found.append(Use(f"passed to {shown}()", call, file, True, data=True))
         elif depth < _DEPTH and canonical:

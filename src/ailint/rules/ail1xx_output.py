@@ -50,7 +50,7 @@ class UnvalidatedOutput(CallRule):
     (`getattr(obj, field.name)`) or converting a value whose type it tested
     (`if isinstance(obj, np.floating): return float(obj)`); or putting the
     text into an object that only holds it (a chat message, a stream
-    wrapper, a frame).
+    wrapper, a frame, a record whose field is typed `Any`).
 
     A raw HTTP response, and a response that is the model's own body to
     decode (Bedrock's `invoke_model`), is the provider's wire format:
