@@ -292,9 +292,25 @@ class ExceptionFlow:
         escapes through without being caught as one of ``accepted``; None when every path handles it."""
         wanted = frozenset(accepted)
         call = self.program.call(module, index)
-        if self.catches(call, wanted):
+        if self.catches(call, wanted) or self._caught_in_helper(module, index, wanted):
             return None
         return self._up(call.scope, wanted, (), set(), _example(module))
+
+    def _caught_in_helper(self, module: str, index: int, accepted: frozenset[str]) -> bool:
+        """Whether a call giving a model API to a helper that calls it (``openai_error_handler(func=model.ainvoke,
+        ...)``) is caught where the helper calls it: every such call of the helper sits in a handler."""
+        program = self.program
+        inner: list[Call] = []
+        for target, parameter, _api in program.given_apis(module, index):
+            home = program.function_module.get(target)
+            summary = program.summaries.get(home) if home is not None else None
+            if summary is None:
+                return False
+            found = [c for c in summary.calls if c.scope == target and c.callee == ("v", target, parameter)]
+            if not found:
+                return False
+            inner += found
+        return bool(inner) and all(self.catches(c, accepted) for c in inner)
 
     def _up(
         self, function: str, accepted: frozenset[str], path: tuple[str, ...], visited: set[str], example: bool

@@ -49,7 +49,10 @@ class UnhandledError(CallRule):
       directly or through `create_task`;
     - a task or a future given a done callback (`task =
       loop.create_task(review(text))`, `task.add_done_callback(report)`):
-      the callback receives the finished task and what it raised.
+      the callback receives the finished task and what it raised;
+    - for a model API given to a project helper that calls it
+      (`with_handling(client.chat.completions.create, ...)`), a handler
+      around the helper's call of it.
 
     A handler that raises the same exception again (a bare `raise`, or
     `raise exc` of the exception it caught) does not handle it; raising a
