@@ -537,6 +537,10 @@ def recording(site: CallSite, project: Project, settings: Settings) -> Recording
                 is_traced = True
                 break
             logs.extend(call for call in body.calls if is_log_call(call, body, settings))
+            if current is site:
+                for helper in _helpers(site, project):  # ``with_logging(client.chat.completions.create, ...)``
+                    logs.extend(call for call in helper.calls if is_log_call(call, helper, settings))
+                    is_traced = is_traced or _traced_body(helper, project, settings)
             for canonical, _text in body.decorators:  # a project decorator that logs around the call
                 if canonical:
                     logs.extend(_decorator_records(canonical, project, settings)[1])
@@ -548,6 +552,21 @@ def recording(site: CallSite, project: Project, settings: Settings) -> Recording
         frontier = following
         depth += 1
     return Recording(is_traced, tuple(logs), structured or structured_logging(logs), elsewhere)
+
+
+def _helpers(site: CallSite, project: Project) -> list[Body]:
+    """The bodies of the project helpers a direct call gives its model API to, which call it
+    (``Program.given_apis``): what they do around that call is done around this one."""
+    program = project.program
+    where = project.program_call(site) if site.kind == "direct" and site.callee is not site.node.func else None
+    if program is None or where is None:
+        return []
+    found: list[Body] = []
+    for target, _parameter, _api in program.given_apis(*where):
+        entry = project.functions.get(target)
+        if entry is not None:
+            found.append(project.body(*entry))
+    return found
 
 
 def _elsewhere(record: FunctionRecord, project: Project) -> tuple[bool, bool, bool]:

@@ -20,8 +20,10 @@ class UnloggedCall(CallRule):
     anywhere on its path counts:
 
     - a logger call (stdlib `logging`, structlog, loguru, a configured logger,
-      `get_logger().info(...)` inline) in the function, or in a caller around
-      the wrapper call that returns the output (up the chain of wrappers);
+      `get_logger().info(...)` inline) in the function, in a caller around
+      the wrapper call that returns the output (up the chain of wrappers), or
+      in the project helper the model API is given to and that calls it
+      (`logged(client.chat.completions.create, ...)`);
     - a tracing span (`with tracer.start_as_current_span(...)`, `logfire.span`,
       Langfuse, MLflow) or a tracing decorator (Langfuse `@observe`, LangSmith
       `@traceable`, `@logfire.instrument`, `@weave.op`, `@mlflow.trace`) on any
