@@ -487,16 +487,42 @@ class _Run:
             for parts in (max(f.modules, key=lambda m: m.count(".")).split(".") for f in self.files)
         ]
         counts = Counter(tail for names in tails for tail in names)
+        rooted = self._rooted(tails)
         return [
             set()
             if f.notebook
             else {
                 m
-                for m in (*f.modules, *(t for t in tails[i] if counts[t] == 1))
+                for m in (*f.modules, *(t for t in tails[i] if counts[t] == 1), *rooted.get(i, ()))
                 if m.split(".", 1)[0] not in STDLIB_MODULES or m.split(".", 1)[0] in packages
             }
             for i, f in enumerate(self.files)
         ]
+
+    def _rooted(self, tails: list[set[str]]) -> dict[int, set[str]]:
+        """Files imported by their bare name from a folder below theirs (``from Extensions import Extensions`` in
+        ``agixt/extensions/openai.py``, run with ``agixt/`` on the path): the name, when exactly one file has it,
+        no file is already imported by it, and it is neither the standard library's nor a known SDK's."""
+        paths = [max(f.modules, key=lambda m: m.count(".")).split(".") for f in self.files]
+        taken = {m.split(".", 1)[0] for f in self.files for m in f.modules} | {
+            t.split(".", 1)[0] for names in tails for t in names
+        }
+        holders: dict[str, list[int]] = {}
+        for i, parts in enumerate(paths):
+            if len(parts) > 1 and not self.files[i].notebook:
+                holders.setdefault(parts[-1], []).append(i)
+        found: dict[int, set[str]] = {}
+        for j, file in enumerate(self.files):
+            for name in file.imports:
+                owners = holders.get(name, ())
+                if "." in name or len(owners) != 1 or name in taken or name in STDLIB_MODULES:
+                    continue
+                if name in self.engine.modules:
+                    continue
+                folder = paths[owners[0]][:-1]
+                if paths[j][: len(folder)] == folder:
+                    found.setdefault(owners[0], set()).add(name)
+        return found
 
     def _candidates(self) -> set[int]:
         """Indices of the files that may be analysed in depth: the import fixpoint over whole packages.

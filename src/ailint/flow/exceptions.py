@@ -395,8 +395,7 @@ class ExceptionFlow:
             for base in info.bases:
                 for name in self.names(base):
                     bare = name.removesuffix("()")
-                    project = bare in program.classes or bare.split(".", 1)[0] in program.summaries
-                    if not project and not _wrapping(bare):
+                    if not self._project_name(bare) and not _wrapping(bare):
                         return True
         return False
 
@@ -406,15 +405,21 @@ class ExceptionFlow:
         names = self.names(decorator)
         if not names:
             return True  # unknown: the function may be run from outside
-        program = self.program
         tracers = practices().names("tracing", "decorators")
         for name in names:
             bare = name.removesuffix("()")
-            root = bare.split(".", 1)[0]
-            if bare in program.functions or root in program.summaries or bare in tracers or _wrapping(bare):
+            if self._project_name(bare) or bare in tracers or _wrapping(bare):
                 continue
             return True
         return False
+
+    def _project_name(self, name: str) -> bool:
+        """Whether a dotted name read symbolically is the project's: a class or function of it, or a name in a
+        project module (by its name or another name it is imported by, ``from Extensions import Extensions``)."""
+        program = self.program
+        if name in program.classes or name in program.functions or name.split(".", 1)[0] in program.summaries:
+            return True
+        return program.aliases.get(name.rpartition(".")[0], "") in program.summaries
 
     @cached_property
     def given_out(self) -> frozenset[str]:

@@ -8,7 +8,7 @@ model output, the call graph, and why a value is where it is.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -71,6 +71,8 @@ class Program:
     """Each project class's MRO (library bases as ``ext:path``)."""
     tests: frozenset[str]
     rounds: int
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    """Other names project modules are imported by (a script folder's bare names), to the module's name."""
 
     # -- calls ---------------------------------------------------------------------
     @cached_property

@@ -1038,6 +1038,7 @@ class _Solver:
             mros={qual: self.mro(qual) for qual in self.classes},
             tests=self.tests,
             rounds=rounds,
+            aliases=self.aliases,
         )
 
 
