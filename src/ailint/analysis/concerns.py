@@ -97,7 +97,23 @@ def _field_annotations(project: Project, canonical: str) -> dict[str, str]:
                 for binding in bindings:
                     if binding.kind == "annotation" and binding.expr is not None and attr not in found:
                         found[attr] = _annotation_text(binding.expr)
+            for attr, bindings in scope.bindings.items():  # ``text = Column(Text)`` in the class body
+                if attr not in found and any(b.expr is not None and _text_column(b.expr) for b in bindings):
+                    found[attr] = "str"
     return found
+
+
+def _text_column(expr: cst.CSTNode) -> bool:
+    """An ORM column of text (``Column(Text)``, ``mapped_column(String(200))``)."""
+    if not (isinstance(expr, cst.Call) and last_part(dotted_name(expr.func)) in ("Column", "mapped_column")):
+        return False
+    first = expr.args[0].value if expr.args and expr.args[0].keyword is None else None
+    if isinstance(first, cst.Call):
+        first = first.func
+    return first is not None and last_part(dotted_name(first)) in _TEXT_COLUMNS
+
+
+_TEXT_COLUMNS = frozenset({"String", "Text", "Unicode", "UnicodeText", "VARCHAR", "TEXT", "CHAR"})
 
 
 def _annotation_text(expr: cst.BaseExpression) -> str:

@@ -27,7 +27,7 @@ from ailint.analysis.calls import CallSite, FileAnalysis, FunctionRecord
 from ailint.analysis.dataflow import target_names
 from ailint.analysis.project import Project
 from ailint.analysis.scope import dotted_name, string_value
-from ailint.analysis.tree import children
+from ailint.analysis.tree import children, walk
 from ailint.settings import Settings
 
 _DEPTH = 3
@@ -272,10 +272,13 @@ _PARSERS = frozenset(
     {
         "json.loads", "json.load", "orjson.loads", "ujson.loads", "simplejson.loads", "yaml.safe_load", "yaml.load",
         "ast.literal_eval", "json_repair.loads", "json_repair.repair_json", "json5.loads", "demjson3.decode",
-        "re.search", "re.match", "re.fullmatch", "re.findall", "re.finditer", "tomllib.loads", "tomli.loads",
+        "tomllib.loads", "tomli.loads",
         "xml.etree.ElementTree.fromstring", "pandas.read_json", "csv.reader",
     }
 )  # fmt: skip
+_MATCHERS = frozenset({"re.search", "re.match", "re.fullmatch", "re.findall", "re.finditer"})
+"""A pattern match is a check of the text's form: a group it captures converts as the pattern says."""
+_FORM_TESTS = frozenset({"isdigit", "isnumeric", "isdecimal"})
 _CONVERTERS = frozenset({"int", "float", "complex", "decimal.Decimal", "Decimal", "datetime.datetime.fromisoformat"})
 """Conversions that read the text as a value (``bool(text)`` only asks whether there is any)."""
 _TESTS = frozenset({"startswith", "endswith", "isdigit", "isnumeric", "isdecimal", "isalpha", "__contains__"})
@@ -390,7 +393,7 @@ def uses_in(
     seen: frozenset[int] = frozenset(),
 ) -> list[Use]:
     """The places in one function (and the project functions it passes the output to) that consume it."""
-    from ailint.analysis.concerns import holder, is_sink
+    from ailint.analysis.concerns import holder, is_sink, text_envelope
 
     body = project.body(file, record)
     found: list[Use] = []
@@ -419,6 +422,7 @@ def uses_in(
         if taint.derives(match.subject):
             found.append(Use("matched on", match, file, True))
     typed = _type_tested(body)
+    checked_form = _form_tested(body)
     for call in body.calls:
         if call is taint.call:
             continue
@@ -435,8 +439,10 @@ def uses_in(
         shown = text or canonical or "a call"
         if any(n in _PARSERS for n in names):
             found.append(Use(f"parsed by {shown}()", call, file, False, data=True))
+        elif any(n in _MATCHERS for n in names):
+            continue  # a pattern match checks the text's form; what is done with its groups is judged on
         elif any(n in _CONVERTERS for n in names) or _callee_enum(body, call, project):
-            if not _type_dispatched(call, typed):
+            if not _type_dispatched(call, typed) and not _checked_form(call, checked_form):
                 found.append(Use(f"converted by {shown}()", call, file, False, data=True))
         elif text == "getattr" and len(call.args) > 1 and _names_attribute(call, taint):
             found.append(Use("used as an attribute name", call, file, True, data=True))
@@ -444,12 +450,15 @@ def uses_in(
             if call.args and taint.derives(call.args[0].value):
                 found.append(Use("used as a key", call, file, True, data=True))
         elif _project_record(project, canonical):
-            if not holder(project, canonical, call, taint):  # ``Result(value=reply)``, a field typed ``Any``
+            if not holder(project, canonical, call, taint) and not text_envelope(project, canonical, call, taint):
                 found.append(Use(f"stored in {last_part(canonical)}", call, file, False, data=True))
         elif is_sink(call, body, settings) and not _ui(call) and not _shown(names) and not _recorded(call):
-            found.append(Use(f"passed to {shown}()", call, file, True, data=True))
+            if not all(_kept_as_text(a.value, body, taint, project) for a in args):
+                found.append(Use(f"passed to {shown}()", call, file, True, data=True))
         elif depth < _DEPTH and canonical:
             found.extend(_into(project, canonical, call, taint, settings, depth, seen))
+    guarded = _parse_guarded(body)
+    found = [use for use in found if not (use.data and id(use.node) in guarded)]
     order = body.order  # the first use in the function's source order is the one a message names
     return sorted(found, key=lambda use: order.get(id(use.node), len(order)))
 
@@ -471,6 +480,82 @@ def _type_dispatched(call: cst.Call, typed: frozenset[str]) -> bool:
     number to a number), not text read as a value."""
     value = call.args[0].value if call.args else None
     return isinstance(value, cst.Name) and value.value in typed
+
+
+def _parse_guarded(body: Body) -> frozenset[int]:
+    """Ids of the nodes inside a ``try`` whose handler catches what malformed output raises (``ValueError``,
+    ``json.JSONDecodeError``, ``KeyError``, ``TypeError``, ``IndexError``, ``Exception``, a bare ``except``): the
+    code expects the form to be wrong at times and has decided what then happens."""
+    found: set[int] = set()
+    tries: list[cst.Try | cst.TryStar] = [*body.of_kind(cst.Try), *body.of_kind(cst.TryStar)]
+    for node in tries:
+        if any(_catches_malformed(handler.type) for handler in node.handlers):
+            found.update(id(inner) for inner in walk(node.body, into_definitions=False))
+    return frozenset(found)
+
+
+def _catches_malformed(caught: cst.BaseExpression | None) -> bool:
+    if caught is None:
+        return True  # a bare ``except:``
+    if isinstance(caught, cst.Tuple):
+        return any(_catches_malformed(element.value) for element in caught.elements)
+    return last_part(dotted_name(caught)) in _MALFORMED
+
+
+_MALFORMED = frozenset(
+    {"ValueError", "JSONDecodeError", "KeyError", "TypeError", "IndexError", "AttributeError", "LookupError",
+     "ValidationError", "Exception", "BaseException", "YAMLError", "SyntaxError", "OutputParserException"}
+)  # fmt: skip
+"""What reading malformed output raises (or a broader class)."""
+
+
+def _kept_as_text(value: cst.BaseExpression, body: Body, taint: Taint, project: Project) -> bool:
+    """An instance of a project class that holds the output in text fields (``Feed(text=reply)``, a ``Text``
+    column), or a name bound only to one: a database write of it stores the text as it is."""
+    from ailint.analysis.concerns import holder, text_envelope
+
+    made: list[cst.BaseExpression] = [value]
+    if isinstance(value, cst.Name):
+        made = [
+            assign.value
+            for assign in body.assignments
+            if any(isinstance(t.target, cst.Name) and t.target.value == value.value for t in assign.targets)
+        ]
+    if not made:
+        return False
+    for call in made:
+        if not isinstance(call, cst.Call):
+            return False
+        canonical = body.callee(call)[0]
+        if not canonical or "(" in canonical or project._class_file(canonical, load=True) is None:
+            return False
+        if not (holder(project, canonical, call, taint) or text_envelope(project, canonical, call, taint)):
+            return False
+    return True
+
+
+def _form_tested(body: Body) -> frozenset[str]:
+    """Names whose form the function tests before it may convert them (``if text.isdigit():``)."""
+    return frozenset(
+        call.func.value.value
+        for call in body.calls
+        if isinstance(call.func, cst.Attribute)
+        and call.func.attr.value in _FORM_TESTS
+        and isinstance(call.func.value, cst.Name)
+    )
+
+
+def _checked_form(call: cst.Call, tested: frozenset[str]) -> bool:
+    """``float(match.group(1))`` of a pattern's capture, or ``int(text)`` of a name tested with ``.isdigit()``:
+    the form was checked before the conversion."""
+    value = call.args[0].value if call.args else None
+    if isinstance(value, cst.Name):
+        return value.value in tested
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in ("group", "groups", "groupdict")
+    )
 
 
 def _names_attribute(call: cst.Call, taint: Taint) -> bool:

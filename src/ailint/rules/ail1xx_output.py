@@ -19,13 +19,13 @@ class UnvalidatedOutput(CallRule):
 
     **Where it is judged.** Only where the output is *consumed as data*, at the
     call site in the function that consumes it: parsed (`json.loads`,
-    `yaml.safe_load`, `ast.literal_eval`, a regex match) and read, converted to
+    `yaml.safe_load`, `ast.literal_eval`) and read, converted to
     a number or an enum, compared with a literal or a constant (`== "refund"`,
     `> 0.8`, `== Label.SPAM`) or tested (`.startswith()`), matched on, used as
     a key to look up or an attribute name (`HANDLERS[label]`,
-    `getattr(obj, name)`), stored in a structured record (a pydantic model, an
-    ORM row, a typed dict), or passed to an action sink (a database write, an
-    HTTP `post`, a shell). The output is followed into the project functions
+    `getattr(obj, name)`), stored in a typed field of a structured record (a
+    pydantic model, an ORM row, a typed dict), or passed to an action sink (a
+    database write, an HTTP `post`, a shell). The output is followed into the project functions
     it is passed to, and a wrapper's call site is judged in its caller's
     function. The message names the consuming line.
 
@@ -36,6 +36,16 @@ class UnvalidatedOutput(CallRule):
     comparison is itself a check of the answer against what is expected: no
     AIL101 is reported there, and `ailint calls` shows the validation check
     as passing (the decision it makes is AIL201's business).
+
+    Where the code has decided what happens when the form is wrong, the form
+    is checked: a parse or a read inside a `try` whose handler catches what
+    malformed output raises (`ValueError`, `json.JSONDecodeError`,
+    `KeyError`, `TypeError`, `IndexError`, or broader), a regex match (a check
+    of the form; what is parsed from its groups is judged on), a conversion
+    of a pattern's capture (`int(match.group(1))`) or of text tested with
+    `.isdigit()`. Text kept in a text field of a record (`str`, `Any`, a
+    `Text` or `String` column), and a database write of such a record, keeps
+    the text as it is and is not a use.
 
     Output only shown to a person (returned as text, printed, logged, yielded
     or streamed to a UI, rendered) needs no schema, and output nobody reads
