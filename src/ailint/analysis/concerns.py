@@ -132,25 +132,26 @@ def text_envelope(project: Project, model: str | None, call: cst.Call, output: O
     Such a model validates nothing about the output: any text is a valid ``str``.
     Unpacking a parsed dict into it (``Answer(**json.loads(text))``) does validate.
     """
-    if model is None:
-        return False
-    fields = _field_annotations(project, model)
-    carried = [arg for arg in call.args if output.derives(arg.value)]
-    if not carried or any(arg.star or arg.keyword is None for arg in carried):
-        return False
-    return all(fields.get(arg.keyword.value, "?") in _TEXT_TYPES for arg in carried if arg.keyword is not None)
+    return _carried_only_in(project, model, call, output, _TEXT_TYPES)
 
 
 def holder(project: Project, model: str | None, call: cst.Call, output: Output | Taint) -> bool:
     """Whether a project model only holds the output in fields typed ``Any`` (``ToolResult(result=reply)``): a
     holder that stores the value as it is, without relying on its form."""
+    return _carried_only_in(project, model, call, output, _ANY_TYPES)
+
+
+def _carried_only_in(
+    project: Project, model: str | None, call: cst.Call, output: Output | Taint, types: frozenset[str]
+) -> bool:
+    """Whether ``call`` (building ``model``) passes the output only by keyword, into fields annotated ``types``."""
     if model is None:
         return False
     fields = _field_annotations(project, model)
     carried = [arg for arg in call.args if output.derives(arg.value)]
     if not carried or any(arg.star or arg.keyword is None for arg in carried):
         return False
-    return all(fields.get(arg.keyword.value, "?") in _ANY_TYPES for arg in carried if arg.keyword is not None)
+    return all(fields.get(arg.keyword.value, "?") in types for arg in carried if arg.keyword is not None)
 
 
 _ANY_TYPES = frozenset({"typing.Any", "Any", "object", "builtins.object"})

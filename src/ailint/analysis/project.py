@@ -464,20 +464,25 @@ class Project:
                         )
         return self._followed(analysis, pending)
 
+    def _program_index(self, analysis: FileAnalysis, node: cst.Call) -> int | None:
+        """The index of a call in its file's summary, when the value-flow engine read the file."""
+        program = self.program
+        if program is None or analysis.module not in program.summaries:
+            return None
+        where = analysis.position(node)
+        if where is None:
+            return None
+        return program.call_at(analysis.module, where[0], where[1], (where[2], where[3]))
+
     def _given_api(self, analysis: FileAnalysis, pending: PendingCall, index: int | None = None) -> CallSite | None:
         """The direct call site of a model API this call gives a project helper that calls it
         (``self._call_client(self.client.chat.completions.create, messages=...)``): the API is called here, with
         what this call passes, through the helper (``Program.given_apis``)."""
         program = self.program
-        if program is None or analysis.module not in program.summaries:
-            return None
         if index is None:
-            where = analysis.position(pending.node)
-            if where is None:
-                return None
-            index = program.call_at(analysis.module, where[0], where[1], (where[2], where[3]))
-            if index is None:
-                return None
+            index = self._program_index(analysis, pending.node)
+        if program is None or index is None:
+            return None
         for target, parameter, api in program.given_apis(analysis.module, index):
             found = self.api(api.path)
             if found is not None:
@@ -488,13 +493,8 @@ class Project:
     def _followed(self, analysis: FileAnalysis, pending: PendingCall) -> CallSite | None:
         """The call site the value-flow engine finds where the file's own reading of the callee found none."""
         program = self.program
-        if program is None or analysis.module not in program.summaries:
-            return None
-        where = analysis.position(pending.node)
-        if where is None:
-            return None
-        index = program.call_at(analysis.module, where[0], where[1], (where[2], where[3]))
-        if index is None:
+        index = self._program_index(analysis, pending.node)
+        if program is None or index is None:
             return None
         given = self._given_api(analysis, pending, index)
         if given is not None:
@@ -613,13 +613,7 @@ class Project:
     # -- the engine's answers ----------------------------------------------
     def program_call(self, site: CallSite) -> tuple[str, int] | None:
         """The value-flow engine's call (module, index) of a call site, when the engine read its file."""
-        program = self.program
-        if program is None or site.file.module not in program.summaries:
-            return None
-        where = site.file.position(site.node)
-        if where is None:
-            return None
-        index = program.call_at(site.file.module, where[0], where[1], (where[2], where[3]))
+        index = self._program_index(site.file, site.node)
         return None if index is None else (site.file.module, index)
 
     def exceptions(self, boundaries: tuple[str, ...], handlers: frozenset[str]) -> ExceptionFlow | None:
