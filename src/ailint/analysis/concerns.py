@@ -518,7 +518,16 @@ _RECORD_WORDS = ("trace", "span", "event", "record", "telemetry", "log", "audit"
 
 
 def _trace_records(body: Body) -> bool:
-    """A structured trace record kept by the function: ``self.traces.append({"model": m, "tokens": t})``."""
+    """A structured trace record kept by the function: ``self.traces.append({"model": m, "tokens": t})``, or a
+    record object built with fields (``request_log = LLMRequestLog(provider=p, model=m, ...)``)."""
+    for assign in body.assignments:
+        value = assign.value
+        if not (isinstance(value, cst.Call) and sum(a.keyword is not None for a in value.args) >= 2):
+            continue
+        named = [last_part(dotted_name(value.func)).lower()]
+        named += [(dotted_name(t.target) or "").lower() for t in assign.targets]
+        if any(word in name for name in named for word in _RECORD_WORDS):
+            return True
     for call in body.calls:
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in ("append", "add", "put", "put_nowait")):

@@ -546,9 +546,15 @@ def _form_tested(body: Body) -> frozenset[str]:
 
 
 def _checked_form(call: cst.Call, tested: frozenset[str]) -> bool:
-    """``float(match.group(1))`` of a pattern's capture, or ``int(text)`` of a name tested with ``.isdigit()``:
-    the form was checked before the conversion."""
+    """``float(match.group(1))`` of a pattern's capture, ``int(text)`` of a name tested with ``.isdigit()``: the
+    form was checked before the conversion; ``float(answer == expected)`` converts a truth value."""
     value = call.args[0].value if call.args else None
+    if isinstance(value, (cst.Comparison, cst.BooleanOperation)):
+        return True  # ``float(answer == expected)``: a truth value, not the text read as a number
+    while (  # ``match.group(2).replace("$", "")``: the capture, tidied
+        isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _TIDYING
+    ):
+        value = value.func.value
     if isinstance(value, cst.Name):
         return value.value in tested
     return (
@@ -556,6 +562,9 @@ def _checked_form(call: cst.Call, tested: frozenset[str]) -> bool:
         and isinstance(value.func, cst.Attribute)
         and value.func.attr.value in ("group", "groups", "groupdict")
     )
+
+
+_TIDYING = frozenset({"strip", "lstrip", "rstrip", "replace", "lower", "upper", "removeprefix", "removesuffix"})
 
 
 def _names_attribute(call: cst.Call, taint: Taint) -> bool:

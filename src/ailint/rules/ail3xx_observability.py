@@ -161,7 +161,8 @@ class UnstructuredLog(CallRule):
     call, a project decorator; see AIL301) passes fields (`extra={...}`,
     keyword fields as structlog and loguru take them, a bound logger), a
     structured trace record is kept (`traces.append({"model": ..., "tokens":
-    ...})`), or a trace records the call. Judged at the direct call. Message
+    ...})`, or a record object built with fields, `request_log =
+    LLMRequestLog(provider=..., model=...)`), or a trace records the call. Judged at the direct call. Message
     strings alone (f-strings, `%`, `.format`) do not count. A call that is
     not logged at all is AIL301's business, not this rule's.
 
