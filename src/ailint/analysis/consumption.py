@@ -484,8 +484,8 @@ def _type_dispatched(call: cst.Call, typed: frozenset[str]) -> bool:
 
 def _parse_guarded(body: Body) -> frozenset[int]:
     """Ids of the nodes inside a ``try`` whose handler catches what malformed output raises (``ValueError``,
-    ``json.JSONDecodeError``, ``KeyError``, ``TypeError``, ``IndexError``, ``Exception``, a bare ``except``): the
-    code expects the form to be wrong at times and has decided what then happens."""
+    ``json.JSONDecodeError``, ``KeyError``, ``IndexError``, ``ValidationError``): the code expects the form to be
+    wrong at times and has decided what then happens."""
     found: set[int] = set()
     tries: list[cst.Try | cst.TryStar] = [*body.of_kind(cst.Try), *body.of_kind(cst.TryStar)]
     for node in tries:
@@ -496,17 +496,18 @@ def _parse_guarded(body: Body) -> frozenset[int]:
 
 def _catches_malformed(caught: cst.BaseExpression | None) -> bool:
     if caught is None:
-        return True  # a bare ``except:``
+        return False  # a bare ``except:`` catches everything, for any reason
     if isinstance(caught, cst.Tuple):
         return any(_catches_malformed(element.value) for element in caught.elements)
     return last_part(dotted_name(caught)) in _MALFORMED
 
 
 _MALFORMED = frozenset(
-    {"ValueError", "JSONDecodeError", "KeyError", "TypeError", "IndexError", "AttributeError", "LookupError",
-     "ValidationError", "Exception", "BaseException", "YAMLError", "SyntaxError", "OutputParserException"}
+    {"ValueError", "JSONDecodeError", "KeyError", "IndexError", "LookupError", "ValidationError", "YAMLError",
+     "SyntaxError", "OutputParserException"}
 )  # fmt: skip
-"""What reading malformed output raises (or a broader class)."""
+"""What reading malformed output raises. A broad handler (``Exception``, a bare ``except``, ``TypeError``) is
+there for failures of every kind, not a decision about a malformed answer."""
 
 
 def _kept_as_text(value: cst.BaseExpression, body: Body, taint: Taint, project: Project) -> bool:

@@ -40,7 +40,8 @@ class UnvalidatedOutput(CallRule):
     Where the code has decided what happens when the form is wrong, the form
     is checked: a parse or a read inside a `try` whose handler catches what
     malformed output raises (`ValueError`, `json.JSONDecodeError`,
-    `KeyError`, `TypeError`, `IndexError`, or broader), a regex match (a check
+    `KeyError`, `IndexError`; not `Exception` or a bare `except`, which are
+    there for failures of every kind), a regex match (a check
     of the form; what is parsed from its groups is judged on), a conversion
     of a pattern's capture (`int(match.group(1))`) or of text tested with
     `.isdigit()`. Text kept in a text field of a record (`str`, `Any`, a
