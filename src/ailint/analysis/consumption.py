@@ -393,7 +393,7 @@ def uses_in(
     seen: frozenset[int] = frozenset(),
 ) -> list[Use]:
     """The places in one function (and the project functions it passes the output to) that consume it."""
-    from ailint.analysis.concerns import holder, is_sink, text_envelope
+    from ailint.analysis.concerns import is_sink
 
     body = project.body(file, record)
     found: list[Use] = []
@@ -450,7 +450,7 @@ def uses_in(
             if call.args and taint.derives(call.args[0].value):
                 found.append(Use("used as a key", call, file, True, data=True))
         elif _project_record(project, canonical):
-            if not holder(project, canonical, call, taint) and not text_envelope(project, canonical, call, taint):
+            if not _kept_as_text(call, body, taint, project):
                 found.append(Use(f"stored in {last_part(canonical)}", call, file, False, data=True))
         elif is_sink(call, body, settings) and not _ui(call) and not _shown(names) and not _recorded(call):
             if not all(_kept_as_text(a.value, body, taint, project) for a in args):
@@ -512,7 +512,7 @@ there for failures of every kind, not a decision about a malformed answer."""
 
 def _kept_as_text(value: cst.BaseExpression, body: Body, taint: Taint, project: Project) -> bool:
     """An instance of a project class that holds the output in text fields (``Feed(text=reply)``, a ``Text``
-    column), or a name bound only to one: a database write of it stores the text as it is."""
+    column), or a name bound only to one: storing it, or a database write of it, keeps the text as it is."""
     from ailint.analysis.concerns import holder, text_envelope
 
     made: list[cst.BaseExpression] = [value]
