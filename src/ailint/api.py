@@ -482,12 +482,10 @@ class _Run:
         # Scripts in sub-folders import their neighbours relative to their own folder
         # (``import helpers.llm`` from ``apps/bot/main.py``): every tail of the path is a
         # name, when no other file of the project has it.
-        tails = [
-            {".".join(parts[i:]) for i in range(1, len(parts) - 1)}
-            for parts in (max(f.modules, key=lambda m: m.count(".")).split(".") for f in self.files)
-        ]
+        paths = [max(f.modules, key=lambda m: m.count(".")).split(".") for f in self.files]
+        tails = [{".".join(parts[i:]) for i in range(1, len(parts) - 1)} for parts in paths]
         counts = Counter(tail for names in tails for tail in names)
-        rooted = self._rooted(tails)
+        rooted = self._rooted(paths, tails)
         return [
             set()
             if f.notebook
@@ -499,11 +497,11 @@ class _Run:
             for i, f in enumerate(self.files)
         ]
 
-    def _rooted(self, tails: list[set[str]]) -> dict[int, set[str]]:
+    def _rooted(self, paths: list[list[str]], tails: list[set[str]]) -> dict[int, set[str]]:
         """Files imported by their bare name from a folder below theirs (``from Extensions import Extensions`` in
         ``agixt/extensions/openai.py``, run with ``agixt/`` on the path): the name, when exactly one file has it,
-        no file is already imported by it, and it is neither the standard library's nor a known SDK's."""
-        paths = [max(f.modules, key=lambda m: m.count(".")).split(".") for f in self.files]
+        no file is already imported by it, and it is neither the standard library's nor a known SDK's.
+        ``paths``: each file's longest module name, split; ``tails``: the other names each is imported by."""
         taken = {m.split(".", 1)[0] for f in self.files for m in f.modules} | {
             t.split(".", 1)[0] for names in tails for t in names
         }
@@ -515,9 +513,9 @@ class _Run:
         for j, file in enumerate(self.files):
             for name in file.imports:
                 owners = holders.get(name, ())
-                if "." in name or len(owners) != 1 or name in taken or name in STDLIB_MODULES:
+                if "." in name or len(owners) != 1 or name in taken:
                     continue
-                if name in self.engine.modules:
+                if name in STDLIB_MODULES or name in self.engine.modules:
                     continue
                 folder = paths[owners[0]][:-1]
                 if paths[j][: len(folder)] == folder:
